@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Gateway.Providers;
+using Gateway.Routing;
+using Gateway.Streaming;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// Everything observed about one proxied request, filled in on the way through and read by tracing
+/// and limits when it ends. Times are <see cref="Stopwatch"/> timestamps.
+/// </summary>
+internal sealed class Exchange
+{
+    public required Operation Operation { get; init; }
+    public required long StartTimestamp { get; init; }
+    public RequestHead Head;
+    public ModelTarget? Target { get; set; }
+    /// <summary>The request body as sent upstream; valid only until the exchange ends.</summary>
+    public ReadOnlyMemory<byte> RequestBody { get; set; }
+    public int UpstreamStatus { get; set; }
+    public int ClientStatus { get; set; }
+    public long UpstreamSentTimestamp { get; set; }
+    public long FirstTokenTimestamp { get; set; }
+    public long LastTokenTimestamp { get; set; }
+    public int TokenEvents { get; set; }
+    public long EndTimestamp { get; set; }
+    public CompletionAccumulator? Accumulator { get; set; }
+    public string? ErrorMessage { get; set; }
+    public bool ClientDisconnected { get; set; }
+    public bool StreamInterrupted { get; set; }
+
+    public bool IsStream => Head.Stream;
+
+    /// <summary>Request start to the first output token forwarded, in ms; null if none was.</summary>
+    public double? TimeToFirstTokenMs => FirstTokenTimestamp == 0 ? null : Stopwatch.GetElapsedTime(StartTimestamp, FirstTokenTimestamp).TotalMilliseconds;
+
+    /// <summary>Mean gap between consecutive output events after the first, in ms.</summary>
+    public double? InterTokenLatencyMs => TokenEvents < 2 ? null : Stopwatch.GetElapsedTime(FirstTokenTimestamp, LastTokenTimestamp).TotalMilliseconds / (TokenEvents - 1);
+
+    public double LatencyMs => Stopwatch.GetElapsedTime(StartTimestamp, EndTimestamp == 0 ? Stopwatch.GetTimestamp() : EndTimestamp).TotalMilliseconds;
+
+    public void RecordToken(long now)
+    {
+        if (FirstTokenTimestamp == 0) FirstTokenTimestamp = now;
+        LastTokenTimestamp = now;
+        TokenEvents++;
+    }
+}
+
+/// <summary>Listens to exchanges; tracing and limits plug in here. Null when nobody listens.</summary>
+internal interface IExchangeListener
+{
+    /// <summary>Whether the listener wants content and usage parsed from responses.</summary>
+    bool WantsResponseDetails { get; }
+    void OnStart(Exchange exchange);
+    void OnEnd(Exchange exchange);
+}

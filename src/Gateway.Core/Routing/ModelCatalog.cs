@@ -1,0 +1,66 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.Text.Json;
+using Gateway.Config;
+using Gateway.Providers;
+
+namespace Gateway.Routing;
+
+/// <summary>Every model the configuration serves, by the name clients use.</summary>
+internal sealed class ModelCatalog : IDisposable
+{
+    private readonly FrozenDictionary<string, ModelTarget> _models;
+    private readonly List<Upstream> _upstreams = [];
+
+    public ModelCatalog(GatewayConfig config)
+    {
+        var models = new Dictionary<string, ModelTarget>(StringComparer.Ordinal);
+        foreach (var provider in config.Providers)
+        {
+            var upstream = new Upstream(provider);
+            _upstreams.Add(upstream);
+            foreach (var model in provider.Models)
+            {
+                var target = new ModelTarget(upstream, model);
+                models[target.Id] = target;
+            }
+        }
+        _models = models.ToFrozenDictionary(StringComparer.Ordinal);
+        ModelsJson = BuildModelsJson(_models.Values.OrderBy(m => m.Id, StringComparer.Ordinal));
+    }
+
+    /// <summary>The <c>GET /v1/models</c> body, built once per config.</summary>
+    public byte[] ModelsJson { get; }
+
+    public IEnumerable<ModelTarget> All => _models.Values;
+
+    public bool TryGet(string name, out ModelTarget target) => _models.TryGetValue(name, out target!);
+
+    private static byte[] BuildModelsJson(IEnumerable<ModelTarget> models)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("object"u8, "list");
+            w.WriteStartArray("data"u8);
+            foreach (var m in models)
+            {
+                w.WriteStartObject();
+                w.WriteString("id"u8, m.Id);
+                w.WriteString("object"u8, "model");
+                w.WriteNumber("created"u8, 0);
+                w.WriteString("owned_by"u8, m.Upstream.Name);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public void Dispose()
+    {
+        foreach (var u in _upstreams) u.Dispose();
+    }
+}

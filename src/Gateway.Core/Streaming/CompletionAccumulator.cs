@@ -1,0 +1,362 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Streaming;
+
+/// <summary>
+/// Reads what tracing and limits need out of OpenAI chat/completion payloads as they pass:
+/// usage, finish reasons, ids, errors and (when capture is on) the assembled content and tool calls
+/// of every choice. Stream chunks (<c>delta</c>) and whole responses (<c>message</c>) share one parser.
+/// </summary>
+internal sealed class CompletionAccumulator(bool captureContent, int maxContentChars)
+{
+    private readonly List<ChoiceState> _choices = [];
+
+    public string? ResponseId { get; private set; }
+    public string? ResponseModel { get; private set; }
+    public long? InputTokens { get; private set; }
+    public long? OutputTokens { get; private set; }
+    public long? CachedInputTokens { get; private set; }
+    public string? ErrorMessage { get; private set; }
+    public IReadOnlyList<ChoiceState> Choices => _choices;
+    public bool AnyFinishReason { get; private set; }
+
+    /// <summary>Parses one payload; returns true when it carried output (content, text, tool call or refusal).</summary>
+    public bool Observe(in ReadOnlySequence<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+        try
+        {
+            return ReadRoot(ref reader);
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a vendor's oddity): forwarded anyway, simply not understood.
+            return false;
+        }
+    }
+
+    public bool Observe(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+        try
+        {
+            return ReadRoot(ref reader);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private bool ReadRoot(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+        var output = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("choices"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
+                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    output |= ReadChoice(ref reader);
+                }
+            }
+            else if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                ReadUsage(ref reader);
+            }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && ResponseId is null) ResponseId = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && ResponseModel is null) ResponseModel = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                reader.Read();
+                ReadError(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return output;
+    }
+
+    private bool ReadChoice(ref Utf8JsonReader reader)
+    {
+        var index = 0;
+        var output = false;
+        ChoiceState? choice = null;
+        // "index" usually comes first; until it is seen, assume choice 0.
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("index"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number) reader.TryGetInt32(out index);
+                choice = null;
+            }
+            else if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
+            {
+                reader.Read();
+                choice ??= Choice(index);
+                if (reader.TokenType == JsonTokenType.StartObject) output |= ReadMessage(ref reader, choice);
+                else reader.Skip();
+            }
+            else if (reader.ValueTextEquals("text"u8))
+            {
+                reader.Read();
+                choice ??= Choice(index);
+                if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+                {
+                    output = true;
+                    choice.AppendContent(ref reader, captureContent, maxContentChars);
+                }
+            }
+            else if (reader.ValueTextEquals("finish_reason"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    choice ??= Choice(index);
+                    choice.FinishReason = reader.GetString();
+                    AnyFinishReason = true;
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return output;
+    }
+
+    private bool ReadMessage(ref Utf8JsonReader reader, ChoiceState choice)
+    {
+        var output = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("reasoning_content"u8))
+            {
+                var isContent = reader.ValueTextEquals("content"u8);
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+                {
+                    output = true;
+                    if (isContent) choice.AppendContent(ref reader, captureContent, maxContentChars);
+                }
+                else if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("role"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String) choice.Role ??= reader.GetString();
+            }
+            else if (reader.ValueTextEquals("tool_calls"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
+                var position = 0;
+                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    ReadToolCall(ref reader, choice, position++);
+                    output = true;
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return output;
+    }
+
+    private void ReadToolCall(ref Utf8JsonReader reader, ChoiceState choice, int position)
+    {
+        // In streams each fragment names its tool call by "index"; whole responses list them in order.
+        var index = position;
+        ToolCallState? call = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("index"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number) reader.TryGetInt32(out index);
+                call = null;
+            }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                call ??= choice.ToolCall(index);
+                if (reader.TokenType == JsonTokenType.String) call.Id ??= reader.GetString();
+            }
+            else if (reader.ValueTextEquals("function"u8))
+            {
+                reader.Read();
+                call ??= choice.ToolCall(index);
+                if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("name"u8))
+                    {
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.String) call.Name = (call.Name ?? "") + reader.GetString();
+                    }
+                    else if (reader.ValueTextEquals("arguments"u8))
+                    {
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.String && captureContent) call.AppendArguments(ref reader, maxContentChars);
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private void ReadUsage(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return; }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8))
+            {
+                reader.Read();
+                if (reader.TryGetInt64(out var v)) InputTokens = v;
+            }
+            else if (reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8))
+            {
+                reader.Read();
+                if (reader.TryGetInt64(out var v)) OutputTokens = v;
+            }
+            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var cached = reader.ValueTextEquals("cached_tokens"u8);
+                    reader.Read();
+                    if (cached && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var c)) CachedInputTokens = c;
+                    else reader.Skip();
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private void ReadError(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            ErrorMessage = reader.GetString();
+            return;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return; }
+        ErrorMessage ??= "upstream error";
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isMessage = reader.ValueTextEquals("message"u8);
+            reader.Read();
+            if (isMessage && reader.TokenType == JsonTokenType.String) ErrorMessage = reader.GetString();
+            else reader.Skip();
+        }
+    }
+
+    private ChoiceState Choice(int index)
+    {
+        foreach (var c in _choices)
+        {
+            if (c.Index == index) return c;
+        }
+        var created = new ChoiceState(index);
+        _choices.Add(created);
+        return created;
+    }
+}
+
+/// <summary>The assembled state of one choice.</summary>
+internal sealed class ChoiceState(int index)
+{
+    private StringBuilder? _content;
+    private List<ToolCallState>? _toolCalls;
+
+    public int Index { get; } = index;
+    public string? Role { get; set; }
+    public string? FinishReason { get; set; }
+    public string? Content => _content?.ToString();
+    public IReadOnlyList<ToolCallState> ToolCalls => (IReadOnlyList<ToolCallState>?)_toolCalls ?? [];
+
+    internal void AppendContent(ref Utf8JsonReader reader, bool capture, int max)
+    {
+        if (!capture) return;
+        _content ??= new StringBuilder();
+        AppendBounded(_content, ref reader, max);
+    }
+
+    internal ToolCallState ToolCall(int index)
+    {
+        _toolCalls ??= [];
+        foreach (var t in _toolCalls)
+        {
+            if (t.Index == index) return t;
+        }
+        var created = new ToolCallState(index);
+        _toolCalls.Add(created);
+        return created;
+    }
+
+    internal static void AppendBounded(StringBuilder sb, ref Utf8JsonReader reader, int max)
+    {
+        if (sb.Length >= max) return;
+        var s = reader.GetString();
+        if (s is null) return;
+        sb.Append(s, 0, Math.Min(s.Length, max - sb.Length));
+    }
+}
+
+/// <summary>One tool call of a choice, its arguments assembled from stream fragments.</summary>
+internal sealed class ToolCallState(int index)
+{
+    private StringBuilder? _arguments;
+
+    public int Index { get; } = index;
+    public string? Id { get; set; }
+    public string? Name { get; set; }
+    public string? Arguments => _arguments?.ToString();
+
+    internal void AppendArguments(ref Utf8JsonReader reader, int max)
+    {
+        _arguments ??= new StringBuilder();
+        ChoiceState.AppendBounded(_arguments, ref reader, max);
+    }
+}

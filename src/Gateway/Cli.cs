@@ -1,0 +1,111 @@
+using Gateway.Config;
+
+namespace Gateway;
+
+/// <summary>
+/// <c>gateway [serve]</c>, <c>gateway config check FILE</c>, <c>--version</c>, <c>--help</c>.
+/// Hand-parsed: a handful of verbs does not need a parser library, and this keeps startup small.
+/// </summary>
+internal static class Cli
+{
+    public const string Version = "0.1.0";
+
+    private const string Help = """
+        gateway - an OpenAI-compatible LLM gateway
+
+        Usage:
+          gateway [serve] [--config FILE] [--urls URLS]   run the gateway (the default)
+          gateway config check FILE                       validate a configuration file
+          gateway --version                               print the version
+          gateway --help                                  print this help
+
+        Options:
+          --config FILE   YAML configuration (or GATEWAY_CONFIG). Without one, an embedded default
+                          serves mock models, and OpenAI's when OPENAI_API_KEY is set.
+          --urls URLS     listen addresses, e.g. http://0.0.0.0:8080 (or ASPNETCORE_URLS; then the
+                          config's server.listen; then http://127.0.0.1:8080)
+
+        OpenAI clients point their base URL at http://HOST:PORT/v1.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
+        var rest = verb == "serve" && args.Length > 0 && args[0] == "serve" ? args[1..] : verb == "serve" ? args : args[1..];
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.Out.WriteLine(Help);
+            return 0;
+        }
+        if (args.Contains("--version"))
+        {
+            Console.Out.WriteLine("gateway " + Version);
+            return 0;
+        }
+        switch (verb)
+        {
+            case "serve":
+                return await ServeAsync(rest).ConfigureAwait(false);
+            case "config" when rest.Length == 2 && rest[0] == "check":
+                return CheckConfig(rest[1]);
+            default:
+                Console.Error.WriteLine($"gateway: unknown command '{string.Join(' ', args)}'. See 'gateway --help'.");
+                return 2;
+        }
+    }
+
+    private static int CheckConfig(string file)
+    {
+        try
+        {
+            var config = ConfigLoader.LoadFile(file);
+            var models = config.Providers.Sum(p => p.Models.Count);
+            Console.Out.WriteLine($"{file}: ok ({config.Providers.Count} providers, {models} models)");
+            return 0;
+        }
+        catch (ConfigException e)
+        {
+            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            return 1;
+        }
+    }
+
+    private static async Task<int> ServeAsync(string[] args)
+    {
+        string? configFile = Environment.GetEnvironmentVariable("GATEWAY_CONFIG");
+        string? urls = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--config" when i + 1 < args.Length: configFile = args[++i]; break;
+                case "--urls" when i + 1 < args.Length: urls = args[++i]; break;
+                default:
+                    if (args[i].StartsWith("--config=", StringComparison.Ordinal)) configFile = args[i]["--config=".Length..];
+                    else if (args[i].StartsWith("--urls=", StringComparison.Ordinal)) urls = args[i]["--urls=".Length..];
+                    else
+                    {
+                        Console.Error.WriteLine($"gateway serve: unknown option '{args[i]}'. See 'gateway --help'.");
+                        return 2;
+                    }
+                    break;
+            }
+        }
+        GatewayConfig config;
+        try
+        {
+            config = string.IsNullOrEmpty(configFile) ? ConfigLoader.LoadDefault() : ConfigLoader.LoadFile(configFile);
+        }
+        catch (ConfigException e)
+        {
+            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            return 1;
+        }
+        urls ??= Environment.GetEnvironmentVariable("ASPNETCORE_URLS");
+        if (string.IsNullOrWhiteSpace(urls)) urls = config.Server.Listen ?? "http://127.0.0.1:8080";
+
+        await using var app = await GatewayApp.StartAsync(config, urls).ConfigureAwait(false);
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        return 0;
+    }
+}

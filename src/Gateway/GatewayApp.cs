@@ -1,0 +1,122 @@
+using Gateway.Config;
+using Gateway.OpenAI;
+using Gateway.Proxy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway;
+
+/// <summary>A running gateway: Kestrel through the slim builder, one dispatch delegate, no MVC or routing tables.</summary>
+internal sealed class GatewayApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly GatewayRuntime _runtime;
+    private volatile bool _stopping;
+
+    private GatewayApp(WebApplication app, GatewayRuntime runtime)
+    {
+        _app = app;
+        _runtime = runtime;
+    }
+
+    /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
+    public IReadOnlyList<string> Urls => [.. _app.Urls];
+
+    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(config.Server.ShutdownTimeoutMs));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+
+        var app = builder.Build();
+        var runtime = new GatewayRuntime(config);
+        var gateway = new GatewayApp(app, runtime);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway");
+        var proxy = new ProxyHandler(runtime, logger);
+        app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
+        app.Run(context => gateway.Dispatch(context, proxy));
+        await app.StartAsync().ConfigureAwait(false);
+
+        var models = runtime.Current.Catalog.All.Count();
+        GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, models);
+        // A plain line on stdout that scripts and tests can wait for.
+        Console.Out.WriteLine("gateway listening on " + string.Join(" ", app.Urls));
+        Console.Out.Flush();
+        return gateway;
+    }
+
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public Task StopAsync() => _app.StopAsync();
+
+    private Task Dispatch(HttpContext context, ProxyHandler proxy)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var method = context.Request.Method;
+        // Clients configured with base URL ".../v1" and without the suffix both work.
+        var route = path.StartsWith("/v1/", StringComparison.Ordinal) ? path.AsSpan(3) : path.AsSpan();
+        switch (route)
+        {
+            case "/chat/completions":
+                return HttpMethods.IsPost(method) ? proxy.ChatCompletions(context) : NotAllowed(context, method, path);
+            case "/completions":
+                return HttpMethods.IsPost(method) ? proxy.Completions(context) : NotAllowed(context, method, path);
+            case "/embeddings":
+                return HttpMethods.IsPost(method) ? proxy.Embeddings(context) : NotAllowed(context, method, path);
+            case "/models":
+                return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);
+            case "/healthz":
+                return Text(context, 200, "ok\n");
+            case "/readyz":
+                return _stopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
+            default:
+                return ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
+        }
+    }
+
+    private static Task NotAllowed(HttpContext context, string method, string path)
+    {
+        context.Response.Headers.Allow = path.EndsWith("models", StringComparison.Ordinal) ? "GET" : "POST";
+        return ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(method, path));
+    }
+
+    private static Task Json(HttpContext context, byte[] body)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body).AsTask();
+    }
+
+    private static Task Text(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync(text);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _runtime.Dispose();
+    }
+}

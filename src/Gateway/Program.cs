@@ -1,0 +1,3 @@
+using Gateway;
+
+return await Cli.RunAsync(args).ConfigureAwait(false);
