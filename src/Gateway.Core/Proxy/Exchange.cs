@@ -14,6 +14,14 @@ internal sealed class Exchange
     public required Operation Operation { get; init; }
     public required long StartTimestamp { get; init; }
     public RequestHead Head;
+    /// <summary>The caller (Subject.Anonymous when no keys are configured).</summary>
+    public Auth.Subject Subject { get; set; } = Auth.Subject.Anonymous;
+    /// <summary>The x-tfy-metadata header, validated; empty when absent.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; set; } = EmptyMetadata;
+    public string? ConversationId { get; set; }
+    public RoutePlan? Plan { get; set; }
+    public List<Attempt> Attempts { get; } = new(1);
+    /// <summary>The target of the last attempt (the one that answered, or failed last).</summary>
     public ModelTarget? Target { get; set; }
     /// <summary>The request body as sent upstream; valid only until the exchange ends.</summary>
     public ReadOnlyMemory<byte> RequestBody { get; set; }
@@ -31,6 +39,11 @@ internal sealed class Exchange
 
     public bool IsStream => Head.Stream;
 
+    /// <summary>Free slot for a listener (tracing keeps its root activity here).</summary>
+    public object? ListenerState { get; set; }
+
+    internal static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>();
+
     /// <summary>Request start to the first output token forwarded, in ms; null if none was.</summary>
     public double? TimeToFirstTokenMs => FirstTokenTimestamp == 0 ? null : Stopwatch.GetElapsedTime(StartTimestamp, FirstTokenTimestamp).TotalMilliseconds;
 
@@ -47,11 +60,18 @@ internal sealed class Exchange
     }
 }
 
-/// <summary>Listens to exchanges; tracing and limits plug in here. Null when nobody listens.</summary>
+/// <summary>
+/// Listens to exchanges; tracing and limits plug in here. Null when nobody listens. Calls come in
+/// order: OnStart, then per attempt OnAttemptStart / OnAttemptEnd, then OnEnd. A listener must not throw
+/// and must not block.
+/// </summary>
 internal interface IExchangeListener
 {
     /// <summary>Whether the listener wants content and usage parsed from responses.</summary>
     bool WantsResponseDetails { get; }
     void OnStart(Exchange exchange);
+    /// <summary>Before the upstream request is sent; may add headers (traceparent) to it.</summary>
+    void OnAttemptStart(Exchange exchange, Attempt attempt, HttpRequestMessage request);
+    void OnAttemptEnd(Exchange exchange, Attempt attempt);
     void OnEnd(Exchange exchange);
 }

@@ -31,12 +31,11 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         var server = snapshot.Config.Server;
         var exchange = new Exchange { Operation = op, StartTimestamp = Stopwatch.GetTimestamp() };
         byte[]? body = null;
-        PooledContent? content = null;
+        var length = 0;
         var started = false;
         try
         {
-            var (readError, buffer, length) = await ReadBodyAsync(context, server.MaxRequestBodyBytes).ConfigureAwait(false);
-            body = buffer;
+            (var readError, body, length) = await ReadBodyAsync(context, server.MaxRequestBodyBytes).ConfigureAwait(false);
             if (readError is not null)
             {
                 await ErrorWriter.WriteAsync(context, readError).ConfigureAwait(false);
@@ -47,14 +46,9 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 await ErrorWriter.WriteAsync(context, headError!).ConfigureAwait(false);
                 return;
             }
-            if (!snapshot.Catalog.TryGet(exchange.Head.Model!, out var target))
+            if (!Router.TryPlan(snapshot.Catalog, exchange, op, out var plan, out var routeError))
             {
-                await ErrorWriter.WriteAsync(context, GatewayError.ModelNotFound(exchange.Head.Model!)).ConfigureAwait(false);
-                return;
-            }
-            if (!target.Supports(op))
-            {
-                await ErrorWriter.WriteAsync(context, GatewayError.InvalidField("model", $"The model '{target.Id}' does not support {Describe(op)} requests.")).ConfigureAwait(false);
+                await ErrorWriter.WriteAsync(context, routeError!).ConfigureAwait(false);
                 return;
             }
             if (!TryTimeout(context, RequestTimeoutHeader, server.RequestTimeoutMs, out var requestMs, out var timeoutError) ||
@@ -63,22 +57,15 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 await ErrorWriter.WriteAsync(context, timeoutError!).ConfigureAwait(false);
                 return;
             }
-
-            content = Rewrite(body!, length, ref exchange.Head, target, out var bodyMoved);
-            if (bodyMoved)
-            {
-                ArrayPool<byte>.Shared.Return(body!);
-            }
-            body = null;
-            exchange.Target = target;
-            exchange.RequestBody = content.Memory;
+            exchange.Plan = plan;
+            exchange.Target = plan.Steps[0].Target;
             if (listener is not null)
             {
-                exchange.Accumulator = new Streaming.CompletionAccumulator(listener.WantsResponseDetails, 64 * 1024);
+                exchange.Accumulator = new CompletionAccumulator(listener.WantsResponseDetails, 64 * 1024);
                 started = true;
-                Notify(l => l.OnStart(exchange));
+                Notify(listener.OnStart, exchange);
             }
-            await ForwardAsync(context, exchange, target, content, requestMs, ttftMs, server.SseKeepaliveMs).ConfigureAwait(false);
+            await ExecuteAsync(context, exchange, plan, body!, length, new Timeouts(requestMs, ttftMs, server.SseKeepaliveMs)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -101,75 +88,165 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         {
             exchange.EndTimestamp = Stopwatch.GetTimestamp();
             exchange.ClientStatus = exchange.ClientDisconnected ? 499 : context.Response.StatusCode;
-            if (started) Notify(l => l.OnEnd(exchange));
+            if (started) Notify(listener!.OnEnd, exchange);
             exchange.RequestBody = default;
-            content?.Release();
             if (body is not null) ArrayPool<byte>.Shared.Return(body);
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, Exchange exchange, ModelTarget target, PooledContent content, int requestMs, int ttftMs, int keepaliveMs)
+    private readonly record struct Timeouts(int RequestMs, int TtftMs, int KeepaliveMs);
+
+    /// <summary>
+    /// Walks the plan: each step's target is tried up to its attempt count, then the next step, for as
+    /// long as nothing has reached the client. The last failure is what the client sees.
+    /// </summary>
+    private async Task ExecuteAsync(HttpContext context, Exchange exchange, RoutePlan plan, byte[] body, int length, Timeouts timeouts)
     {
-        var upstream = target.Upstream;
-        using var deadline = new AttemptDeadline(context.RequestAborted, exchange.StartTimestamp, requestMs, ttftMs, exchange.IsStream);
-        var request = new HttpRequestMessage(HttpMethod.Post, upstream.UrlFor(exchange.Operation)) { Content = content };
+        GatewayError? lastError = null;
+        for (var s = 0; s < plan.Steps.Count; s++)
+        {
+            var step = plan.Steps[s];
+            if (s > 0 && !step.FallbackCandidate) continue;
+            var content = Rewrite(body, length, in exchange.Head, step.Target);
+            try
+            {
+                for (var retry = 0; retry < step.Attempts; retry++)
+                {
+                    if (retry > 0 && step.RetryDelayMs > 0)
+                    {
+                        await Task.Delay(step.RetryDelayMs, context.RequestAborted).ConfigureAwait(false);
+                    }
+                    var attempt = new Attempt { Step = step, Number = exchange.Attempts.Count, Retry = retry, StartTimestamp = Stopwatch.GetTimestamp() };
+                    exchange.Attempts.Add(attempt);
+                    exchange.Target = step.Target;
+                    exchange.RequestBody = content.Memory;
+                    var isLast = s == plan.Steps.Count - 1 && retry == step.Attempts - 1;
+                    var result = await AttemptAsync(context, exchange, attempt, content, timeouts, isLast).ConfigureAwait(false);
+                    attempt.EndTimestamp = Stopwatch.GetTimestamp();
+                    if (listener is not null) NotifyAttempt(listener, exchange, attempt);
+                    if (result.Done) return;
+                    lastError = result.Error;
+                    // Not done: the attempt failed before anything reached the client.
+                    var status = attempt.UpstreamStatus;
+                    var retryable = status == 0 || step.RetryOnStatus.Contains(status);
+                    if (!retryable) break;
+                }
+                var canFallBack = FallsBack(exchange, step);
+                if (!canFallBack) break;
+            }
+            finally
+            {
+                content.Release();
+            }
+        }
+        if (!context.Response.HasStarted && lastError is not null)
+        {
+            exchange.ErrorMessage ??= lastError.Message;
+            await ErrorWriter.WriteAsync(context, lastError).ConfigureAwait(false);
+        }
+
+        static bool FallsBack(Exchange exchange, RouteStep step)
+        {
+            var last = exchange.Attempts[^1];
+            return last.UpstreamStatus == 0 || step.FallbackOnStatus.Contains(last.UpstreamStatus);
+        }
+    }
+
+    /// <summary>The result of one attempt: done (the client has its answer, or is gone), or an error to fall back from.</summary>
+    private readonly record struct AttemptResult(bool Done, GatewayError? Error)
+    {
+        public static readonly AttemptResult Finished = new(true, null);
+        public static AttemptResult Failed(GatewayError error) => new(false, error);
+    }
+
+    /// <summary>
+    /// One upstream try. Before anything reaches the client, a failure is returned (not written) so the
+    /// caller can retry or fall back; a non-2xx upstream answer is delivered as-is only when
+    /// <paramref name="isLast"/>, or when its status is not one the plan would move on for.
+    /// </summary>
+    private async Task<AttemptResult> AttemptAsync(HttpContext context, Exchange exchange, Attempt attempt, PooledContent content, Timeouts timeouts, bool isLast)
+    {
+        var upstream = attempt.Target.Upstream;
+        using var deadline = new AttemptDeadline(context.RequestAborted, attempt.StartTimestamp, timeouts.RequestMs, timeouts.TtftMs, exchange.IsStream);
+        attempt.Url = upstream.UrlFor(exchange.Operation);
+        var request = new HttpRequestMessage(HttpMethod.Post, attempt.Url) { Content = content };
         if (upstream.Authorization is not null) request.Headers.Authorization = upstream.Authorization;
         foreach (var (name, value) in upstream.Config.Headers) request.Headers.TryAddWithoutValidation(name, value);
         if (exchange.IsStream) request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        if (listener is not null) Notify(listener, exchange, attempt, request);
 
         HttpResponseMessage response;
         try
         {
             exchange.UpstreamSentTimestamp = Stopwatch.GetTimestamp();
             var send = upstream.SendAsync(request, deadline.Token);
-            response = exchange.IsStream && keepaliveMs > 0 && !send.IsCompleted
-                ? await AwaitHeadersWithKeepalivesAsync(context, send, keepaliveMs, deadline.Token).ConfigureAwait(false)
+            response = exchange.IsStream && timeouts.KeepaliveMs > 0 && !send.IsCompleted
+                ? await AwaitHeadersWithKeepalivesAsync(context, send, timeouts.KeepaliveMs, deadline.Token).ConfigureAwait(false)
                 : await send.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.ClientAborted)
         {
             exchange.ClientDisconnected = true;
-            return;
+            attempt.Outcome = AttemptOutcome.ClientGone;
+            return AttemptResult.Finished;
         }
         catch (OperationCanceledException) when (deadline.TimedOut)
         {
-            var error = GatewayError.UpstreamTimeout(upstream.Name, deadline.WhichExpired, deadline.ExpiredMs);
-            await FailBeforeBodyAsync(context, exchange, error).ConfigureAwait(false);
-            return;
+            attempt.Outcome = AttemptOutcome.TimedOut;
+            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamTimeout(upstream.Name, deadline.WhichExpired, deadline.ExpiredMs)).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
-            var error = GatewayError.UpstreamUnreachable(upstream.Name, e.Message);
-            await FailBeforeBodyAsync(context, exchange, error).ConfigureAwait(false);
-            return;
+            attempt.Outcome = AttemptOutcome.Unreachable;
+            ProxyLog.UpstreamFailed(logger, upstream.Name, e.Message);
+            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamUnreachable(upstream.Name, e.Message)).ConfigureAwait(false);
         }
 
         using (response)
         {
-            exchange.UpstreamStatus = (int)response.StatusCode;
+            var status = (int)response.StatusCode;
+            exchange.UpstreamStatus = attempt.UpstreamStatus = status;
+            if (!response.IsSuccessStatusCode)
+            {
+                attempt.Outcome = AttemptOutcome.UpstreamStatus;
+                var step = attempt.Step;
+                var movesOn = step.RetryOnStatus.Contains(status) && attempt.Retry < step.Attempts - 1 || step.FallbackOnStatus.Contains(status);
+                if (!isLast && movesOn && !context.Response.HasStarted)
+                {
+                    var detail = await ReadErrorDetailAsync(response, deadline.Token).ConfigureAwait(false);
+                    attempt.ErrorMessage = $"The upstream answered {status}: {detail}";
+                    return AttemptResult.Failed(new GatewayError(status, "upstream_error", "upstream_status_" + status, attempt.ErrorMessage));
+                }
+            }
             var mediaType = response.Content.Headers.ContentType?.MediaType;
             if (exchange.IsStream && response.IsSuccessStatusCode && string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
             {
                 if (!context.Response.HasStarted) StartEventStream(context, response);
                 var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-                await SsePump.RunAsync(stream, context.Response.BodyWriter, exchange, deadline, keepaliveMs).ConfigureAwait(false);
+                await SsePump.RunAsync(stream, context.Response.BodyWriter, exchange, deadline, timeouts.KeepaliveMs).ConfigureAwait(false);
+                attempt.Outcome = exchange.ClientDisconnected ? AttemptOutcome.ClientGone : exchange.StreamInterrupted ? AttemptOutcome.Interrupted : AttemptOutcome.Delivered;
+                attempt.ErrorMessage = exchange.ErrorMessage;
                 if (exchange.StreamInterrupted) ProxyLog.StreamInterrupted(logger, upstream.Name, exchange.ErrorMessage ?? "");
-                return;
+                return AttemptResult.Finished;
             }
             if (context.Response.HasStarted)
             {
                 // Keepalives already committed a 200 event stream; the upstream's refusal goes out as an error event.
                 var detail = await ReadErrorDetailAsync(response, deadline.Token).ConfigureAwait(false);
-                exchange.ErrorMessage = $"The upstream answered {(int)response.StatusCode}: {detail}";
-                await SsePump.WriteErrorEventAsync(context.Response.BodyWriter, exchange.ErrorMessage, "upstream_error", "upstream_status_" + (int)response.StatusCode).ConfigureAwait(false);
-                return;
+                exchange.ErrorMessage = attempt.ErrorMessage = $"The upstream answered {status}: {detail}";
+                exchange.StreamInterrupted = true;
+                attempt.Outcome = AttemptOutcome.Interrupted;
+                await SsePump.WriteErrorEventAsync(context.Response.BodyWriter, exchange.ErrorMessage, "upstream_error", "upstream_status_" + status).ConfigureAwait(false);
+                return AttemptResult.Finished;
             }
-            await CopyResponseAsync(context, response, exchange, deadline).ConfigureAwait(false);
+            await CopyResponseAsync(context, response, exchange, attempt, deadline).ConfigureAwait(false);
+            return AttemptResult.Finished;
         }
     }
 
-    private async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response, Exchange exchange, AttemptDeadline deadline)
+    private async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response, Exchange exchange, Attempt attempt, AttemptDeadline deadline)
     {
+        attempt.Outcome = response.IsSuccessStatusCode ? AttemptOutcome.Delivered : AttemptOutcome.UpstreamStatus;
         var client = context.Response;
         var contentType = response.Content.Headers.ContentType;
         var isJson = contentType?.MediaType is { } mt && mt.Contains("json", StringComparison.OrdinalIgnoreCase);
@@ -178,7 +255,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             // An upstream (or a proxy in front of it) answered with HTML or text: say so in OpenAI's shape.
             var detail = await ReadErrorDetailAsync(response, deadline.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
-            exchange.ErrorMessage = $"The upstream answered {status}: {detail}";
+            exchange.ErrorMessage = attempt.ErrorMessage = $"The upstream answered {status}: {detail}";
             await ErrorWriter.WriteAsync(context, new GatewayError(status, "upstream_error", "upstream_status_" + status, exchange.ErrorMessage)).ConfigureAwait(false);
             return;
         }
@@ -208,6 +285,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 if (flush.IsCanceled || flush.IsCompleted)
                 {
                     exchange.ClientDisconnected = true;
+                    attempt.Outcome = AttemptOutcome.ClientGone;
                     return;
                 }
             }
@@ -215,20 +293,23 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         catch (OperationCanceledException) when (deadline.ClientAborted)
         {
             exchange.ClientDisconnected = true;
+            attempt.Outcome = AttemptOutcome.ClientGone;
             return;
         }
         catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
         {
+            attempt.Outcome = deadline.TimedOut ? AttemptOutcome.TimedOut : AttemptOutcome.Interrupted;
             exchange.ErrorMessage = deadline.TimedOut
                 ? $"The upstream did not complete in time: {deadline.WhichExpired} of {deadline.ExpiredMs} ms exceeded."
                 : "The upstream connection failed mid-response: " + e.Message;
-            ProxyLog.StreamInterrupted(logger, exchange.Target!.Upstream.Name, exchange.ErrorMessage);
+            attempt.ErrorMessage = exchange.ErrorMessage;
+            ProxyLog.StreamInterrupted(logger, attempt.Target.Upstream.Name, exchange.ErrorMessage);
             if (!written && !client.HasStarted)
             {
                 client.Headers.Clear();
                 var error = deadline.TimedOut
-                    ? GatewayError.UpstreamTimeout(exchange.Target!.Upstream.Name, deadline.WhichExpired, deadline.ExpiredMs)
-                    : GatewayError.UpstreamUnreachable(exchange.Target!.Upstream.Name, e.Message);
+                    ? GatewayError.UpstreamTimeout(attempt.Target.Upstream.Name, deadline.WhichExpired, deadline.ExpiredMs)
+                    : GatewayError.UpstreamUnreachable(attempt.Target.Upstream.Name, e.Message);
                 await ErrorWriter.WriteAsync(context, error).ConfigureAwait(false);
             }
             else
@@ -242,7 +323,11 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         {
             exchange.Accumulator ??= new Streaming.CompletionAccumulator(false, 0);
             exchange.Accumulator.Observe(capture.WrittenSpan);
-            if (!response.IsSuccessStatusCode) exchange.ErrorMessage ??= exchange.Accumulator.ErrorMessage ?? $"upstream status {(int)response.StatusCode}";
+            if (!response.IsSuccessStatusCode)
+            {
+                exchange.ErrorMessage ??= exchange.Accumulator.ErrorMessage ?? $"upstream status {(int)response.StatusCode}";
+                attempt.ErrorMessage = exchange.ErrorMessage;
+            }
         }
     }
 
@@ -264,18 +349,19 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         }
     }
 
-    private static async Task FailBeforeBodyAsync(HttpContext context, Exchange exchange, GatewayError error)
+    /// <summary>
+    /// A failure before the upstream answered. With an event stream already committed by keepalives,
+    /// the client gets an SSE error event (done); otherwise the caller may retry, fall back, or write it.
+    /// </summary>
+    private static async Task<AttemptResult> FailBeforeBodyAsync(HttpContext context, Exchange exchange, Attempt attempt, GatewayError error)
     {
+        attempt.ErrorMessage = error.Message;
+        if (!context.Response.HasStarted) return AttemptResult.Failed(error);
         exchange.ErrorMessage = error.Message;
-        if (context.Response.HasStarted)
-        {
-            exchange.StreamInterrupted = true;
-            await SsePump.WriteErrorEventAsync(context.Response.BodyWriter, error.Message, error.Type, error.Code ?? "upstream_error").ConfigureAwait(false);
-        }
-        else
-        {
-            await ErrorWriter.WriteAsync(context, error).ConfigureAwait(false);
-        }
+        exchange.StreamInterrupted = true;
+        attempt.Outcome = AttemptOutcome.Interrupted;
+        await SsePump.WriteErrorEventAsync(context.Response.BodyWriter, error.Message, error.Type, error.Code ?? "upstream_error").ConfigureAwait(false);
+        return AttemptResult.Finished;
     }
 
     private static void StartEventStream(HttpContext context, HttpResponseMessage? response)
@@ -337,7 +423,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     /// Replaces the model name in one copy (DESIGN.md decision 1); every other byte is left as the client sent it.
     /// Returns content over the original buffer when nothing changes.
     /// </summary>
-    internal static PooledContent Rewrite(byte[] body, int length, ref RequestHead head, ModelTarget target, out bool bodyMoved)
+    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target)
     {
         var replacement = target.UpstreamModelJson;
         var start = head.ModelTokenStart;
@@ -345,8 +431,8 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         var current = body.AsSpan(start + 1, oldLength - 2);
         if (current.SequenceEqual(replacement))
         {
-            bodyMoved = false;
-            return new PooledContent(body, length, pooled: true);
+            // The caller owns and returns the body array; this content only borrows it.
+            return new PooledContent(body, length, pooled: false);
         }
         var newLength = length - oldLength + replacement.Length + 2;
         var copy = ArrayPool<byte>.Shared.Rent(newLength);
@@ -357,8 +443,6 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         at += replacement.Length;
         copy[at++] = (byte)'"';
         body.AsSpan(start + oldLength, length - start - oldLength).CopyTo(copy.AsSpan(at));
-        head.ModelTokenLength = replacement.Length + 2;
-        bodyMoved = true;
         return new PooledContent(copy, newLength, pooled: true);
     }
 
@@ -408,18 +492,35 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         return true;
     }
 
-    private static string Describe(Operation op) => op switch
-    {
-        Operation.Chat => "chat completion",
-        Operation.Completion => "completion",
-        _ => "embedding",
-    };
-
-    private void Notify(Action<IExchangeListener> action)
+    private void Notify(Action<Exchange> action, Exchange exchange)
     {
         try
         {
-            action(listener!);
+            action(exchange);
+        }
+        catch (Exception e)
+        {
+            ProxyLog.ListenerFailed(logger, e);
+        }
+    }
+
+    private void Notify(IExchangeListener l, Exchange exchange, Attempt attempt, HttpRequestMessage request)
+    {
+        try
+        {
+            l.OnAttemptStart(exchange, attempt, request);
+        }
+        catch (Exception e)
+        {
+            ProxyLog.ListenerFailed(logger, e);
+        }
+    }
+
+    private void NotifyAttempt(IExchangeListener l, Exchange exchange, Attempt attempt)
+    {
+        try
+        {
+            l.OnAttemptEnd(exchange, attempt);
         }
         catch (Exception e)
         {
