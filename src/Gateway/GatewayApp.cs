@@ -26,8 +26,10 @@ internal sealed class GatewayApp : IAsyncDisposable
     /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
 
-    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Action<ILoggingBuilder>? logging = null)
+    /// <param name="environment">Reads environment variables (tests pass their own instead of the process's).</param>
+    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(k =>

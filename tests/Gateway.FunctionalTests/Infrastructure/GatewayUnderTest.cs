@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Gateway.Config;
+
+namespace Gateway.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// The gateway, started on 127.0.0.1 with a given YAML config: in process by default, or the
+/// published Native AOT binary when GATEWAY_BINARY names it (the same tests run against both).
+/// </summary>
+public sealed class GatewayUnderTest : IAsyncDisposable
+{
+    private GatewayApp? _app;
+    private Process? _process;
+    private string? _configFile;
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>The OpenAI base URL clients use: <c>{BaseUrl}/v1</c>.</summary>
+    public Uri OpenAIBase => new(BaseUrl, "/v1");
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public static bool UsesBinary => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GATEWAY_BINARY"));
+
+    /// <summary>Lines the out-of-process gateway wrote (stdout and stderr).</summary>
+    public List<string> Output { get; } = [];
+
+    public static async Task<GatewayUnderTest> StartAsync(string yaml, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var gateway = new GatewayUnderTest();
+        var binary = Environment.GetEnvironmentVariable("GATEWAY_BINARY");
+        if (string.IsNullOrEmpty(binary))
+        {
+            var config = ConfigLoader.Load(yaml, "test.yaml", name => env is not null && env.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name));
+            gateway._app = await GatewayApp.StartAsync(config, "http://127.0.0.1:0", name => env is not null && env.TryGetValue(name, out var v) ? v : null,
+                logging => logging.SetMinimumLevelWarning());
+            gateway.BaseUrl = new Uri(gateway._app.Urls[0]);
+        }
+        else
+        {
+            gateway._configFile = Path.Combine(Path.GetTempPath(), $"gateway-test-{Guid.NewGuid():N}.yaml");
+            await File.WriteAllTextAsync(gateway._configFile, yaml);
+            gateway.BaseUrl = await gateway.StartProcessAsync(binary, ["serve", "--config", gateway._configFile, "--urls", "http://127.0.0.1:0"], env);
+        }
+        gateway.Client = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        return gateway;
+    }
+
+    /// <summary>Starts the binary and waits for its "gateway listening on URL" line.</summary>
+    private async Task<Uri> StartProcessAsync(string binary, string[] args, IReadOnlyDictionary<string, string>? env)
+    {
+        var psi = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("ASPNETCORE_URLS");
+        if (env is not null)
+        {
+            foreach (var (k, v) in env) psi.Environment[k] = v;
+        }
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (Output) Output.Add(e.Data);
+            const string marker = "gateway listening on ";
+            if (e.Data.StartsWith(marker, StringComparison.Ordinal))
+            {
+                listening.TrySetResult(new Uri(e.Data[marker.Length..].Split(' ')[0]));
+            }
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) lock (Output) Output.Add(e.Data);
+        };
+        _process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("gateway exited: " + string.Join('\n', Output)));
+        _process.EnableRaisingEvents = true;
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        return await listening.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>The process id of the out-of-process gateway (null in process).</summary>
+    public Process? Process => _process;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        if (_app is not null) await _app.DisposeAsync();
+        if (_process is not null)
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+            _process.Dispose();
+        }
+        if (_configFile is not null) File.Delete(_configFile);
+    }
+}
+
+internal static class LoggingExtensions
+{
+    public static void SetMinimumLevelWarning(this Microsoft.Extensions.Logging.ILoggingBuilder logging) =>
+        logging.AddFilter(level => level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+}
