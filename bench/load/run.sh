@@ -61,8 +61,8 @@ if [[ $mode == full ]]; then
   hold_streams=5000; hold_s=10; startup_runs=10
   [[ -z "$aot" ]] && aot=1
 else
-  warm_s=1; tput_s=2; lat_s=2; stream_s=2; stream_warm_s=0.5
-  hold_streams=200; hold_s=2; startup_runs=2
+  warm_s=0; tput_s=1; lat_s=1; stream_s=1; stream_warm_s=0
+  hold_streams=200; hold_s=1; startup_runs=1
   [[ -z "$aot" ]] && aot=0
   write_results=0
   profile=0
@@ -78,67 +78,8 @@ p_gw_on=$((port_base + 22))
 p_hold=$((port_base + 31))
 p_startup=$((port_base + 41))
 
+source "$here/lib.sh"
 started_at="$(date -u +%s)"
-failures=()
-pids=()
-nginx_pidfiles=()
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-# A failed check: the run goes on (so the rest is still measured) but exits non-zero.
-fail() { log "CHECK FAILED: $*"; failures+=("$*"); }
-
-cleanup() {
-  local pid pf
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pf in "${nginx_pidfiles[@]}"; do
-    [[ -s "$pf" ]] && kill -QUIT "$(cat "$pf")" 2>/dev/null
-  done
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive -eq 0 ]] && break
-    sleep 0.2
-  done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  for pf in "${nginx_pidfiles[@]}"; do
-    [[ -s "$pf" ]] && kill -TERM "$(cat "$pf")" 2>/dev/null
-  done
-  return 0
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
-
-# Stops one process this script started and forgets it.
-stop_pid() {
-  local pid="$1" keep=() p
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  for p in "${pids[@]}"; do [[ "$p" != "$pid" ]] && keep+=("$p"); done
-  pids=("${keep[@]}")
-}
-
-# kv LINE KEY: the value of KEY=value in a RESULT line.
-kv() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<< " $1"; }
-# calc EXPR: floating point arithmetic (awk), 1 decimal.
-# A missing or NaN input makes the result "n/a", and n/a never meets a target.
-calc() { [[ "$1" == *nan* || "$1" == *n/a* ]] && { echo n/a; return; }; awk "BEGIN { v = $1; printf \"%.1f\", v }"; }
-calc2() { [[ "$1" == *nan* || "$1" == *n/a* ]] && { echo n/a; return; }; awk "BEGIN { v = $1; printf \"%.2f\", v }"; }
-num() { [[ "$1" =~ ^-?[0-9]+([.][0-9]+)?$ ]]; }
-le() { num "$1" && awk "BEGIN { exit !(($1) <= ($2)) }"; }
-ge() { num "$1" && awk "BEGIN { exit !(($1) >= ($2)) }"; }
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() {
-  local port="$1" what="$2"
-  for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  die "$what did not open port $port"
-}
 
 # ---------------------------------------------------------------------------------------------
 log "mode: $mode (aot=$aot) in $work"
@@ -197,11 +138,6 @@ client="$work/client/stream-client"
 binary_bytes="$(stat -c %s "$gateway_bin")"
 
 # 4. Configs.
-render() {
-  sed -e "s|@WORK@|$work|g" -e "s|@PORT_STATIC@|$p_static|g" -e "s|@PORT_OTLP@|$p_otlp|g" \
-      -e "s|@PORT_STREAM_UP@|$p_stream_up|g" -e "s|@PORT_NGINX_STATIC@|$p_nginx_static|g" \
-      -e "s|@PORT_NGINX_STREAM@|$p_nginx_stream|g" "$1" > "$2"
-}
 render "$here/nginx-upstream.conf" "$work/nginx-upstream.conf"
 render "$here/nginx-proxy.conf" "$work/nginx-proxy.conf"
 
@@ -255,34 +191,12 @@ cat > "$work/chat.json" <<'EOF'
 EOF
 
 # 5. Start everything.
-start_nginx() {
-  local conf="$1" pidfile="$2"
-  "$nginx_bin" -t -q -p "$work" -c "$conf" >"$work/logs/$(basename "$conf").test.log" 2>&1 \
-    || { cat "$work/logs/$(basename "$conf").test.log" >&2; die "nginx config $conf is invalid"; }
-  nginx_pidfiles+=("$pidfile")
-  "$nginx_bin" -p "$work" -c "$conf" || die "nginx -c $conf did not start"
-}
 log "starting nginx upstream + OTLP sink, nginx proxy"
 : > "$work/logs/otlp-access.log"
 start_nginx "$work/nginx-upstream.conf" "$work/nginx-upstream.pid"
 start_nginx "$work/nginx-proxy.conf" "$work/nginx-proxy.pid"
 wait_port "$p_static" "nginx upstream"
 wait_port "$p_nginx_static" "nginx proxy"
-
-# start_gateway NAME PORT CONFIG [VAR=value ...]: sets $started_pid.
-start_gateway() {
-  local name="$1" port="$2" config="$3"; shift 3
-  local logf="$work/logs/$name.log"
-  env "$@" "$gateway_bin" serve --config "$config" --urls "http://127.0.0.1:$port" >"$logf" 2>&1 &
-  started_pid=$!
-  pids+=("$started_pid")
-  for _ in $(seq 1 100); do
-    grep -q "gateway listening on" "$logf" 2>/dev/null && return 0
-    kill -0 "$started_pid" 2>/dev/null || { cat "$logf" >&2; die "gateway '$name' exited at start"; }
-    sleep 0.1
-  done
-  die "gateway '$name' did not print 'gateway listening on' within 10 s"
-}
 tracing_env=(ENABLE_OTEL_TRACING=true "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$p_otlp/v1/traces"
   OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_SERVICE_NAME=gateway-bench)
 log "starting gateways: streaming upstream, under test with tracing off, with tracing on"
@@ -332,23 +246,33 @@ check_wrk() { # check_wrk NAME LINE
   (( $(kv "$line" requests) > 0 )) || fail "$1: no requests completed"
 }
 
-declare -A tput lat
+declare -A tput lat cpu_us
+# Whose CPU time is counted per request: the server answering (direct), or the proxy alone.
+declare -A cpu_pids=(
+  [direct]="$(children_of "$(cat "$work/nginx-upstream.pid")" | tr '\n' ' ')"
+  [nginx]="$(children_of "$(cat "$work/nginx-proxy.pid")" | tr '\n' ' ')"
+  [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on"
+)
 profile_note=""
 for t in "${targets[@]}"; do
   log "throughput, 50 connections: ${label[$t]} (${warm_s}s warmup + ${tput_s}s)"
-  run_wrk 2 50 "$warm_s" "${url[$t]}" >/dev/null
+  (( warm_s > 0 )) && run_wrk 2 50 "$warm_s" "${url[$t]}" >/dev/null
   if [[ $profile -eq 1 && $t == gw_off ]] && command -v perf >/dev/null; then
     perf record -F 499 -g -p "$pid_gw_off" -o "$work/perf-gateway.data" -- sleep "$tput_s" >"$work/logs/perf.log" 2>&1 &
     perf_pid=$!
   fi
+  c0="$(cpu_ticks ${cpu_pids[$t]})"
   tput[$t]="$(run_wrk 2 50 "$tput_s" "${url[$t]}")"
+  c1="$(cpu_ticks ${cpu_pids[$t]})"
+  req="$(kv "${tput[$t]}" requests)"
+  cpu_us[$t]="$( num "$req" && (( req > 0 )) && calc "($c1 - $c0) * 10000 / $req" || echo nan)"
   [[ -n "${perf_pid:-}" ]] && { wait "$perf_pid"; perf_pid=""; profile_note="$work/perf-gateway.data"; }
   check_wrk "throughput ${label[$t]}" "${tput[$t]}"
-  log "  ${tput[$t]}"
+  log "  ${tput[$t]} cpu_us_per_req=${cpu_us[$t]}"
 done
 for t in "${targets[@]}"; do
   log "latency, 1 connection: ${label[$t]} (${warm_s}s warmup + ${lat_s}s)"
-  run_wrk 1 1 "$warm_s" "${url[$t]}" >/dev/null
+  (( warm_s > 0 )) && run_wrk 1 1 "$warm_s" "${url[$t]}" >/dev/null
   lat[$t]="$(run_wrk 1 1 "$lat_s" "${url[$t]}")"
   check_wrk "latency ${label[$t]}" "${lat[$t]}"
   log "  ${lat[$t]}"
@@ -402,15 +326,16 @@ d_itl50="$(n "$(kv "${strm[direct]}" itl_p50_us)")"; d_itl99="$(n "$(kv "${strm[
 
 report="$work/report.md"
 {
-  echo "**Non-streaming** (wrk -t2, fixed chat completion from nginx; throughput at 50 connections for ${tput_s} s, latency at 1 connection for ${lat_s} s)"
+  echo "**Non-streaming** (wrk -t2, fixed chat completion from nginx; throughput at 50 connections for ${tput_s} s, latency at 1 connection for ${lat_s} s; CPU µs/req = user+system CPU of the answering process only — the upstream nginx for direct, the proxy alone otherwise — per request, the number that holds on a busy machine)"
   echo
-  echo "| path | req/s @50 | vs nginx proxy | p50 µs @1 | p99 µs @1 | p50 added µs | p99 added µs |"
-  echo "|---|--:|--:|--:|--:|--:|--:|"
+  echo "| path | req/s @50 | vs nginx proxy | CPU µs/req | CPU vs nginx | p50 µs @1 | p99 µs @1 | p50 added µs | p99 added µs |"
+  echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
   for t in "${targets[@]}"; do
     p50="$(n "$(kv "${lat[$t]}" p50_us)")"; p99="$(n "$(kv "${lat[$t]}" p99_us)")"
     ratio="$(calc2 "$(rps "$t") / $nginx_rps")"
     if [[ $t == direct ]]; then add50="—"; add99="—"; else add50="$(calc "$p50 - $direct_p50")"; add99="$(calc "$p99 - $direct_p99")"; fi
-    echo "| ${label[$t]} | $(calc "$(rps "$t")") | ${ratio}x | $p50 | $p99 | $add50 | $add99 |"
+    cpu_ratio="$(calc2 "$(n "${cpu_us[$t]}") / $(n "${cpu_us[nginx]}")")"
+    echo "| ${label[$t]} | $(calc "$(rps "$t")") | ${ratio}x | ${cpu_us[$t]} | ${cpu_ratio}x | $p50 | $p99 | $add50 | $add99 |"
   done
   echo
   echo "**Streaming**, 100 concurrent streams, mock upstream with 10 ms tokens, ${stream_s} s (stream client: TTFT = request sent → first data event; ITL = gap between data events)"
@@ -446,6 +371,7 @@ report="$work/report.md"
   hold_rss="$(n "$(kv "${hold[gw_off]:-}" p0_rss_peak_mb)")"; hold_rss_on="$(n "$(kv "${hold[gw_on]:-}" p0_rss_peak_mb)")"
   st="$(n "$(kv "$startup" first_response_ms_p50)")"; idle="$(n "$(kv "$startup" idle_rss_mb_p50)")"
   met() { if eval "$1"; then echo "met"; else echo "**not met**"; fi; }
+  [[ $mode == smoke ]] && echo "Smoke run: 1 s measurements, not judged against the targets (the table below only checks that every number was produced)." && echo
   echo "| target | measured | status |"
   echo "|---|---|---|"
   echo "| throughput ≥ 1.0x nginx proxy, tracing on | ${on_ratio}x (tracing off $(calc2 "$(rps gw_off) / $nginx_rps")x) | $(met "ge $on_ratio 1.0") |"
@@ -455,6 +381,7 @@ report="$work/report.md"
   echo "| first response ≤ 50 ms after start | $st ms | $(met "le $st 50") |"
   echo "| idle RSS ≤ 40 MB | $idle MB | $(met "le $idle 40") |"
 } > "$report"
+grep -qE '(^|[| (])(n/a|nan)([| )x]|$)' "$report" && fail "some numbers are missing from the report (n/a)"
 
 echo
 echo "=== gateway load harness ($mode) ==="
