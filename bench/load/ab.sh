@@ -4,7 +4,7 @@
 # gateway's CPU µs per request for each. Used for the before/after numbers of hot-path changes.
 #
 #   bench/load/ab.sh --a BIN [--a-env K=V]... --b BIN [--b-env K=V]... [--rounds 6] [--seconds 5]
-#                    [--connections 50] [--port-base 18500]
+#                    [--connections 50] [--port-base 27500]
 #
 # On a shared machine trust the CPU µs/req medians; req/s moves with whatever else runs.
 # Needs wrk and nginx (bench/load/run.sh installs them). Runs under bench/load/.work/ab/.
@@ -14,7 +14,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$here/.work/ab"
 bin_a="" bin_b=""
 env_a=() env_b=()
-rounds=6 seconds=5 connections=50 port_base=18500
+rounds=6 seconds=5 connections=50 port_base=27500
 
 while [[ $# -gt 0 ]]; do
   case "$1" in

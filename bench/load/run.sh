@@ -12,7 +12,7 @@
 #   --no-results      full mode: do not append to RESULTS.md
 #   --profile         full mode: also record `perf` samples of the gateway during the throughput run
 #                     (written under bench/load/.work/, summary printed at the end)
-#   --port-base N     first of the loopback ports used (default 18400; N+1 .. N+41)
+#   --port-base N     first of the loopback ports used (default 27400; N+1 .. N+41)
 #
 # What it measures, against the same upstreams, one after the other:
 #   non-streaming throughput at 50 connections (wrk -t2 -c50): direct upstream, nginx as a reverse
@@ -41,7 +41,7 @@ gateway_bin=""
 aot=""
 write_results=1
 profile=0
-port_base=18400
+port_base=27400
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -390,10 +390,10 @@ echo
 echo "load average before $load_before, after $load_after; $others compiler/dotnet processes were running at the start; $elapsed s in all"
 
 if [[ -n "$profile_note" ]]; then
-  perf report -i "$profile_note" --stdio --no-children --sort dso,symbol --percent-limit 0.7 2>/dev/null \
-    | grep -v '^$' | head -80 > "$work/perf-gateway.txt"
-  echo "perf profile of the gateway (tracing off) during the throughput run: $work/perf-gateway.txt"
-  grep -E '^ +[0-9]' "$work/perf-gateway.txt" | head -25
+  "$here/profile-summary.sh" "$profile_note" 30 > "$work/perf-gateway.txt"
+  echo
+  echo "perf profile of the gateway (tracing off) during the throughput run ($work/perf-gateway.txt):"
+  cat "$work/perf-gateway.txt"
 fi
 
 if [[ ${#failures[@]} -gt 0 ]]; then
