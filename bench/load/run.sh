@@ -75,6 +75,7 @@ p_nginx_static=$((port_base + 11))
 p_nginx_stream=$((port_base + 12))
 p_gw_off=$((port_base + 21))
 p_gw_on=$((port_base + 22))
+p_gw_inline=$((port_base + 23))
 p_hold=$((port_base + 31))
 p_startup=$((port_base + 41))
 
@@ -107,7 +108,7 @@ if (( $(ulimit -n) < need_fds )); then
   die "ulimit -n is $(ulimit -n), need $need_fds for $hold_streams streams (raise the hard limit)"
 fi
 
-for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_hold $p_startup; do
+for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_inline $p_hold $p_startup; do
   port_free "$port" || die "port $port is in use (pick another --port-base)"
 done
 
@@ -199,10 +200,12 @@ wait_port "$p_static" "nginx upstream"
 wait_port "$p_nginx_static" "nginx proxy"
 tracing_env=(ENABLE_OTEL_TRACING=true "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$p_otlp/v1/traces"
   OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_SERVICE_NAME=gateway-bench)
-log "starting gateways: streaming upstream, under test with tracing off, with tracing on"
+log "starting gateways: streaming upstream, under test with tracing off, with tracing on, with inline I/O"
 start_gateway stream-upstream "$p_stream_up" "$work/stream-upstream.yaml"; pid_stream_up=$started_pid
 start_gateway gateway-off "$p_gw_off" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false; pid_gw_off=$started_pid
 start_gateway gateway-on "$p_gw_on" "$work/gateway.yaml" "${tracing_env[@]}"; pid_gw_on=$started_pid
+# Not a target row: the opt-in inline I/O scheduling (GatewayApp.cs), measured so the default can be decided on numbers.
+start_gateway gateway-inline "$p_gw_inline" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; pid_gw_inline=$started_pid
 
 # 6. Every path answers before anything is measured.
 declare -A url=(
@@ -210,16 +213,18 @@ declare -A url=(
   [nginx]="http://127.0.0.1:$p_nginx_static/v1/chat/completions"
   [gw_off]="http://127.0.0.1:$p_gw_off/v1/chat/completions"
   [gw_on]="http://127.0.0.1:$p_gw_on/v1/chat/completions"
+  [gw_inline]="http://127.0.0.1:$p_gw_inline/v1/chat/completions"
 )
 declare -A surl=(
   [direct]="http://127.0.0.1:$p_stream_up/v1/chat/completions"
   [nginx]="http://127.0.0.1:$p_nginx_stream/v1/chat/completions"
   [gw_off]="http://127.0.0.1:$p_gw_off/v1/chat/completions"
   [gw_on]="http://127.0.0.1:$p_gw_on/v1/chat/completions"
+  [gw_inline]="http://127.0.0.1:$p_gw_inline/v1/chat/completions"
 )
-declare -A smodel=([direct]="tok10/echo" [nginx]="tok10/echo" [gw_off]="stream/tok10" [gw_on]="stream/tok10")
-declare -A label=([direct]="direct upstream" [nginx]="nginx proxy" [gw_off]="gateway, tracing off" [gw_on]="gateway, tracing on")
-targets=(direct nginx gw_off gw_on)
+declare -A smodel=([direct]="tok10/echo" [nginx]="tok10/echo" [gw_off]="stream/tok10" [gw_on]="stream/tok10" [gw_inline]="stream/tok10")
+declare -A label=([direct]="direct upstream" [nginx]="nginx proxy" [gw_off]="gateway, tracing off" [gw_on]="gateway, tracing on" [gw_inline]="gateway, tracing off, inline I/O (opt-in)")
+targets=(direct nginx gw_off gw_on gw_inline)
 
 for t in "${targets[@]}"; do
   out="$(curl -s -o "$work/logs/check-$t.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$work/chat.json" "${url[$t]}")"
@@ -251,7 +256,7 @@ declare -A tput lat cpu_us
 declare -A cpu_pids=(
   [direct]="$(children_of "$(cat "$work/nginx-upstream.pid")" | tr '\n' ' ')"
   [nginx]="$(children_of "$(cat "$work/nginx-proxy.pid")" | tr '\n' ' ')"
-  [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on"
+  [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on" [gw_inline]="$pid_gw_inline"
 )
 profile_note=""
 for t in "${targets[@]}"; do
