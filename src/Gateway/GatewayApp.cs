@@ -30,7 +30,10 @@ internal sealed class GatewayApp : IAsyncDisposable
     public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No reload-on-change for appsettings.json (the gateway reads its own YAML): with it, the host puts an
+        // inotify watch on every directory under the working directory at startup. Started from / that took
+        // ~1 s and 30 MB (bench/load/RESULTS.md, 2026-11-22 notes).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
