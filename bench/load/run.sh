@@ -92,7 +92,11 @@ missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 command -v curl >/dev/null || missing+=(curl)
-if [[ $aot -eq 1 && -z "$gateway_bin" ]] && ! compgen -c clang | grep -q .; then missing+=(clang zlib1g-dev); fi
+# Native AOT links with clang (any clang or clang-N) against zlib.
+if [[ $aot -eq 1 && -z "$gateway_bin" ]]; then
+  compgen -c | grep -qE '^clang(-[0-9]+)?$' || missing+=(clang)
+  [[ -e /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   [[ $(id -u) -eq 0 ]] || die "missing ${missing[*]}; run as root or: apt-get install -y ${missing[*]}"
   log "installing ${missing[*]} (apt-get)"
@@ -262,19 +266,26 @@ profile_note=""
 for t in "${targets[@]}"; do
   log "throughput, 50 connections: ${label[$t]} (${warm_s}s warmup + ${tput_s}s)"
   (( warm_s > 0 )) && run_wrk 2 50 "$warm_s" "${url[$t]}" >/dev/null
-  if [[ $profile -eq 1 && $t == gw_off ]] && command -v perf >/dev/null; then
-    perf record -F 499 -g -p "$pid_gw_off" -o "$work/perf-gateway.data" -- sleep "$tput_s" >"$work/logs/perf.log" 2>&1 &
-    perf_pid=$!
-  fi
   c0="$(cpu_ticks ${cpu_pids[$t]})"
   tput[$t]="$(run_wrk 2 50 "$tput_s" "${url[$t]}")"
   c1="$(cpu_ticks ${cpu_pids[$t]})"
   req="$(kv "${tput[$t]}" requests)"
   cpu_us[$t]="$( num "$req" && (( req > 0 )) && calc "($c1 - $c0) * 10000 / $req" || echo nan)"
-  [[ -n "${perf_pid:-}" ]] && { wait "$perf_pid"; perf_pid=""; profile_note="$work/perf-gateway.data"; }
   check_wrk "throughput ${label[$t]}" "${tput[$t]}"
   log "  ${tput[$t]} cpu_us_per_req=${cpu_us[$t]}"
 done
+# A separate run under perf, so the sampling does not cost the measured row anything.
+if [[ $profile -eq 1 ]]; then
+  if command -v perf >/dev/null; then
+    log "profiling: perf record of the gateway (tracing off) during another ${tput_s}s throughput run"
+    perf record -F 499 -g -p "$pid_gw_off" -o "$work/perf-gateway.data" -- sleep "$tput_s" >"$work/logs/perf.log" 2>&1 &
+    perf_pid=$!
+    run_wrk 2 50 "$tput_s" "${url[gw_off]}" >/dev/null
+    wait "$perf_pid" && profile_note="$work/perf-gateway.data" || fail "perf record failed (see $work/logs/perf.log)"
+  else
+    fail "--profile: perf is not installed (apt-get install -y linux-perf)"
+  fi
+fi
 for t in "${targets[@]}"; do
   log "latency, 1 connection: ${label[$t]} (${warm_s}s warmup + ${lat_s}s)"
   (( warm_s > 0 )) && run_wrk 1 1 "$warm_s" "${url[$t]}" >/dev/null
@@ -418,6 +429,14 @@ if [[ $mode == full && $write_results -eq 1 ]]; then
     echo "\`bench/load/run.sh\` on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); load average before $load_before, after $load_after; $others other compiler/dotnet processes at the start. Ratios within this run hold; absolute numbers drift with what else runs on the machine."
     echo
     cat "$report"
+    if [[ -n "$profile_note" ]]; then
+      echo
+      echo "Profile: \`perf record -F 499 -g\` of the gateway (tracing off) during its throughput run, summarised by \`bench/load/profile-summary.sh\`:"
+      echo
+      echo '```'
+      cat "$work/perf-gateway.txt"
+      echo '```'
+    fi
   } >> "$here/RESULTS.md"
   log "appended to bench/load/RESULTS.md"
 fi
