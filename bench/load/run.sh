@@ -241,7 +241,7 @@ done
 log "all four paths answer (non-streaming and streaming)"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-others="$(ps -eo pid=,comm= | awk -v me=$$ '$2 ~ /^(dotnet|ilc|csc|VBCSCompiler|MSBuild|clang)/ {n++} END {print n+0}')"
+others="$(cat /proc/[0-9]*/comm 2>/dev/null | grep -cE '^(dotnet|ilc|csc|VBCSCompiler|MSBuild|clang)')"
 
 # 7. Non-streaming throughput at 50 connections, then latency at 1 connection.
 run_wrk() { # run_wrk THREADS CONNS SECONDS URL -> RESULT line
