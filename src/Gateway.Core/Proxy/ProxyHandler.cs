@@ -124,7 +124,14 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                     var result = await AttemptAsync(context, exchange, attempt, content, timeouts, isLast).ConfigureAwait(false);
                     attempt.EndTimestamp = Stopwatch.GetTimestamp();
                     if (listener is not null) NotifyAttempt(listener, exchange, attempt);
-                    if (result.Done) return;
+                    if (result.Done)
+                    {
+                        if (exchange.StreamInterrupted && !exchange.ClientDisconnected)
+                        {
+                            await EndTruncatedAsync(context).ConfigureAwait(false);
+                        }
+                        return;
+                    }
                     lastError = result.Error;
                     // Not done: the attempt failed before anything reached the client.
                     var status = attempt.UpstreamStatus;
@@ -151,6 +158,28 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             return last.UpstreamStatus == 0 || step.FallbackOnStatus.Contains(last.UpstreamStatus);
         }
     }
+
+    /// <summary>
+    /// After an SSE error event: end the body without its terminating chunk, so every client sees a
+    /// truncated response. SDKs that read error events (OpenAI Python, Node) raise on the event; those that
+    /// ignore them (OpenAI .NET) raise on the truncation; none can take the stream for a clean end.
+    /// Kestrel's abort drops bytes still queued for the socket, so the flushed event is given a moment
+    /// to reach the kernel first. Only failed streams pay this.
+    /// </summary>
+    private static async Task EndTruncatedAsync(HttpContext context)
+    {
+        try
+        {
+            await context.Response.BodyWriter.FlushAsync().ConfigureAwait(false);
+            await Task.Delay(TruncateDrainMs).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+        context.Abort();
+    }
+
+    private const int TruncateDrainMs = 100;
 
     /// <summary>The result of one attempt: done (the client has its answer, or is gone), or an error to fall back from.</summary>
     private readonly record struct AttemptResult(bool Done, GatewayError? Error)

@@ -9,6 +9,8 @@ public static class Sse
     public static string Chunk(string content, string? finish = null, int index = 0) =>
         $$"""{"id":"chatcmpl-s","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024","choices":[{"index":{{index}},"delta":{"content":"{{content}}"},"finish_reason":{{(finish is null ? "null" : "\"" + finish + "\"")}}}]}""";
 
+    public const string Truncated = "<truncated>";
+
     public const string Usage = """{"id":"chatcmpl-s","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}""";
 
     /// <summary>Starts an event stream and writes each payload as a data event, waiting between them.</summary>
@@ -28,15 +30,28 @@ public static class Sse
         if (done) await ctx.Response.Body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), ctx.RequestAborted);
     }
 
-    /// <summary>Reads a whole event stream, returning each event's data (comments as ": ..." entries).</summary>
+    /// <summary>
+    /// Reads a whole event stream, returning each event's data (comments as ": ..." entries). A stream that
+    /// ends in a broken connection adds a final "&lt;truncated&gt;" entry.
+    /// </summary>
     public static async Task<List<string>> ReadAllAsync(HttpResponseMessage response)
     {
         var events = new List<string>();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         var data = new StringBuilder();
-        string? line;
-        while ((line = await reader.ReadLineAsync()) is not null)
+        while (true)
         {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync();
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                events.Add(Truncated);
+                break;
+            }
+            if (line is null) break;
             if (line.Length == 0)
             {
                 if (data.Length > 0) events.Add(data.ToString());

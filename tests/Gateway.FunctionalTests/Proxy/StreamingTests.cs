@@ -88,9 +88,10 @@ public sealed class StreamingTests : IAsyncLifetime
         using var response = await PostStreamAsync();
         var events = await Sse.ReadAllAsync(response);
 
-        Assert.True(events.Count >= 2, $"{response.StatusCode}: {string.Join(" | ", events)}");
+        Assert.True(events.Count >= 3, $"{response.StatusCode}: {string.Join(" | ", events)}");
         Assert.Equal(Sse.Chunk("partial"), events[0]);
-        var error = JsonDocument.Parse(events[^1]).RootElement.GetProperty("error");
+        Assert.Equal(Sse.Truncated, events[^1]);
+        var error = JsonDocument.Parse(events[^2]).RootElement.GetProperty("error");
         Assert.Equal("stream_interrupted", error.GetProperty("code").GetString());
         Assert.DoesNotContain("[DONE]", events);
     }
@@ -103,7 +104,8 @@ public sealed class StreamingTests : IAsyncLifetime
         using var response = await PostStreamAsync();
         var events = await Sse.ReadAllAsync(response);
 
-        Assert.Contains("stream_interrupted", events[^1]);
+        Assert.Contains("stream_interrupted", events[^2]);
+        Assert.Equal(Sse.Truncated, events[^1]);
     }
 
     [Fact]
@@ -140,7 +142,8 @@ public sealed class StreamingTests : IAsyncLifetime
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
         // Headers arrived (so the 200 event stream is committed); the timeout comes as an error event.
-        var error = JsonDocument.Parse(events[^1]).RootElement.GetProperty("error");
+        Assert.Equal(Sse.Truncated, events[^1]);
+        var error = JsonDocument.Parse(events[^2]).RootElement.GetProperty("error");
         Assert.Equal("upstream_timeout", error.GetProperty("code").GetString());
         Assert.Contains("time to first token", error.GetProperty("message").GetString());
     }
@@ -243,7 +246,8 @@ public sealed class StreamingTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(": keepalive", events[0]);
-        var error = JsonDocument.Parse(events[^1]).RootElement.GetProperty("error");
+        Assert.Equal(Sse.Truncated, events[^1]);
+        var error = JsonDocument.Parse(events[^2]).RootElement.GetProperty("error");
         Assert.Contains("boom", error.GetProperty("message").GetString());
     }
 }
