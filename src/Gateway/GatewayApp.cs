@@ -35,7 +35,9 @@ internal sealed class GatewayApp : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes;
+            // The handlers enforce the configured limit themselves (413 in OpenAI's shape); Kestrel's cap sits
+            // above it so a rejected body can be drained and the client reads the 413 (ProxyHandler.DrainAsync).
+            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes + ProxyHandler.DrainLimitBytes;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(config.Server.ShutdownTimeoutMs));
         builder.Logging.ClearProviders();

@@ -479,7 +479,11 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     private static async ValueTask<(GatewayError? Error, byte[]? Buffer, int Length)> ReadBodyAsync(HttpContext context, long max)
     {
         var request = context.Request;
-        if (request.ContentLength is long declared && declared > max) return (GatewayError.TooLarge(max), null, 0);
+        if (request.ContentLength is long declared && declared > max)
+        {
+            await DrainAsync(context, declared).ConfigureAwait(false);
+            return (GatewayError.TooLarge(max), null, 0);
+        }
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 256, max + 1));
         var total = 0;
         try
@@ -488,7 +492,11 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             {
                 if (total == buffer.Length)
                 {
-                    if (total > max) return (GatewayError.TooLarge(max), buffer, 0);
+                    if (total > max)
+                    {
+                        await DrainAsync(context, null).ConfigureAwait(false);
+                        return (GatewayError.TooLarge(max), buffer, 0);
+                    }
                     var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, max + 1));
                     buffer.AsSpan(0, total).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -497,7 +505,11 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 var n = await request.Body.ReadAsync(buffer.AsMemory(total), context.RequestAborted).ConfigureAwait(false);
                 if (n == 0) break;
                 total += n;
-                if (total > max) return (GatewayError.TooLarge(max), buffer, 0);
+                if (total > max)
+                {
+                    await DrainAsync(context, null).ConfigureAwait(false);
+                    return (GatewayError.TooLarge(max), buffer, 0);
+                }
             }
         }
         catch (BadHttpRequestException e)
@@ -505,6 +517,37 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             return (e.StatusCode == 413 ? GatewayError.TooLarge(max) : new GatewayError(e.StatusCode, "invalid_request_error", "bad_request", e.Message), buffer, 0);
         }
         return (null, buffer, total);
+    }
+
+    /// <summary>
+    /// How much of a rejected body is read and dropped so the client, still sending, is there to read the
+    /// 413 instead of hitting a broken pipe. Past this (or <see cref="DrainTimeout"/>), the connection is closed.
+    /// </summary>
+    public const long DrainLimitBytes = 8 * 1024 * 1024;
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    private static async Task DrainAsync(HttpContext context, long? declared)
+    {
+        context.Response.Headers.Connection = "close";
+        // A body too big to drain is refused outright: the connection closes after the 413.
+        if (declared is long d && d > DrainLimitBytes) return;
+        var scratch = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            cts.CancelAfter(DrainTimeout);
+            long drained = 0;
+            int n;
+            while (drained < DrainLimitBytes && (n = await context.Request.Body.ReadAsync(scratch, cts.Token).ConfigureAwait(false)) > 0) drained += n;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     private static bool TryTimeout(HttpContext context, string header, int configured, out int ms, out GatewayError? error)
