@@ -26,7 +26,7 @@ internal static class Router
             error = GatewayError.InvalidField("model", $"The model '{target.Id}' does not support {Describe(op)} requests.");
             return false;
         }
-        plan = RoutePlan.Direct(target);
+        plan = target.DirectPlan;
         return true;
     }
 
