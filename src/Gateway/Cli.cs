@@ -60,7 +60,8 @@ internal static class Cli
         {
             var config = ConfigLoader.LoadFile(file);
             var models = config.Providers.Sum(p => p.Models.Count);
-            Console.Out.WriteLine($"{file}: ok ({config.Providers.Count} providers, {models} models)");
+            Console.Out.WriteLine($"{file}: ok ({config.Providers.Count} providers, {models} models, {config.VirtualModels.Count} virtual models, " +
+                $"{config.Routing.Rules.Count} routing rules, {config.ApiKeys.Count} API keys)");
             return 0;
         }
         catch (ConfigException e)

@@ -63,6 +63,9 @@ internal sealed class GatewayApp : IAsyncDisposable
 
         var models = runtime.Current.Catalog.All.Count();
         GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, models);
+        if (runtime.Current.Keys.IsEmpty) GatewayLog.Anonymous(logger);
+        else GatewayLog.KeysRequired(logger, runtime.Current.Keys.Count);
+        if (config.VirtualModels.Count + config.Routing.Rules.Count > 0) GatewayLog.Routing(logger, config.VirtualModels.Count, config.Routing.Rules.Count);
         // A plain line on stdout that scripts and tests can wait for.
         Console.Out.WriteLine("gateway listening on " + string.Join(" ", app.Urls));
         Console.Out.Flush();
@@ -79,14 +82,21 @@ internal sealed class GatewayApp : IAsyncDisposable
         var method = context.Request.Method;
         // Clients configured with base URL ".../v1" and without the suffix both work.
         var route = path.StartsWith("/v1/", StringComparison.Ordinal) ? path.AsSpan(3) : path.AsSpan();
+        var subject = Auth.Subject.Anonymous;
+        // Probes stay open; everything else needs a key once any is configured.
+        if (route is not ("/healthz" or "/readyz") && !_runtime.Current.Keys.TryAuthenticate(context.Request.Headers.Authorization, out subject, out var authError))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return ErrorWriter.WriteAsync(context, authError!);
+        }
         switch (route)
         {
             case "/chat/completions":
-                return HttpMethods.IsPost(method) ? proxy.ChatCompletions(context) : NotAllowed(context, method, path);
+                return HttpMethods.IsPost(method) ? proxy.ChatCompletions(context, subject) : NotAllowed(context, method, path);
             case "/completions":
-                return HttpMethods.IsPost(method) ? proxy.Completions(context) : NotAllowed(context, method, path);
+                return HttpMethods.IsPost(method) ? proxy.Completions(context, subject) : NotAllowed(context, method, path);
             case "/embeddings":
-                return HttpMethods.IsPost(method) ? proxy.Embeddings(context) : NotAllowed(context, method, path);
+                return HttpMethods.IsPost(method) ? proxy.Embeddings(context, subject) : NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);
             case "/healthz":

@@ -8,7 +8,7 @@ internal static class ConfigLoader
 {
     public const string EmbeddedSource = "<embedded default>";
 
-    private static readonly string[] s_topLevel = ["server", "providers"];
+    private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing"];
     private static readonly string[] s_serverFields =
         ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms"];
     private static readonly string[] s_providerFields =
@@ -53,6 +53,8 @@ internal static class ConfigLoader
 
         var server = new ServerOptions();
         var providers = new List<ProviderConfig>();
+        var apiKeys = new List<ApiKeyConfig>();
+        YamlNode? virtualModelsNode = null, routingNode = null;
         if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is not YamlScalarNode { Value: null or "" })
         {
             reader.Fields(stream.Documents[0].RootNode, "", s_topLevel, (key, value, path) =>
@@ -61,15 +63,30 @@ internal static class ConfigLoader
                 {
                     case "server": server = ReadServer(reader, value, path); break;
                     case "providers": ReadProviders(reader, value, path, providers); break;
+                    case "auth": apiKeys = AuthConfigReader.Read(reader, value, path); break;
+                    case "virtual_models": virtualModelsNode = value; break;
+                    case "routing": routingNode = value; break;
                 }
             });
         }
+        // Routing refers to provider models, so it is read after them wherever it sits in the file.
+        var models = new ModelIndex(providers);
+        List<VirtualModelConfig> virtualModels = virtualModelsNode is null ? [] : RoutingConfigReader.ReadVirtualModels(reader, virtualModelsNode, "virtual_models", models);
+        var routing = routingNode is null ? RoutingConfig.Empty : RoutingConfigReader.ReadRouting(reader, routingNode, "routing", models);
         if (providers.Count == 0 && reader.Errors.Count == 0)
         {
             reader.Error("providers", "at least one provider is required");
         }
         if (reader.Errors.Count > 0) throw new ConfigException(reader.Errors);
-        return new GatewayConfig { Source = file, Server = server, Providers = providers };
+        return new GatewayConfig
+        {
+            Source = file,
+            Server = server,
+            Providers = providers,
+            ApiKeys = apiKeys,
+            VirtualModels = virtualModels,
+            Routing = routing,
+        };
     }
 
     private static ServerOptions ReadServer(YamlReader r, YamlNode node, string path)

@@ -21,20 +21,25 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     public const string RequestTimeoutHeader = "x-tfy-request-timeout";
     public const string TtftTimeoutHeader = "x-tfy-ttft-timeout-ms";
 
-    public Task ChatCompletions(HttpContext context) => HandleAsync(context, Operation.Chat);
-    public Task Completions(HttpContext context) => HandleAsync(context, Operation.Completion);
-    public Task Embeddings(HttpContext context) => HandleAsync(context, Operation.Embedding);
+    public Task ChatCompletions(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Chat, subject);
+    public Task Completions(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Completion, subject);
+    public Task Embeddings(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Embedding, subject);
 
-    private async Task HandleAsync(HttpContext context, Operation op)
+    private async Task HandleAsync(HttpContext context, Operation op, Auth.Subject subject)
     {
         var snapshot = runtime.Current;
         var server = snapshot.Config.Server;
-        var exchange = new Exchange { Operation = op, StartTimestamp = Stopwatch.GetTimestamp() };
+        var exchange = new Exchange { Operation = op, StartTimestamp = Stopwatch.GetTimestamp(), Subject = subject };
         byte[]? body = null;
         var length = 0;
         var started = false;
         try
         {
+            if (!RequestContextHeaders.TryApply(context.Request.Headers, exchange, out var retryOverride, out var headerError))
+            {
+                await ErrorWriter.WriteAsync(context, headerError!).ConfigureAwait(false);
+                return;
+            }
             (var readError, body, length) = await ReadBodyAsync(context, server.MaxRequestBodyBytes).ConfigureAwait(false);
             if (readError is not null)
             {
@@ -46,7 +51,9 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 await ErrorWriter.WriteAsync(context, headError!).ConfigureAwait(false);
                 return;
             }
-            if (!Router.TryPlan(snapshot.Catalog, exchange, op, out var plan, out var routeError))
+            var spans = RoutingSpans.Enabled;
+            var planStart = spans ? DateTimeOffset.UtcNow : default;
+            if (!Router.TryPlan(snapshot.Routing, exchange, op, retryOverride, out var plan, out var routeError))
             {
                 await ErrorWriter.WriteAsync(context, routeError!).ConfigureAwait(false);
                 return;
@@ -65,6 +72,8 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 started = true;
                 Notify(listener.OnStart, exchange);
             }
+            // After OnStart, so the span is a child of the request's root span when tracing runs.
+            if (spans && plan.IsBalanced) RoutingSpans.LoadBalance(context.Request, exchange, plan, planStart, DateTimeOffset.UtcNow);
             await ExecuteAsync(context, exchange, plan, body!, length, new Timeouts(requestMs, ttftMs, server.SseKeepaliveMs)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -103,11 +112,15 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     private async Task ExecuteAsync(HttpContext context, Exchange exchange, RoutePlan plan, byte[] body, int length, Timeouts timeouts)
     {
         GatewayError? lastError = null;
-        for (var s = 0; s < plan.Steps.Count; s++)
+        // The last step that may run: later ones are not fallback candidates.
+        var lastStep = plan.Steps.Count - 1;
+        while (lastStep > 0 && !plan.Steps[lastStep].FallbackCandidate) lastStep--;
+        for (var s = 0; s <= lastStep; s++)
         {
             var step = plan.Steps[s];
             if (s > 0 && !step.FallbackCandidate) continue;
-            var content = Rewrite(body, length, in exchange.Head, step.Target);
+            var content = Rewrite(body, length, in exchange.Head, step.Target, step.Overrides);
+            var fallbackSpan = s > 0 ? RoutingSpans.StartFallback(exchange, plan, step) : null;
             try
             {
                 for (var retry = 0; retry < step.Attempts; retry++)
@@ -120,9 +133,10 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                     exchange.Attempts.Add(attempt);
                     exchange.Target = step.Target;
                     exchange.RequestBody = content.Memory;
-                    var isLast = s == plan.Steps.Count - 1 && retry == step.Attempts - 1;
-                    var result = await AttemptAsync(context, exchange, attempt, content, timeouts, isLast).ConfigureAwait(false);
+                    var isLast = s == lastStep && retry == step.Attempts - 1;
+                    var result = await AttemptAsync(context, exchange, attempt, content, timeouts, isLast, canFallBack: s < lastStep).ConfigureAwait(false);
                     attempt.EndTimestamp = Stopwatch.GetTimestamp();
+                    step.Health?.Observe(exchange, attempt);
                     if (listener is not null) NotifyAttempt(listener, exchange, attempt);
                     if (result.Done)
                     {
@@ -144,12 +158,22 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             finally
             {
                 content.Release();
+                if (fallbackSpan is not null) RoutingSpans.EndFallback(fallbackSpan, exchange.Attempts.Count > 0 ? exchange.Attempts[^1] : null);
             }
         }
-        if (!context.Response.HasStarted && lastError is not null)
+        if (lastError is not null)
         {
             exchange.ErrorMessage ??= lastError.Message;
-            await ErrorWriter.WriteAsync(context, lastError).ConfigureAwait(false);
+            if (!context.Response.HasStarted)
+            {
+                await ErrorWriter.WriteAsync(context, lastError).ConfigureAwait(false);
+            }
+            else
+            {
+                // Only keepalive comments went out (a failure after data is never returned here): say it in the stream.
+                exchange.StreamInterrupted = true;
+                await SsePump.WriteErrorEventAsync(context.Response.BodyWriter, lastError.Message, lastError.Type, lastError.Code ?? "upstream_error").ConfigureAwait(false);
+            }
         }
 
         static bool FallsBack(Exchange exchange, RouteStep step)
@@ -193,7 +217,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     /// caller can retry or fall back; a non-2xx upstream answer is delivered as-is only when
     /// <paramref name="isLast"/>, or when its status is not one the plan would move on for.
     /// </summary>
-    private async Task<AttemptResult> AttemptAsync(HttpContext context, Exchange exchange, Attempt attempt, PooledContent content, Timeouts timeouts, bool isLast)
+    private async Task<AttemptResult> AttemptAsync(HttpContext context, Exchange exchange, Attempt attempt, PooledContent content, Timeouts timeouts, bool isLast, bool canFallBack)
     {
         var upstream = attempt.Target.Upstream;
         using var deadline = new AttemptDeadline(context.RequestAborted, attempt.StartTimestamp, timeouts.RequestMs, timeouts.TtftMs, exchange.IsStream);
@@ -222,13 +246,13 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         catch (OperationCanceledException) when (deadline.TimedOut)
         {
             attempt.Outcome = AttemptOutcome.TimedOut;
-            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamTimeout(upstream.Name, deadline.WhichExpired, deadline.ExpiredMs)).ConfigureAwait(false);
+            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamTimeout(upstream.Name, deadline.WhichExpired, deadline.ExpiredMs), isLast).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
             attempt.Outcome = AttemptOutcome.Unreachable;
             ProxyLog.UpstreamFailed(logger, upstream.Name, e.Message);
-            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamUnreachable(upstream.Name, e.Message)).ConfigureAwait(false);
+            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamUnreachable(upstream.Name, e.Message), isLast).ConfigureAwait(false);
         }
 
         using (response)
@@ -239,8 +263,9 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             {
                 attempt.Outcome = AttemptOutcome.UpstreamStatus;
                 var step = attempt.Step;
-                var movesOn = step.RetryOnStatus.Contains(status) && attempt.Retry < step.Attempts - 1 || step.FallbackOnStatus.Contains(status);
-                if (!isLast && movesOn && !context.Response.HasStarted)
+                var movesOn = step.RetryOnStatus.Contains(status) && attempt.Retry < step.Attempts - 1 || canFallBack && step.FallbackOnStatus.Contains(status);
+                // Before any upstream byte reached the client (keepalive comments at most), the plan may move on.
+                if (!isLast && movesOn)
                 {
                     var detail = await ReadErrorDetailAsync(response, deadline.Token).ConfigureAwait(false);
                     attempt.ErrorMessage = $"The upstream answered {status}: {detail}";
@@ -293,7 +318,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         if (contentType is not null) client.ContentType = contentType.ToString();
         if (response.Content.Headers.ContentLength is long contentLength) client.ContentLength = contentLength;
 
-        var capture = exchange.Accumulator is not null && (listener?.WantsResponseDetails ?? false) || !response.IsSuccessStatusCode
+        var capture = exchange.Accumulator is not null && (listener?.WantsResponseDetails ?? false) || !response.IsSuccessStatusCode || attempt.Step.WantsUsage
             ? new ArrayBufferWriter<byte>(4096)
             : null;
         const int CaptureLimit = 8 * 1024 * 1024;
@@ -379,13 +404,13 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     }
 
     /// <summary>
-    /// A failure before the upstream answered. With an event stream already committed by keepalives,
-    /// the client gets an SSE error event (done); otherwise the caller may retry, fall back, or write it.
+    /// A failure before the upstream answered: the caller may retry, fall back, or write it. On the
+    /// last attempt with an event stream already committed by keepalives, the client gets an SSE error event.
     /// </summary>
-    private static async Task<AttemptResult> FailBeforeBodyAsync(HttpContext context, Exchange exchange, Attempt attempt, GatewayError error)
+    private static async Task<AttemptResult> FailBeforeBodyAsync(HttpContext context, Exchange exchange, Attempt attempt, GatewayError error, bool isLast)
     {
         attempt.ErrorMessage = error.Message;
-        if (!context.Response.HasStarted) return AttemptResult.Failed(error);
+        if (!context.Response.HasStarted || !isLast) return AttemptResult.Failed(error);
         exchange.ErrorMessage = error.Message;
         exchange.StreamInterrupted = true;
         attempt.Outcome = AttemptOutcome.Interrupted;
@@ -452,28 +477,12 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     /// Replaces the model name in one copy (DESIGN.md decision 1); every other byte is left as the client sent it.
     /// Returns content over the original buffer when nothing changes.
     /// </summary>
-    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target)
-    {
-        var replacement = target.UpstreamModelJson;
-        var start = head.ModelTokenStart;
-        var oldLength = head.ModelTokenLength;
-        var current = body.AsSpan(start + 1, oldLength - 2);
-        if (current.SequenceEqual(replacement))
-        {
-            // The caller owns and returns the body array; this content only borrows it.
-            return new PooledContent(body, length, pooled: false);
-        }
-        var newLength = length - oldLength + replacement.Length + 2;
-        var copy = ArrayPool<byte>.Shared.Rent(newLength);
-        body.AsSpan(0, start).CopyTo(copy);
-        var at = start;
-        copy[at++] = (byte)'"';
-        replacement.CopyTo(copy.AsSpan(at));
-        at += replacement.Length;
-        copy[at++] = (byte)'"';
-        body.AsSpan(start + oldLength, length - start - oldLength).CopyTo(copy.AsSpan(at));
-        return new PooledContent(copy, newLength, pooled: true);
-    }
+    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target) =>
+        BodyRewriter.Rewrite(body, length, in head, target, null);
+
+    /// <summary>Replaces the model name and applies a target's override_params in the same single copy.</summary>
+    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target, OverrideParams? overrides) =>
+        BodyRewriter.Rewrite(body, length, in head, target, overrides);
 
     /// <summary>Reads the whole body into a pooled array (the caller returns it), enforcing the size limit.</summary>
     private static async ValueTask<(GatewayError? Error, byte[]? Buffer, int Length)> ReadBodyAsync(HttpContext context, long max)

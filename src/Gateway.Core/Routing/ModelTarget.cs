@@ -22,11 +22,6 @@ internal sealed class ModelTarget
     /// <summary>The upstream model name as JSON string contents (escaped, without quotes).</summary>
     public byte[] UpstreamModelJson { get; }
 
-    /// <summary>The one-step plan for requests naming this model directly; immutable, so shared by all of them.</summary>
-    public RoutePlan DirectPlan => _directPlan ??= RoutePlan.Direct(this);
-
-    private RoutePlan? _directPlan;
-
     public bool Supports(Operation op) => op switch
     {
         Operation.Chat => (Model.Types & ModelTypes.Chat) != 0,

@@ -23,7 +23,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
 
     public static bool UsesBinary => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GATEWAY_BINARY"));
 
-    /// <summary>Lines the out-of-process gateway wrote (stdout and stderr).</summary>
+    /// <summary>Lines the gateway logged: stdout and stderr of the binary, or log lines (warning and up) in process.</summary>
     public List<string> Output { get; } = [];
 
     public static async Task<GatewayUnderTest> StartAsync(string yaml, IReadOnlyDictionary<string, string>? env = null)
@@ -34,7 +34,11 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         {
             var config = ConfigLoader.Load(yaml, "test.yaml", name => env is not null && env.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name));
             gateway._app = await GatewayApp.StartAsync(config, "http://127.0.0.1:0", name => env is not null && env.TryGetValue(name, out var v) ? v : null,
-                logging => logging.SetMinimumLevelWarning());
+                logging =>
+                {
+                    logging.SetMinimumLevelWarning();
+                    logging.AddProvider(new ListLoggerProvider(gateway.Output));
+                });
             gateway.BaseUrl = new Uri(gateway._app.Urls[0]);
         }
         else
@@ -83,6 +87,21 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         return await listening.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Waits until a logged line contains <paramref name="text"/> (console logging is asynchronous).</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        while (DateTime.UtcNow < until)
+        {
+            lock (Output)
+            {
+                if (Output.Any(l => l.Contains(text, StringComparison.Ordinal))) return true;
+            }
+            await Task.Delay(20);
+        }
+        return false;
     }
 
     /// <summary>The process id of the out-of-process gateway (null in process).</summary>
