@@ -40,7 +40,7 @@ public sealed class CliTests
             """);
         var (code, stdout, _) = await GatewayProcess.RunAsync("config", "check", file);
         Assert.Equal(0, code);
-        Assert.Contains("ok (1 providers, 2 models)", stdout);
+        Assert.Contains("ok (1 providers, 2 models", stdout);
     }
 
     [Fact]

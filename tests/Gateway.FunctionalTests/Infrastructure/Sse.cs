@@ -30,6 +30,24 @@ public static class Sse
         if (done) await ctx.Response.Body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), ctx.RequestAborted);
     }
 
+    /// <summary>Reads the raw body until it ends or the connection breaks (a truncated stream).</summary>
+    public static async Task<(string Body, bool Truncated)> ReadRawAsync(HttpResponseMessage response)
+    {
+        var bytes = new MemoryStream();
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0) bytes.Write(buffer, 0, n);
+            return (Encoding.UTF8.GetString(bytes.ToArray()), false);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            return (Encoding.UTF8.GetString(bytes.ToArray()), true);
+        }
+    }
+
     /// <summary>
     /// Reads a whole event stream, returning each event's data (comments as ": ..." entries). A stream that
     /// ends in a broken connection adds a final "&lt;truncated&gt;" entry.

@@ -86,7 +86,8 @@ public sealed class FailoverTests : RoutingTestBase
         };
 
         using var response = await Gateway.Chat("vm", stream: true);
-        var body = await response.Content.ReadAsStringAsync();
+        var (body, truncated) = await Sse.ReadRawAsync(response);
+        Assert.True(truncated, "a failed stream must not end cleanly");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("partial", FakeResponses.StreamedText(body));
@@ -120,7 +121,8 @@ public sealed class FailoverTests : RoutingTestBase
         B.Handler = (ctx, _) => FakeResponses.Stall(ctx);
 
         using var response = await Gateway.Chat("vm", stream: true, headers: ("x-tfy-request-timeout", "300"));
-        var body = await response.Content.ReadAsStringAsync();
+        var (body, truncated) = await Sse.ReadRawAsync(response);
+        Assert.True(truncated, "a failed stream must not end cleanly");
 
         Assert.StartsWith(": keepalive\n\n", body);
         var errorLine = body.Split('\n').Single(l => l.StartsWith("data: {\"error\"", StringComparison.Ordinal));
