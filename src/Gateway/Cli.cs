@@ -104,8 +104,21 @@ internal static class Cli
         urls ??= Environment.GetEnvironmentVariable("ASPNETCORE_URLS");
         if (string.IsNullOrWhiteSpace(urls)) urls = config.Server.Listen ?? "http://127.0.0.1:8080";
 
-        await using var app = await GatewayApp.StartAsync(config, urls).ConfigureAwait(false);
-        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        GatewayApp app;
+        try
+        {
+            app = await GatewayApp.StartAsync(config, urls).ConfigureAwait(false);
+        }
+        catch (ConfigException e)
+        {
+            // Invalid OTEL_* environment (tracing export): as fatal as a bad config file.
+            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            return 1;
+        }
+        await using (app.ConfigureAwait(false))
+        {
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
         return 0;
     }
 }

@@ -6,6 +6,7 @@ internal sealed class GatewayConfig
     public required string Source { get; init; }
     public required ServerOptions Server { get; init; }
     public required IReadOnlyList<ProviderConfig> Providers { get; init; }
+    public TracingOptions Tracing { get; init; } = new();
 }
 
 internal sealed class ServerOptions
