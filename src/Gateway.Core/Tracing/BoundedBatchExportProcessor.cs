@@ -25,9 +25,13 @@ internal sealed class BoundedBatchExportProcessor : BaseExportProcessor<Activity
     private long _flushRequested;
     private long _flushCompleted;
 
-    public BoundedBatchExportProcessor(BaseExporter<Activity> exporter, int maxQueueSize, int maxBatchSize, int scheduleDelayMs, ExportStats stats)
+    private readonly object? _owner;
+
+    /// <param name="owner">When set, only span trees whose root carries this owner (or no owner) are exported; see <see cref="TracingListener.OwnerProperty"/>.</param>
+    public BoundedBatchExportProcessor(BaseExporter<Activity> exporter, int maxQueueSize, int maxBatchSize, int scheduleDelayMs, ExportStats stats, object? owner = null)
         : base(exporter)
     {
+        _owner = owner;
         _maxQueueSize = maxQueueSize;
         _maxBatchSize = Math.Min(maxBatchSize, maxQueueSize);
         _scheduleDelayMs = scheduleDelayMs;
@@ -43,7 +47,7 @@ internal sealed class BoundedBatchExportProcessor : BaseExportProcessor<Activity
 
     protected override void OnExport(Activity data)
     {
-        if (!data.Recorded) return;
+        if (!data.Recorded || !Owned(data)) return;
         if (Interlocked.Increment(ref _count) > _maxQueueSize)
         {
             Interlocked.Decrement(ref _count);
@@ -52,6 +56,16 @@ internal sealed class BoundedBatchExportProcessor : BaseExportProcessor<Activity
         }
         _queue.Enqueue(data);
         if (Volatile.Read(ref _count) >= _maxBatchSize) _wake.Set();
+    }
+
+    private bool Owned(Activity activity)
+    {
+        if (_owner is null) return true;
+        for (var a = activity; a is not null; a = a.Parent)
+        {
+            if (a.GetCustomProperty(TracingListener.OwnerProperty) is { } owner) return ReferenceEquals(owner, _owner);
+        }
+        return true;
     }
 
     protected override bool OnForceFlush(int timeoutMilliseconds)
@@ -80,6 +94,7 @@ internal sealed class BoundedBatchExportProcessor : BaseExportProcessor<Activity
             exporter.Shutdown(0);
             _thread.Join(1000);
             Stats.Dropped(Interlocked.Exchange(ref _count, 0));
+            Stats.Report(force: true);
             return false;
         }
         return exporter.Shutdown(timeoutMilliseconds);

@@ -46,6 +46,7 @@ internal sealed class GatewayTelemetry : IDisposable
         if (!settings.AnyEnabled) return new GatewayTelemetry(settings, null, null, null, null, null);
         var logger = loggerFactory.CreateLogger("Gateway.Tracing");
         var resource = Resource(settings);
+        var owner = new object();
 
         TracerProvider? tracer = null;
         BoundedBatchExportProcessor? processor = null;
@@ -53,7 +54,7 @@ internal sealed class GatewayTelemetry : IDisposable
         {
             var exporter = new OtlpTraceExporter(ExporterOptions(settings.Traces));
             processor = new BoundedBatchExportProcessor(exporter, settings.MaxQueueSize, settings.MaxExportBatchSize, settings.ScheduleDelayMs,
-                new ExportStats(logger, settings.Traces.ToString()));
+                new ExportStats(logger, settings.Traces.ToString()), owner);
             tracer = Sdk.CreateTracerProviderBuilder()
                 .SetResourceBuilder(resource)
                 .AddSource(GatewayActivitySource.Name)
@@ -76,7 +77,7 @@ internal sealed class GatewayTelemetry : IDisposable
                 .Build();
             TracingLog.ExportEnabled(logger, "metrics", settings.Metrics.ToString(), settings.ServiceName);
         }
-        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, metrics));
+        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, metrics, owner));
     }
 
     private static ResourceBuilder Resource(OtlpSettings settings)

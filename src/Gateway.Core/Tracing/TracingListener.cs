@@ -10,8 +10,15 @@ namespace Gateway.Tracing;
 /// <c>embeddings</c>, kind Server) → <c>Model</c> per attempt → network call (kind Client) — and records the
 /// GenAI metrics. Tags are set only on recorded spans; nothing here blocks or throws into the request path.
 /// </summary>
-internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metrics) : IExchangeListener
+internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metrics, object? owner = null) : IExchangeListener
 {
+    /// <summary>
+    /// Custom property naming the gateway whose request a root span belongs to. The ActivitySource is
+    /// process-wide, so with two gateways in one process (tests, embedding) each provider sees every span;
+    /// its export processor keeps only the trees it owns.
+    /// </summary>
+    public const string OwnerProperty = "gateway.owner";
+
     private static readonly ActivitySource s_source = GatewayActivitySource.Instance;
 
     /// <summary>Usage, ids and finish reasons are needed for spans and metrics even with content capture off.</summary>
@@ -32,6 +39,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             // With a root, later spans (rate limits, load balancing, guardrails) nest under it via Activity.Current.
             if (root is null) Activity.Current = previous;
         }
+        if (owner is not null) root?.SetCustomProperty(OwnerProperty, owner);
         var state = new ExchangeTrace(root, options);
         exchange.ListenerState = state;
         if (root is null || !root.IsAllDataRequested) return;
@@ -69,7 +77,9 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         var network = model is null ? null : s_source.StartActivity(SpanNames.NetworkCall, ActivityKind.Client);
         Activity.Current = previous;
         attempt.ListenerState = new AttemptSpans(model, network);
-        if ((network ?? model) is { } carrier) TraceContext.Inject(request, carrier);
+        // An unrecorded root gets no children (the SDK drops spans under a local unsampled parent), yet its
+        // context still has to reach the upstream: the client's trace id with the not-sampled flag.
+        TraceContext.Inject(request, network ?? model ?? root);
 
         var target = attempt.Target;
         if (model is { IsAllDataRequested: true })
