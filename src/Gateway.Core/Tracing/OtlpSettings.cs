@@ -52,12 +52,17 @@ internal sealed class OtlpSettings
                 errors.Add($"OTEL_TRACES_SAMPLER_ARG: expected a ratio between 0 and 1, got '{arg}'");
             }
         }
+        var resource = ResourceAttributesOf(env, errors);
+        // Spec: OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES.
+        var serviceName = Value(env, "OTEL_SERVICE_NAME")
+            ?? resource.FirstOrDefault(a => a.Key == "service.name").Value as string
+            ?? DefaultServiceName;
         var settings = new OtlpSettings
         {
             TracesEnabled = Bool(env, errors, "ENABLE_OTEL_TRACING"),
             MetricsEnabled = Bool(env, errors, "ENABLE_OTEL_METRICS"),
-            ServiceName = Value(env, "OTEL_SERVICE_NAME") ?? DefaultServiceName,
-            ResourceAttributes = ResourceAttributesOf(env, errors),
+            ServiceName = serviceName,
+            ResourceAttributes = resource,
             Traces = traces,
             Metrics = metrics,
             ScheduleDelayMs = Int(env, errors, "OTEL_BSP_SCHEDULE_DELAY", 1, 3_600_000) ?? 5000,
@@ -152,7 +157,6 @@ internal sealed class OtlpSettings
                 continue;
             }
             var key = pair[..eq].Trim();
-            // service.name comes from OTEL_SERVICE_NAME when both are set (spec: OTEL_SERVICE_NAME wins).
             list.Add(new(key, Uri.UnescapeDataString(pair[(eq + 1)..].Trim())));
         }
         return list;
