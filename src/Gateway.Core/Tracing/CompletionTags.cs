@@ -19,16 +19,16 @@ internal static class CompletionTags
         for (var i = 0; i < prompt.Count; i++)
         {
             var message = prompt[i];
-            root.SetTag(IndexedKeys.PromptRole(i), message.Role);
-            if (capture && message.Content is not null) root.SetTag(IndexedKeys.PromptContent(i), message.Content);
-            if (message.ToolCallId is not null) root.SetTag(IndexedKeys.PromptToolCallId(i), message.ToolCallId);
+            root.AddTag(IndexedKeys.PromptRole(i), message.Role);
+            if (capture && message.Content is not null) root.AddTag(IndexedKeys.PromptContent(i), message.Content);
+            if (message.ToolCallId is not null) root.AddTag(IndexedKeys.PromptToolCallId(i), message.ToolCallId);
             if (message.ToolCalls is { } calls)
             {
                 for (var j = 0; j < calls.Count; j++)
                 {
-                    if (calls[j].Id is { } id) root.SetTag(IndexedKeys.PromptToolCallsId(i, j), id);
-                    if (calls[j].Name is { } name) root.SetTag(IndexedKeys.PromptToolCallsName(i, j), name);
-                    if (capture && calls[j].Arguments is { } arguments) root.SetTag(IndexedKeys.PromptToolCallsArguments(i, j), arguments);
+                    if (calls[j].Id is { } id) root.AddTag(IndexedKeys.PromptToolCallsId(i, j), id);
+                    if (calls[j].Name is { } name) root.AddTag(IndexedKeys.PromptToolCallsName(i, j), name);
+                    if (capture && calls[j].Arguments is { } arguments) root.AddTag(IndexedKeys.PromptToolCallsArguments(i, j), arguments);
                 }
             }
             root.AddEvent(MessageEvent(message, system, capture, timestamp));
@@ -60,15 +60,15 @@ internal static class CompletionTags
         {
             var i = choice.Index;
             if ((uint)i > RequestMessages.MaxMessages) continue;
-            root.SetTag(IndexedKeys.CompletionRole(i), choice.Role ?? "assistant");
-            if (capture && choice.Content is { } content) root.SetTag(IndexedKeys.CompletionContent(i), content);
-            if (choice.FinishReason is { } reason) root.SetTag(IndexedKeys.CompletionFinishReason(i), reason);
+            root.AddTag(IndexedKeys.CompletionRole(i), choice.Role ?? "assistant");
+            if (capture && choice.Content is { } content) root.AddTag(IndexedKeys.CompletionContent(i), content);
+            if (choice.FinishReason is { } reason) root.AddTag(IndexedKeys.CompletionFinishReason(i), reason);
             var calls = choice.ToolCalls;
             for (var j = 0; j < calls.Count; j++)
             {
-                if (calls[j].Name is { } name) root.SetTag(IndexedKeys.CompletionToolCallName(i, j), name);
-                if (calls[j].Id is { } id) root.SetTag(IndexedKeys.CompletionToolCallId(i, j), id);
-                if (capture && calls[j].Arguments is { } arguments) root.SetTag(IndexedKeys.CompletionToolCallArguments(i, j), arguments);
+                if (calls[j].Name is { } name) root.AddTag(IndexedKeys.CompletionToolCallName(i, j), name);
+                if (calls[j].Id is { } id) root.AddTag(IndexedKeys.CompletionToolCallId(i, j), id);
+                if (capture && calls[j].Arguments is { } arguments) root.AddTag(IndexedKeys.CompletionToolCallArguments(i, j), arguments);
             }
         }
     }

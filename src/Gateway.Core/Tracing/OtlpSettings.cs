@@ -19,9 +19,8 @@ internal sealed class OtlpSettings
     public IReadOnlyList<KeyValuePair<string, object>> ResourceAttributes { get; private init; } = [];
     public required OtlpEndpoint Traces { get; init; }
     public required OtlpEndpoint Metrics { get; init; }
-    /// <summary>OTEL_BSP_* (spec defaults).</summary>
+    /// <summary>OTEL_BSP_* (spec defaults). The per-export timeout is the exporter's, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT.</summary>
     public int ScheduleDelayMs { get; private init; } = 5000;
-    public int ExportTimeoutMs { get; private init; } = 30_000;
     public int MaxQueueSize { get; private init; } = 2048;
     public int MaxExportBatchSize { get; private init; } = 512;
     /// <summary>OTEL_METRIC_EXPORT_INTERVAL.</summary>
@@ -33,6 +32,9 @@ internal sealed class OtlpSettings
 
     public static OtlpSettings FromEnvironment(Func<string, string?> env)
     {
+        var switches = new List<string>();
+        var tracesEnabled = Bool(env, switches, "ENABLE_OTEL_TRACING");
+        var metricsEnabled = Bool(env, switches, "ENABLE_OTEL_METRICS");
         var errors = new List<string>();
         var traces = Endpoint(env, errors, "TRACES", "v1/traces", fallback: null);
         var metrics = Endpoint(env, errors, "METRICS", "v1/metrics", fallback: traces);
@@ -59,21 +61,23 @@ internal sealed class OtlpSettings
             ?? DefaultServiceName;
         var settings = new OtlpSettings
         {
-            TracesEnabled = Bool(env, errors, "ENABLE_OTEL_TRACING"),
-            MetricsEnabled = Bool(env, errors, "ENABLE_OTEL_METRICS"),
+            TracesEnabled = tracesEnabled,
+            MetricsEnabled = metricsEnabled,
             ServiceName = serviceName,
             ResourceAttributes = resource,
             Traces = traces,
             Metrics = metrics,
             ScheduleDelayMs = Int(env, errors, "OTEL_BSP_SCHEDULE_DELAY", 1, 3_600_000) ?? 5000,
-            ExportTimeoutMs = Int(env, errors, "OTEL_BSP_EXPORT_TIMEOUT", 1, 3_600_000) ?? 30_000,
             MaxQueueSize = queue,
             MaxExportBatchSize = batch,
             MetricExportIntervalMs = Int(env, errors, "OTEL_METRIC_EXPORT_INTERVAL", 1, 3_600_000) ?? 60_000,
             Sampler = sampler,
             SamplerRatio = ratio,
         };
-        if (errors.Count > 0) throw new ConfigException(errors);
+        // With export off, the other OTEL_* variables are not the gateway's business: the environment may be
+        // shared with programs that use values the gateway does not support (http/json, say).
+        if (tracesEnabled || metricsEnabled) switches.AddRange(errors);
+        if (switches.Count > 0) throw new ConfigException(switches);
         return settings;
     }
 

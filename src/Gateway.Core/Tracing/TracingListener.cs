@@ -45,19 +45,19 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         if (root is null || !root.IsAllDataRequested) return;
 
         ref readonly var head = ref exchange.Head;
-        root.SetTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
-        root.SetTag(SpanAttributes.TfyTracingProjectFqn, options.DefaultProjectFqn);
-        root.SetTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
-        root.SetTag(SpanAttributes.GenAiRequestModel, head.Model);
-        root.SetTag(SpanAttributes.TfyRequestModelName, head.Model);
+        root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
+        root.AddTag(SpanAttributes.TfyTracingProjectFqn, options.DefaultProjectFqn);
+        root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
+        root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
+        root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
         SetRequestParameters(root, in head);
         var body = exchange.RequestBody.Span;
         state.Prompt = RequestMessages.Read(body, exchange.Operation, options.CaptureContent, options.MaxContentChars);
         if (options.CaptureContent && !body.IsEmpty)
         {
             state.Input = SpanText.Utf8(body, options.MaxContentChars);
-            root.SetTag(SpanAttributes.TfyInput, state.Input);
-            if (CompletionTags.ShortHand(state.Prompt) is { } shortHand) root.SetTag(SpanAttributes.TfyInputShortHand, shortHand);
+            root.AddTag(SpanAttributes.TfyInput, state.Input);
+            if (CompletionTags.ShortHand(state.Prompt) is { } shortHand) root.AddTag(SpanAttributes.TfyInputShortHand, shortHand);
         }
     }
 
@@ -82,35 +82,36 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         TraceContext.Inject(request, network ?? model ?? root);
 
         var target = attempt.Target;
+        var url = model is { IsAllDataRequested: true } ? SafeUrl(attempt.Url) : null;
         if (model is { IsAllDataRequested: true })
         {
             var options = state.Options;
-            model.SetTag(SpanAttributes.TfySpanType, SpanTypes.Model);
-            model.SetTag(SpanAttributes.TfyTracingProjectFqn, options.DefaultProjectFqn);
-            model.SetTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
-            model.SetTag(SpanAttributes.GenAiSystem, target.Upstream.System);
-            model.SetTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
-            model.SetTag(SpanAttributes.GenAiRequestModel, target.Model.UpstreamModel);
+            model.AddTag(SpanAttributes.TfySpanType, SpanTypes.Model);
+            model.AddTag(SpanAttributes.TfyTracingProjectFqn, options.DefaultProjectFqn);
+            model.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
+            model.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
+            model.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
+            model.AddTag(SpanAttributes.GenAiRequestModel, target.Model.UpstreamModel);
             SetRequestParameters(model, in exchange.Head);
-            model.SetTag(SpanAttributes.TfyRequestModelName, exchange.Head.Model);
-            model.SetTag(SpanAttributes.TfyRequestCreatedBySubject, exchange.Subject.ToString());
-            model.SetTag(SpanAttributes.TfyModelId, target.Id);
-            model.SetTag(SpanAttributes.TfyModelName, target.Model.Name);
-            model.SetTag(SpanAttributes.TfyModelFqn, target.Id);
-            model.SetTag(SpanAttributes.TfyModelRequestUrl, SafeUrl(attempt.Url));
-            model.SetTag(SpanAttributes.TfyModelStreaming, exchange.IsStream);
-            model.SetTag(SpanAttributes.TfyModelRequestType, RootSpanType(exchange.Operation));
-            if (state.Input is not null) model.SetTag(SpanAttributes.TfyInput, state.Input);
+            model.AddTag(SpanAttributes.TfyRequestModelName, exchange.Head.Model);
+            model.AddTag(SpanAttributes.TfyRequestCreatedBySubject, exchange.Subject.ToString());
+            model.AddTag(SpanAttributes.TfyModelId, target.Id);
+            model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
+            model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
+            model.AddTag(SpanAttributes.TfyModelRequestUrl, url);
+            model.AddTag(SpanAttributes.TfyModelStreaming, exchange.IsStream);
+            model.AddTag(SpanAttributes.TfyModelRequestType, RootSpanType(exchange.Operation));
+            if (state.Input is not null) model.AddTag(SpanAttributes.TfyInput, state.Input);
         }
         if (network is { IsAllDataRequested: true })
         {
-            network.SetTag(SpanAttributes.TfyTracingProjectFqn, state.Options.DefaultProjectFqn);
-            network.SetTag(SpanAttributes.HttpRequestMethod, "POST");
-            if (attempt.Url is { } url)
+            network.AddTag(SpanAttributes.TfyTracingProjectFqn, state.Options.DefaultProjectFqn);
+            network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
+            if (attempt.Url is { } upstreamUrl)
             {
-                network.SetTag(SpanAttributes.UrlFull, SafeUrl(url));
-                network.SetTag(SpanAttributes.ServerAddress, url.Host);
-                network.SetTag(SpanAttributes.ServerPort, url.Port);
+                network.AddTag(SpanAttributes.UrlFull, url ?? SafeUrl(upstreamUrl));
+                network.AddTag(SpanAttributes.ServerAddress, upstreamUrl.Host);
+                network.AddTag(SpanAttributes.ServerPort, upstreamUrl.Port);
             }
         }
     }
@@ -126,10 +127,10 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         {
             if (network.IsAllDataRequested)
             {
-                if (attempt.UpstreamStatus > 0) network.SetTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
+                if (attempt.UpstreamStatus > 0) network.AddTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
                 if (failed)
                 {
-                    network.SetTag(SpanAttributes.ErrorType, errorType);
+                    network.AddTag(SpanAttributes.ErrorType, errorType);
                     network.SetStatus(ActivityStatusCode.Error, attempt.ErrorMessage);
                 }
             }
@@ -169,20 +170,20 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         var target = exchange.Target;
         if (target is not null)
         {
-            root.SetTag(SpanAttributes.GenAiSystem, target.Upstream.System);
-            root.SetTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
+            root.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
+            root.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
         }
         var subject = exchange.Subject;
-        root.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subject.ToString());
-        if (subject.Teams.Count > 0) root.SetTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, subject.Teams as string[] ?? [.. subject.Teams]);
-        if (exchange.Metadata.Count > 0) root.SetTag(SpanAttributes.TfyRequestMetadata, CompletionTags.MetadataJson(exchange.Metadata));
+        root.AddTag(SpanAttributes.TfyRequestCreatedBySubject, subject.ToString());
+        if (subject.Teams.Count > 0) root.AddTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, subject.Teams as string[] ?? [.. subject.Teams]);
+        if (exchange.Metadata.Count > 0) root.AddTag(SpanAttributes.TfyRequestMetadata, CompletionTags.MetadataJson(exchange.Metadata));
         if (exchange.ConversationId is { } conversation)
         {
-            root.SetTag(SpanAttributes.TfyRequestConversationId, conversation);
-            root.SetTag(SpanAttributes.GenAiConversationId, conversation);
+            root.AddTag(SpanAttributes.TfyRequestConversationId, conversation);
+            root.AddTag(SpanAttributes.GenAiConversationId, conversation);
         }
-        if (exchange.Plan is { AppliedRuleIds.Count: > 0 } plan) root.SetTag(SpanAttributes.AppliedLoadBalanceRuleIds, plan.AppliedRuleIds as string[] ?? [.. plan.AppliedRuleIds]);
-        root.SetTag(SpanAttributes.HttpResponseStatusCode, exchange.ClientStatus);
+        if (exchange.Plan is { AppliedRuleIds.Count: > 0 } plan) root.AddTag(SpanAttributes.AppliedLoadBalanceRuleIds, plan.AppliedRuleIds as string[] ?? [.. plan.AppliedRuleIds]);
+        root.AddTag(SpanAttributes.HttpResponseStatusCode, exchange.ClientStatus);
         var system = target?.Upstream.System ?? "";
         if (state.Prompt is { } prompt) CompletionTags.SetPrompt(root, prompt, system, state.Options.CaptureContent);
         var delivered = exchange.Attempts.Count > 0 ? exchange.Attempts[^1] : null;
@@ -192,62 +193,62 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             if (state.Options.CaptureContent && exchange.Operation != Operation.Embedding)
             {
                 state.Output ??= CompletionTags.OutputJson(accumulator, state.Options.MaxContentChars);
-                if (state.Output is not null) root.SetTag(SpanAttributes.TfyOutput, state.Output);
+                if (state.Output is not null) root.AddTag(SpanAttributes.TfyOutput, state.Output);
             }
         }
         if (errorType is not null)
         {
             var message = exchange.ErrorMessage ?? $"HTTP {exchange.ClientStatus}";
-            root.SetTag(SpanAttributes.TfyErrorMessage, message);
-            root.SetTag(SpanAttributes.ErrorType, errorType);
+            root.AddTag(SpanAttributes.TfyErrorMessage, message);
+            root.AddTag(SpanAttributes.ErrorType, errorType);
             if (!exchange.ClientDisconnected) root.SetStatus(ActivityStatusCode.Error, message);
         }
     }
 
     private static void SetModelResult(Activity model, ExchangeTrace state, Exchange exchange, Attempt attempt, bool failed, string? errorType)
     {
-        model.SetTag(SpanAttributes.TfyModelMetricLatencyInMs, Math.Round(attempt.LatencyMs, 3));
-        if (attempt.UpstreamStatus > 0) model.SetTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
+        model.AddTag(SpanAttributes.TfyModelMetricLatencyInMs, Math.Round(attempt.LatencyMs, 3));
+        if (attempt.UpstreamStatus > 0) model.AddTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
         if (ReachedClient(attempt) && exchange.Accumulator is { } accumulator)
         {
             var input = accumulator.InputTokens;
             var output = accumulator.OutputTokens;
             if (input is not null)
             {
-                model.SetTag(SpanAttributes.TfyModelMetricInputTokens, input.Value);
-                model.SetTag(SpanAttributes.GenAiUsageInputTokens, input.Value);
+                model.AddTag(SpanAttributes.TfyModelMetricInputTokens, input.Value);
+                model.AddTag(SpanAttributes.GenAiUsageInputTokens, input.Value);
             }
             if (output is not null)
             {
-                model.SetTag(SpanAttributes.TfyModelMetricOutputTokens, output.Value);
-                model.SetTag(SpanAttributes.GenAiUsageOutputTokens, output.Value);
+                model.AddTag(SpanAttributes.TfyModelMetricOutputTokens, output.Value);
+                model.AddTag(SpanAttributes.GenAiUsageOutputTokens, output.Value);
             }
             if (accumulator.CachedInputTokens is { } cached)
             {
-                model.SetTag(SpanAttributes.TfyModelMetricCacheReadInputTokens, cached);
-                model.SetTag(SpanAttributes.GenAiUsageCacheReadInputTokens, cached);
+                model.AddTag(SpanAttributes.TfyModelMetricCacheReadInputTokens, cached);
+                model.AddTag(SpanAttributes.GenAiUsageCacheReadInputTokens, cached);
             }
-            if (attempt.Target.Cost(input, output) is { } cost && (input is not null || output is not null)) model.SetTag(SpanAttributes.TfyModelMetricCostInUsd, cost);
-            if (accumulator.ResponseId is { } id) model.SetTag(SpanAttributes.GenAiResponseId, id);
-            if (accumulator.ResponseModel is { } responseModel) model.SetTag(SpanAttributes.GenAiResponseModel, responseModel);
-            if (CompletionTags.FinishReasons(accumulator) is { } reasons) model.SetTag(SpanAttributes.GenAiResponseFinishReasons, reasons);
+            if (attempt.Target.Cost(input, output) is { } cost && (input is not null || output is not null)) model.AddTag(SpanAttributes.TfyModelMetricCostInUsd, cost);
+            if (accumulator.ResponseId is { } id) model.AddTag(SpanAttributes.GenAiResponseId, id);
+            if (accumulator.ResponseModel is { } responseModel) model.AddTag(SpanAttributes.GenAiResponseModel, responseModel);
+            if (CompletionTags.FinishReasons(accumulator) is { } reasons) model.AddTag(SpanAttributes.GenAiResponseFinishReasons, reasons);
             if (exchange.IsStream && exchange.FirstTokenTimestamp >= attempt.StartTimestamp && exchange.FirstTokenTimestamp != 0)
             {
                 var ttft = Stopwatch.GetElapsedTime(attempt.StartTimestamp, exchange.FirstTokenTimestamp).TotalMilliseconds;
-                model.SetTag(SpanAttributes.TfyModelMetricTimeToFirstTokenInMs, Math.Round(ttft, 3));
-                if (exchange.InterTokenLatencyMs is { } itl) model.SetTag(SpanAttributes.TfyModelMetricInterTokenLatencyInMs, Math.Round(itl, 3));
+                model.AddTag(SpanAttributes.TfyModelMetricTimeToFirstTokenInMs, Math.Round(ttft, 3));
+                if (exchange.InterTokenLatencyMs is { } itl) model.AddTag(SpanAttributes.TfyModelMetricInterTokenLatencyInMs, Math.Round(itl, 3));
             }
             if (state.Options.CaptureContent && exchange.Operation != Operation.Embedding)
             {
                 state.Output ??= CompletionTags.OutputJson(accumulator, state.Options.MaxContentChars);
-                if (state.Output is not null) model.SetTag(SpanAttributes.TfyOutput, state.Output);
+                if (state.Output is not null) model.AddTag(SpanAttributes.TfyOutput, state.Output);
             }
         }
         if (failed)
         {
             var message = attempt.ErrorMessage ?? $"upstream status {attempt.UpstreamStatus}";
-            model.SetTag(SpanAttributes.TfyErrorMessage, message);
-            model.SetTag(SpanAttributes.ErrorType, errorType);
+            model.AddTag(SpanAttributes.TfyErrorMessage, message);
+            model.AddTag(SpanAttributes.ErrorType, errorType);
             model.SetStatus(ActivityStatusCode.Error, message);
         }
     }
@@ -310,9 +311,9 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
     private static void SetRequestParameters(Activity activity, in RequestHead head)
     {
-        if (head.MaxTokens is { } max) activity.SetTag(SpanAttributes.GenAiRequestMaxTokens, max);
-        if (head.Temperature is { } temperature) activity.SetTag(SpanAttributes.GenAiRequestTemperature, temperature);
-        if (head.TopP is { } topP) activity.SetTag(SpanAttributes.GenAiRequestTopP, topP);
+        if (head.MaxTokens is { } max) activity.AddTag(SpanAttributes.GenAiRequestMaxTokens, max);
+        if (head.Temperature is { } temperature) activity.AddTag(SpanAttributes.GenAiRequestTemperature, temperature);
+        if (head.TopP is { } topP) activity.AddTag(SpanAttributes.GenAiRequestTopP, topP);
     }
 
     /// <summary>The URL without query or user info: some providers take keys in the query string.</summary>

@@ -63,6 +63,7 @@ public sealed class OtlpSettingsTests
     {
         var e = Assert.Throws<ConfigException>(() => Read(
             ("ENABLE_OTEL_TRACING", "maybe"),
+            ("ENABLE_OTEL_METRICS", "true"),
             ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
             ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "collector:4318"),
             ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "token-without-key-s3cr3t"),
@@ -80,6 +81,23 @@ public sealed class OtlpSettingsTests
         Assert.Contains("OTEL_BSP_SCHEDULE_DELAY", all);
         Assert.Contains("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", all);
         Assert.Contains("OTEL_TRACES_SAMPLER", all);
+    }
+
+    [Fact]
+    public void WithExportOff_OtherProgramsOtelVariablesAreIgnored()
+    {
+        var s = Read(("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"), ("OTEL_BSP_SCHEDULE_DELAY", "soon"));
+
+        Assert.False(s.AnyEnabled);
+        Assert.Throws<ConfigException>(() => Read(("ENABLE_OTEL_TRACING", "true"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")));
+        Assert.Throws<ConfigException>(() => Read(("ENABLE_OTEL_TRACING", "on")));
+    }
+
+    [Fact]
+    public void ServiceName_FromResourceAttributes_WhenNotSetDirectly()
+    {
+        Assert.Equal("from-resource", Read(("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-resource")).ServiceName);
+        Assert.Equal("direct", Read(("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-resource"), ("OTEL_SERVICE_NAME", "direct")).ServiceName);
     }
 
     [Fact]
