@@ -25,6 +25,15 @@ internal static class Cli
           --urls URLS     listen addresses, e.g. http://0.0.0.0:8080 (or ASPNETCORE_URLS; then the
                           config's server.listen; then http://127.0.0.1:8080)
 
+        Tracing (OpenTelemetry, OTLP):
+          ENABLE_OTEL_TRACING=true                 export spans
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT       e.g. http://collector:4318/v1/traces
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS        key=value,... (e.g. collector credentials)
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL       http/protobuf (default) or grpc
+          OTEL_SERVICE_NAME                        service.name of the spans (default: gateway)
+          ENABLE_OTEL_METRICS=true                 also export the gen_ai.* metrics
+          Content capture and size: the config's tracing: section.
+
         OpenAI clients point their base URL at http://HOST:PORT/v1.
         """;
 

@@ -205,6 +205,31 @@ public sealed class SpanTreeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamCutMidway_RootAndModelRecordTheErrorAndThePartialOutput()
+    {
+        // Two tokens, then the upstream ends the response: no finish_reason, no [DONE].
+        _upstream.Handler = SseAnswer(
+            (0, Chunk("chatcmpl-cut", """ "choices":[{"index":0,"delta":{"role":"assistant","content":"Par"},"finish_reason":null}]""")),
+            (5, Chunk("chatcmpl-cut", """ "choices":[{"index":0,"delta":{"content":"is"},"finish_reason":null}]""")));
+
+        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Json(Request.Replace("\"top_p\":1", "\"top_p\":1,\"stream\":true")));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("stream_interrupted", text);
+        var spans = await _receiver.WaitForTraceAsync(TraceIdSeenBy(_upstream), s => s.Count >= 3);
+        var root = spans.Single(s => s.Name == "chatCompletions");
+        var model = spans.Single(s => s.Name == "Model");
+        Assert.Equal(ReceivedSpan.StatusError, root.StatusCode);
+        Assert.Equal("stream_interrupted", root.Str("error.type"));
+        Assert.Contains("ended before it was complete", root.Str("tfy.error_message"));
+        Assert.Equal("Paris", root.Str("gen_ai.completion.0.content"));
+        Assert.Equal(ReceivedSpan.StatusError, model.StatusCode);
+        Assert.Equal("stream_interrupted", model.Str("error.type"));
+        Assert.Contains("\"content\":\"Paris\"", model.Str("tfy.output"));
+    }
+
+    [Fact]
     public async Task UnreachableUpstream_GivesErrorSpansWithoutStatusCode()
     {
         // A port nothing listens on: bind one, note it, release it.
