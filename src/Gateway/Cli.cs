@@ -25,6 +25,15 @@ internal static class Cli
           --urls URLS     listen addresses, e.g. http://0.0.0.0:8080 (or ASPNETCORE_URLS; then the
                           config's server.listen; then http://127.0.0.1:8080)
 
+        Tracing (OpenTelemetry, OTLP):
+          ENABLE_OTEL_TRACING=true                 export spans
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT       e.g. http://collector:4318/v1/traces
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS        key=value,... (e.g. collector credentials)
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL       http/protobuf (default) or grpc
+          OTEL_SERVICE_NAME                        service.name of the spans (default: gateway)
+          ENABLE_OTEL_METRICS=true                 also export the gen_ai.* metrics
+          Content capture and size: the config's tracing: section.
+
         OpenAI clients point their base URL at http://HOST:PORT/v1.
         """;
 
@@ -105,8 +114,21 @@ internal static class Cli
         urls ??= Environment.GetEnvironmentVariable("ASPNETCORE_URLS");
         if (string.IsNullOrWhiteSpace(urls)) urls = config.Server.Listen ?? "http://127.0.0.1:8080";
 
-        await using var app = await GatewayApp.StartAsync(config, urls).ConfigureAwait(false);
-        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        GatewayApp app;
+        try
+        {
+            app = await GatewayApp.StartAsync(config, urls).ConfigureAwait(false);
+        }
+        catch (ConfigException e)
+        {
+            // Invalid OTEL_* environment (tracing export): as fatal as a bad config file.
+            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            return 1;
+        }
+        await using (app.ConfigureAwait(false))
+        {
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 using Gateway.Config;
 using Gateway.OpenAI;
 using Gateway.Proxy;
+using Gateway.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -15,13 +16,18 @@ internal sealed class GatewayApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly GatewayRuntime _runtime;
+    private readonly GatewayTelemetry _telemetry;
     private volatile bool _stopping;
 
-    private GatewayApp(WebApplication app, GatewayRuntime runtime)
+    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry)
     {
         _app = app;
         _runtime = runtime;
+        _telemetry = telemetry;
     }
+
+    /// <summary>OpenTelemetry export (ENABLE_OTEL_TRACING and friends); inert when disabled.</summary>
+    internal GatewayTelemetry Telemetry => _telemetry;
 
     /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
@@ -54,9 +60,21 @@ internal sealed class GatewayApp : IAsyncDisposable
 
         var app = builder.Build();
         var runtime = new GatewayRuntime(config);
-        var gateway = new GatewayApp(app, runtime);
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway");
-        var proxy = new ProxyHandler(runtime, logger);
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        GatewayTelemetry telemetry;
+        try
+        {
+            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory);
+        }
+        catch (ConfigException)
+        {
+            runtime.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        var gateway = new GatewayApp(app, runtime, telemetry);
+        var logger = loggerFactory.CreateLogger("Gateway");
+        var proxy = new ProxyHandler(runtime, logger, telemetry.Listener);
         app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
@@ -131,6 +149,8 @@ internal sealed class GatewayApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync().ConfigureAwait(false);
+        // After the server: requests still in flight end their spans before the last flush.
+        _telemetry.Dispose();
         _runtime.Dispose();
     }
 }

@@ -8,13 +8,14 @@ internal static class ConfigLoader
 {
     public const string EmbeddedSource = "<embedded default>";
 
-    private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing"];
+    private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing", "tracing"];
     private static readonly string[] s_serverFields =
         ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms"];
     private static readonly string[] s_providerFields =
         ["name", "type", "base_url", "api_key", "headers", "token_delay_ms", "connect_timeout_ms", "models"];
     private static readonly string[] s_modelFields = ["name", "upstream_model", "types", "price"];
     private static readonly string[] s_priceFields = ["input_per_million_tokens", "output_per_million_tokens"];
+    private static readonly string[] s_tracingFields = ["capture_content", "max_content_chars", "default_project_fqn"];
 
     public static GatewayConfig LoadFile(string path, Func<string, string?>? getEnv = null)
     {
@@ -55,6 +56,7 @@ internal static class ConfigLoader
         var providers = new List<ProviderConfig>();
         var apiKeys = new List<ApiKeyConfig>();
         YamlNode? virtualModelsNode = null, routingNode = null;
+        var tracing = new TracingOptions();
         if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is not YamlScalarNode { Value: null or "" })
         {
             reader.Fields(stream.Documents[0].RootNode, "", s_topLevel, (key, value, path) =>
@@ -66,6 +68,7 @@ internal static class ConfigLoader
                     case "auth": apiKeys = AuthConfigReader.Read(reader, value, path); break;
                     case "virtual_models": virtualModelsNode = value; break;
                     case "routing": routingNode = value; break;
+                    case "tracing": tracing = ReadTracing(reader, value, path); break;
                 }
             });
         }
@@ -86,6 +89,7 @@ internal static class ConfigLoader
             ApiKeys = apiKeys,
             VirtualModels = virtualModels,
             Routing = routing,
+            Tracing = tracing,
         };
     }
 
@@ -125,6 +129,28 @@ internal static class ConfigLoader
             SseKeepaliveMs = keepalive,
             ShutdownTimeoutMs = shutdown,
         };
+    }
+
+    private static TracingOptions ReadTracing(YamlReader r, YamlNode node, string path)
+    {
+        var capture = true;
+        var max = TracingOptions.DefaultMaxContentChars;
+        var project = TracingOptions.DefaultProjectFqnValue;
+        r.Fields(node, path, s_tracingFields, (key, value, p) =>
+        {
+            switch (key)
+            {
+                case "capture_content": capture = r.Bool(value, p) ?? capture; break;
+                // 4 Mi: collectors refuse gRPC messages over 4 MiB by default, so a longer value could never arrive.
+                case "max_content_chars": max = r.Int(value, p, 16, 4 * 1024 * 1024) ?? max; break;
+                case "default_project_fqn":
+                    var fqn = r.String(value, p);
+                    if (string.IsNullOrWhiteSpace(fqn)) r.Error(value, p, "must not be empty");
+                    else project = fqn;
+                    break;
+            }
+        });
+        return new TracingOptions { CaptureContent = capture, MaxContentChars = max, DefaultProjectFqn = project };
     }
 
     private static void ReadProviders(YamlReader r, YamlNode node, string path, List<ProviderConfig> providers)

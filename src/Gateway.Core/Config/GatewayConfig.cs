@@ -10,6 +10,7 @@ internal sealed class GatewayConfig
     public IReadOnlyList<ApiKeyConfig> ApiKeys { get; init; } = [];
     public IReadOnlyList<VirtualModelConfig> VirtualModels { get; init; } = [];
     public RoutingConfig Routing { get; init; } = RoutingConfig.Empty;
+    public TracingOptions Tracing { get; init; } = new();
 }
 
 internal sealed class ServerOptions

@@ -51,27 +51,34 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 await ErrorWriter.WriteAsync(context, headError!).ConfigureAwait(false);
                 return;
             }
+            if (listener is not null)
+            {
+                // Started here, before routing and limits, so their spans nest under the request's root span.
+                var tracing = snapshot.Config.Tracing;
+                exchange.Accumulator = new CompletionAccumulator(listener.WantsResponseDetails && tracing.CaptureContent, tracing.MaxContentChars);
+                exchange.RequestBody = body.AsMemory(0, length);
+                exchange.TraceParent = context.Request.Headers.TraceParent;
+                exchange.TraceState = context.Request.Headers.TraceState;
+                started = true;
+                Notify(listener.OnStart, exchange);
+            }
             var spans = RoutingSpans.Enabled;
             var planStart = spans ? DateTimeOffset.UtcNow : default;
             if (!Router.TryPlan(snapshot.Routing, exchange, op, retryOverride, out var plan, out var routeError))
             {
-                await ErrorWriter.WriteAsync(context, routeError!).ConfigureAwait(false);
+                exchange.ErrorMessage = routeError!.Message;
+                await ErrorWriter.WriteAsync(context, routeError).ConfigureAwait(false);
                 return;
             }
             if (!TryTimeout(context, RequestTimeoutHeader, server.RequestTimeoutMs, out var requestMs, out var timeoutError) ||
                 !TryTimeout(context, TtftTimeoutHeader, server.TtftTimeoutMs, out var ttftMs, out timeoutError))
             {
-                await ErrorWriter.WriteAsync(context, timeoutError!).ConfigureAwait(false);
+                exchange.ErrorMessage = timeoutError!.Message;
+                await ErrorWriter.WriteAsync(context, timeoutError).ConfigureAwait(false);
                 return;
             }
             exchange.Plan = plan;
             exchange.Target = plan.Steps[0].Target;
-            if (listener is not null)
-            {
-                exchange.Accumulator = new CompletionAccumulator(listener.WantsResponseDetails, 64 * 1024);
-                started = true;
-                Notify(listener.OnStart, exchange);
-            }
             // After OnStart, so the span is a child of the request's root span when tracing runs.
             if (spans && plan.IsBalanced) RoutingSpans.LoadBalance(context.Request, exchange, plan, planStart, DateTimeOffset.UtcNow);
             await ExecuteAsync(context, exchange, plan, body!, length, new Timeouts(requestMs, ttftMs, server.SseKeepaliveMs)).ConfigureAwait(false);
@@ -159,6 +166,8 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             {
                 content.Release();
                 if (fallbackSpan is not null) RoutingSpans.EndFallback(fallbackSpan, exchange.Attempts.Count > 0 ? exchange.Attempts[^1] : null);
+                // The rewritten copy just went back to the pool; listeners keep reading the original until OnEnd.
+                exchange.RequestBody = body.AsMemory(0, length);
             }
         }
         if (lastError is not null)

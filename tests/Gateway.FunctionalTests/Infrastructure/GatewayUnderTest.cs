@@ -104,6 +104,9 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         return false;
     }
 
+    /// <summary>The in-process gateway (null when running the binary).</summary>
+    internal GatewayApp? App => _app;
+
     /// <summary>The process id of the out-of-process gateway (null in process).</summary>
     public Process? Process => _process;
 
