@@ -1,6 +1,7 @@
 using Gateway.Config;
 using Gateway.OpenAI;
 using Gateway.Proxy;
+using Gateway.Spans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -15,13 +16,18 @@ internal sealed class GatewayApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly GatewayRuntime _runtime;
+    private readonly SpanFeature _spans;
     private volatile bool _stopping;
 
-    private GatewayApp(WebApplication app, GatewayRuntime runtime)
+    private GatewayApp(WebApplication app, GatewayRuntime runtime, SpanFeature spans)
     {
         _app = app;
         _runtime = runtime;
+        _spans = spans;
     }
+
+    /// <summary>The span store and its query endpoint (issue #4).</summary>
+    internal SpanFeature Spans => _spans;
 
     /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
@@ -52,8 +58,11 @@ internal sealed class GatewayApp : IAsyncDisposable
 
         var app = builder.Build();
         var runtime = new GatewayRuntime(config);
-        var gateway = new GatewayApp(app, runtime);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway");
+        // No API keys exist yet (auth is issue #5), so every caller is the anonymous admin of its
+        // local store. When auth lands, pass its key -> Subject lookup here (null = 401).
+        var spans = SpanFeature.Start(config, environment, static _ => SpanFeature.AnonymousAdmin, logger);
+        var gateway = new GatewayApp(app, runtime, spans);
         var proxy = new ProxyHandler(runtime, logger);
         app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
         app.Run(context => gateway.Dispatch(context, proxy));
@@ -89,6 +98,8 @@ internal sealed class GatewayApp : IAsyncDisposable
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);
             case "/healthz":
                 return Text(context, 200, "ok\n");
+            case SpanQueryHandler.Path:
+                return _spans.Handler.HandleAsync(context);
             case "/readyz":
                 return _stopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
             default:
@@ -119,6 +130,8 @@ internal sealed class GatewayApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync().ConfigureAwait(false);
+        // After the server: spans of the last requests are still written before the file closes.
+        await _spans.DisposeAsync().ConfigureAwait(false);
         _runtime.Dispose();
     }
 }

@@ -8,7 +8,7 @@ internal static class ConfigLoader
 {
     public const string EmbeddedSource = "<embedded default>";
 
-    private static readonly string[] s_topLevel = ["server", "providers"];
+    private static readonly string[] s_topLevel = ["server", "providers", "tracing_projects", "span_store"];
     private static readonly string[] s_serverFields =
         ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms"];
     private static readonly string[] s_providerFields =
@@ -53,6 +53,8 @@ internal static class ConfigLoader
 
         var server = new ServerOptions();
         var providers = new List<ProviderConfig>();
+        var tracingProjects = TracingProjectsConfig.Empty;
+        var spanStore = new SpanStoreConfig();
         if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is not YamlScalarNode { Value: null or "" })
         {
             reader.Fields(stream.Documents[0].RootNode, "", s_topLevel, (key, value, path) =>
@@ -61,6 +63,8 @@ internal static class ConfigLoader
                 {
                     case "server": server = ReadServer(reader, value, path); break;
                     case "providers": ReadProviders(reader, value, path, providers); break;
+                    case "tracing_projects": tracingProjects = TracingProjectsConfigReader.Read(reader, value, path); break;
+                    case "span_store": spanStore = SpanStoreConfigReader.Read(reader, value, path); break;
                 }
             });
         }
@@ -69,7 +73,14 @@ internal static class ConfigLoader
             reader.Error("providers", "at least one provider is required");
         }
         if (reader.Errors.Count > 0) throw new ConfigException(reader.Errors);
-        return new GatewayConfig { Source = file, Server = server, Providers = providers };
+        return new GatewayConfig
+        {
+            Source = file,
+            Server = server,
+            Providers = providers,
+            TracingProjects = tracingProjects,
+            SpanStore = spanStore,
+        };
     }
 
     private static ServerOptions ReadServer(YamlReader r, YamlNode node, string path)

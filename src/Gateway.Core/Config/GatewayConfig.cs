@@ -6,6 +6,8 @@ internal sealed class GatewayConfig
     public required string Source { get; init; }
     public required ServerOptions Server { get; init; }
     public required IReadOnlyList<ProviderConfig> Providers { get; init; }
+    public TracingProjectsConfig TracingProjects { get; init; } = TracingProjectsConfig.Empty;
+    public SpanStoreConfig SpanStore { get; init; } = new();
 }
 
 internal sealed class ServerOptions
