@@ -48,7 +48,7 @@ internal sealed class PageTokenCodec
         cursor = default;
         // 512 characters: far above any token Encode makes, so the decode buffer stays small.
         var buffer = new byte[Base64Url.GetMaxDecodedLength(Math.Min(token.Length, 512))];
-        if (token.Length > 512 || !Base64Url.TryDecodeFromChars(token, buffer, out var length))
+        if (token.Length > 512 || !TryDecodeBase64Url(token, buffer, out var length))
         {
             why = "it is not a token this gateway issued";
             return false;
@@ -78,5 +78,19 @@ internal sealed class PageTokenCodec
             BinaryPrimitives.ReadInt64BigEndian(buffer.AsSpan(9)));
         why = null;
         return true;
+    }
+
+    /// <summary>Base64Url.TryDecodeFromChars throws on bad input (a foreign character, stray trailing bits); here that is just "no".</summary>
+    private static bool TryDecodeBase64Url(string s, byte[] buffer, out int length)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(s, buffer, out length);
+        }
+        catch (FormatException)
+        {
+            length = 0;
+            return false;
+        }
     }
 }
