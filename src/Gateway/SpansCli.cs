@@ -80,7 +80,7 @@ internal static class SpansCli
         using var http = new HttpClient { BaseAddress = new Uri(o.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
         if (!string.IsNullOrEmpty(o.ApiKey)) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", o.ApiKey);
         var token = o.PageToken;
-        var all = new List<byte[]>();
+        var all = new List<JsonElement>();
         var first = true;
         string? next;
         do
@@ -110,7 +110,7 @@ internal static class SpansCli
                 next = doc.RootElement.GetProperty("pagination").GetProperty("nextPageToken").GetString();
                 if (o.Json)
                 {
-                    foreach (var span in doc.RootElement.GetProperty("data").EnumerateArray()) all.Add(Encoding.UTF8.GetBytes(span.GetRawText()));
+                    foreach (var span in doc.RootElement.GetProperty("data").EnumerateArray()) all.Add(span.Clone());
                 }
                 else
                 {
@@ -133,14 +133,14 @@ internal static class SpansCli
         return 0;
     }
 
-    private static string Combine(List<byte[]> spans, string? next)
+    private static string Combine(List<JsonElement> spans, string? next)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteStartArray("data");
-            foreach (var s in spans) w.WriteRawValue(s);
+            foreach (var s in spans) s.WriteTo(w);
             w.WriteEndArray();
             w.WriteStartObject("pagination");
             if (next is null) w.WriteNull("nextPageToken"); else w.WriteString("nextPageToken", next);

@@ -26,8 +26,17 @@ internal sealed class SpanQuerySql
         else if (q.RootsOnly) b._sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexRoot);
 
         b._sql.Append(" WHERE project_fqn = ").Append(b.Param(projectFqn));
-        b._sql.Append(" AND start_time_ns >= ").Append(b.Param(q.StartNs));
-        b._sql.Append(" AND start_time_ns <= ").Append(b.Param(endNs));
+        // After the first page the cursor replaces the window's bound on its side, so the index range
+        // starts at the cursor instead of every page scanning from the window's edge again.
+        var low = q.StartNs;
+        var high = endNs;
+        if (cursor is PageCursor at)
+        {
+            if (q.Ascending) low = Math.Max(low, at.StartNs);
+            else high = Math.Min(high, at.StartNs);
+        }
+        b._sql.Append(" AND start_time_ns >= ").Append(b.Param(low));
+        b._sql.Append(" AND start_time_ns <= ").Append(b.Param(high));
         b.In("trace_id", q.TraceIds);
         b.In("span_id", q.SpanIds);
         if (q.RootsOnly)

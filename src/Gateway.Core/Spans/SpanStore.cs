@@ -58,7 +58,9 @@ internal sealed class SpanStore : IAsyncDisposable
         {
             // WAL: readers never block the writer nor it them. synchronous=NORMAL: a power cut may lose
             // the last transactions, never corrupt the file; spans are telemetry, not ledgers.
-            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;";
+            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
+            // cache_size 32 MB (default 2 MB): the trace-id index takes inserts at random places, and at a
+            // million spans its pages no longer fit the default cache (bench/spans/RESULTS.md).
             setup.ExecuteNonQuery();
             setup.CommandText = "PRAGMA user_version";
             var version = Convert.ToInt32(setup.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
@@ -271,9 +273,20 @@ internal sealed class SpanStore : IAsyncDisposable
             if (Options.RetentionDays > 0)
             {
                 var cutoff = UnixTime.ToNanos(_time.GetUtcNow()) - Options.RetentionDays * TimeSpan.TicksPerDay * 100;
-                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_time_ns < $cutoff LIMIT {RetentionChunk})";
+                var projects = new List<string>();
+                cmd.CommandText = SpanStoreSchema.Projects;
+                using (var reader = cmd.ExecuteReader())
+                {
+                    while (reader.Read()) projects.Add(reader.GetString(0));
+                }
+                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE project_fqn = $project AND start_time_ns < $cutoff LIMIT {RetentionChunk})";
+                var project = cmd.Parameters.Add("$project", SqliteType.Text);
                 cmd.Parameters.AddWithValue("$cutoff", cutoff);
-                more = DeleteChunks(cmd, ref deleted);
+                foreach (var p in projects)
+                {
+                    project.Value = p;
+                    more |= DeleteChunks(cmd, ref deleted);
+                }
             }
             if (Options.MaxRows > 0 && !more)
             {

@@ -41,8 +41,8 @@ internal static class SpanStoreSchema
         CREATE INDEX IF NOT EXISTS {IndexSubject} ON spans (project_fqn, subject_type, subject_slug, start_time_ns, span_id);
         -- One trace (and one span of it).
         CREATE INDEX IF NOT EXISTS {IndexTrace} ON spans (trace_id, span_id);
-        -- Retention by age.
-        CREATE INDEX IF NOT EXISTS ix_spans_start ON spans (start_time_ns);
+        -- No index on start_time_ns alone: retention by age walks the projects and uses the first
+        -- index; one index less is a fifth less index work per insert (bench/spans/RESULTS.md).
         PRAGMA user_version = {Version};
         """;
 
@@ -51,6 +51,15 @@ internal static class SpanStoreSchema
             status_message, project_fqn, subject_type, subject_slug, application_name, attributes, events, metadata)
         VALUES ($start, $duration, $trace, $span, $parent, $name, $kind, $status, $statusMessage, $project,
             $subjectType, $subjectSlug, $application, $attributes, $events, $metadata)
+        """;
+
+    /// <summary>The distinct projects, one index seek each (a skip scan SQLite does not do without statistics).</summary>
+    public const string Projects = """
+        WITH RECURSIVE p(fqn) AS (
+            SELECT min(project_fqn) FROM spans
+            UNION ALL
+            SELECT (SELECT min(project_fqn) FROM spans WHERE project_fqn > p.fqn) FROM p WHERE p.fqn IS NOT NULL)
+        SELECT fqn FROM p WHERE fqn IS NOT NULL
         """;
 
     /// <summary>Columns a query reads, in the order <see cref="SpanQueryExecutor"/> reads them.</summary>
