@@ -13,8 +13,12 @@ internal sealed class SpanStoreConfig
     public int RetentionDays { get; init; } = 7;
     /// <summary>At most this many spans are kept; the oldest written go first. 0 means no limit.</summary>
     public long MaxRows { get; init; } = 5_000_000;
-    /// <summary>Spans waiting for the writer; when full, new spans are dropped and counted, never waited for.</summary>
-    public int QueueCapacity { get; init; } = 65_536;
+    /// <summary>
+    /// Spans waiting for the writer; when full, new spans are dropped and counted, never waited for.
+    /// 16,384 finished activities of a few KB each bound the queue's memory to tens of MB, and are
+    /// about a second of the writer's sustained rate (bench/spans/RESULTS.md).
+    /// </summary>
+    public int QueueCapacity { get; init; } = 16_384;
     /// <summary>HMAC key for page tokens; null means a random key per process (tokens die with a restart).</summary>
     public string? PageTokenKey { get; init; }
 }

@@ -32,6 +32,7 @@ internal sealed class SpanStore : IAsyncDisposable
     private readonly List<SpanRecord> _batch = new(BatchSize);
     private readonly List<TaskCompletionSource> _flushes = [];
     private long _enqueued, _dropped, _droppedLogged, _written, _failed, _retained;
+    private long _droppedLoggedAt;
 
     private SpanStore(SpanStoreConfig options, string fullPath, SpanRecordConverter converter, ILogger logger, TimeProvider time, TimeSpan retentionInterval)
     {
@@ -53,23 +54,15 @@ internal sealed class SpanStore : IAsyncDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
         }.ToString());
-        _writer.Open();
-        using (var setup = _writer.CreateCommand())
+        try
         {
-            // WAL: readers never block the writer nor it them. synchronous=NORMAL: a power cut may lose
-            // the last transactions, never corrupt the file; spans are telemetry, not ledgers.
-            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
-            // cache_size 32 MB (default 2 MB): the trace-id index takes inserts at random places, and at a
-            // million spans its pages no longer fit the default cache (bench/spans/RESULTS.md).
-            setup.ExecuteNonQuery();
-            setup.CommandText = "PRAGMA user_version";
-            var version = Convert.ToInt32(setup.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            if (version > SpanStoreSchema.Version)
-            {
-                throw new InvalidOperationException($"{fullPath}: span store schema version {version} is newer than this gateway's ({SpanStoreSchema.Version})");
-            }
-            setup.CommandText = SpanStoreSchema.Create;
-            setup.ExecuteNonQuery();
+            _writer.Open();
+            CreateSchema(_writer, fullPath);
+        }
+        catch
+        {
+            _writer.Dispose();
+            throw;
         }
         _insert = _writer.CreateCommand();
         _insert.CommandText = SpanStoreSchema.Insert;
@@ -106,6 +99,27 @@ internal sealed class SpanStore : IAsyncDisposable
             _retentionTimer = time.CreateTimer(static s => ((SpanStore)s!).RequestRetention(), this, TimeSpan.FromSeconds(1), retentionInterval);
         }
         SpanStoreLog.Opened(logger, fullPath, options.QueueCapacity, options.RetentionDays, options.MaxRows);
+    }
+
+    private static void CreateSchema(SqliteConnection writer, string fullPath)
+    {
+        using (var setup = writer.CreateCommand())
+        {
+            // WAL: readers never block the writer nor it them. synchronous=NORMAL: a power cut may lose
+            // the last transactions, never corrupt the file; spans are telemetry, not ledgers.
+            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
+            // cache_size 32 MB (default 2 MB): the trace-id index takes inserts at random places, and at a
+            // million spans its pages no longer fit the default cache (bench/spans/RESULTS.md).
+            setup.ExecuteNonQuery();
+            setup.CommandText = "PRAGMA user_version";
+            var version = Convert.ToInt32(setup.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (version > SpanStoreSchema.Version)
+            {
+                throw new InvalidOperationException($"{fullPath}: span store schema version {version} is newer than this gateway's ({SpanStoreSchema.Version})");
+            }
+            setup.CommandText = SpanStoreSchema.Create;
+            setup.ExecuteNonQuery();
+        }
     }
 
     /// <param name="retentionInterval">How often retention runs; <see cref="TimeSpan.Zero"/> for never (tests call <see cref="RunRetentionAsync"/>).</param>
@@ -210,9 +224,11 @@ internal sealed class SpanStore : IAsyncDisposable
             foreach (var f in _flushes) f.TrySetResult();
             _flushes.Clear();
             var dropped = Dropped;
-            if (dropped > _droppedLogged)
+            // One warning per 10 s at most: a store that cannot keep up must not also flood the log.
+            if (dropped > _droppedLogged && Stopwatch.GetElapsedTime(_droppedLoggedAt) > TimeSpan.FromSeconds(10))
             {
                 _droppedLogged = dropped;
+                _droppedLoggedAt = Stopwatch.GetTimestamp();
                 SpanStoreLog.Dropping(_logger, dropped);
             }
         }

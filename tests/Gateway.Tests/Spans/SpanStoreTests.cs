@@ -87,7 +87,7 @@ public sealed class SpanStoreTests
     [Fact]
     public async Task Retention_by_row_count_keeps_the_newest_written()
     {
-        await using var s = SpanTestStore.Open(new SpanStoreConfig { RetentionDays = 0, MaxRows = 1000 });
+        await using var s = SpanTestStore.Open(new SpanStoreConfig { RetentionDays = 0, MaxRows = 1000, QueueCapacity = 65_536 });
         // 25,000 spans: more than two retention chunks, within the default queue.
         for (var i = 0; i < 25_000; i++) Assert.True(s.Store.TryEnqueue(Record(Id(i), i)));
         await s.Store.FlushAsync();
