@@ -3,7 +3,7 @@ using Gateway.Config;
 namespace Gateway;
 
 /// <summary>
-/// <c>gateway [serve]</c>, <c>gateway config check FILE</c>, <c>--version</c>, <c>--help</c>.
+/// <c>gateway [serve]</c>, <c>gateway config check FILE</c>, <c>gateway spans query</c>, <c>--version</c>, <c>--help</c>.
 /// Hand-parsed: a handful of verbs does not need a parser library, and this keeps startup small.
 /// </summary>
 internal static class Cli
@@ -16,6 +16,7 @@ internal static class Cli
         Usage:
           gateway [serve] [--config FILE] [--urls URLS]   run the gateway (the default)
           gateway config check FILE                       validate a configuration file
+          gateway spans query [options]                   query stored spans (see 'gateway spans query --help')
           gateway --version                               print the version
           gateway --help                                  print this help
 
@@ -41,6 +42,11 @@ internal static class Cli
     {
         var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
         var rest = verb == "serve" && args.Length > 0 && args[0] == "serve" ? args[1..] : verb == "serve" ? args : args[1..];
+        if (verb == "spans")
+        {
+            // Its own help and flags (SpansCli.cs).
+            return await SpansCli.RunAsync(rest, Console.Out, Console.Error).ConfigureAwait(false);
+        }
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.Out.WriteLine(Help);

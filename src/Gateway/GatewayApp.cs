@@ -2,6 +2,7 @@ using Gateway.Config;
 using Gateway.OpenAI;
 using Gateway.Proxy;
 using Gateway.Tracing;
+using Gateway.Spans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,17 +18,22 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly GatewayRuntime _runtime;
     private readonly GatewayTelemetry _telemetry;
+    private readonly SpanFeature _spans;
     private volatile bool _stopping;
 
-    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry)
+    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans)
     {
         _app = app;
         _runtime = runtime;
         _telemetry = telemetry;
+        _spans = spans;
     }
 
     /// <summary>OpenTelemetry export (ENABLE_OTEL_TRACING and friends); inert when disabled.</summary>
     internal GatewayTelemetry Telemetry => _telemetry;
+
+    /// <summary>The span store and its query endpoint (issue #4).</summary>
+    internal SpanFeature Spans => _spans;
 
     /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
@@ -61,19 +67,29 @@ internal sealed class GatewayApp : IAsyncDisposable
         var app = builder.Build();
         var runtime = new GatewayRuntime(config);
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        var logger = loggerFactory.CreateLogger("Gateway");
+        // The ActivitySource is process-wide: this object marks the span trees of this gateway, so its
+        // exporter and its store keep only their own (several gateways share a process in tests).
+        var owner = new object();
+        // The query API authenticates like /v1: API keys; with none configured the caller is the anonymous
+        // admin of its local store.
+        var spans = SpanFeature.Start(config, environment, ctx => Authenticate(runtime, ctx), logger, owner);
+        Func<Exchange, string> project = config.TracingProjects.IsConfigured
+            ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
+            : _ => config.Tracing.DefaultProjectFqn;
         GatewayTelemetry telemetry;
         try
         {
-            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory);
+            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, alwaysTrace: spans.Enabled, project);
         }
         catch (ConfigException)
         {
+            await spans.DisposeAsync().ConfigureAwait(false);
             runtime.Dispose();
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        var gateway = new GatewayApp(app, runtime, telemetry);
-        var logger = loggerFactory.CreateLogger("Gateway");
+        var gateway = new GatewayApp(app, runtime, telemetry, spans);
         var proxy = new ProxyHandler(runtime, logger, telemetry.Listener);
         app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
         app.Run(context => gateway.Dispatch(context, proxy));
@@ -119,11 +135,21 @@ internal sealed class GatewayApp : IAsyncDisposable
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);
             case "/healthz":
                 return Text(context, 200, "ok\n");
+            case SpanQueryHandler.Path:
+                return _spans.Handler.HandleAsync(context);
             case "/readyz":
                 return _stopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
             default:
                 return ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }
+    }
+
+    /// <summary>The span query API's caller: the key's subject, the anonymous admin with no keys, null for 401.</summary>
+    private static Auth.Subject? Authenticate(GatewayRuntime runtime, HttpContext context)
+    {
+        var keys = runtime.Current.Keys;
+        if (keys.IsEmpty) return SpanFeature.AnonymousAdmin;
+        return keys.TryAuthenticate(context.Request.Headers.Authorization, out var subject, out _) ? subject : null;
     }
 
     private static Task NotAllowed(HttpContext context, string method, string path)
@@ -149,8 +175,9 @@ internal sealed class GatewayApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync().ConfigureAwait(false);
-        // After the server: requests still in flight end their spans before the last flush.
+        // After the server: requests still in flight end their spans before the last flush and the last write.
         _telemetry.Dispose();
+        await _spans.DisposeAsync().ConfigureAwait(false);
         _runtime.Dispose();
     }
 }

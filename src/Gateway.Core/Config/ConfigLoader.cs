@@ -8,7 +8,7 @@ internal static class ConfigLoader
 {
     public const string EmbeddedSource = "<embedded default>";
 
-    private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing", "tracing"];
+    private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing", "tracing", "tracing_projects", "span_store"];
     private static readonly string[] s_serverFields =
         ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms"];
     private static readonly string[] s_providerFields =
@@ -57,6 +57,8 @@ internal static class ConfigLoader
         var apiKeys = new List<ApiKeyConfig>();
         YamlNode? virtualModelsNode = null, routingNode = null;
         var tracing = new TracingOptions();
+        var tracingProjects = TracingProjectsConfig.Empty;
+        var spanStore = new SpanStoreConfig();
         if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is not YamlScalarNode { Value: null or "" })
         {
             reader.Fields(stream.Documents[0].RootNode, "", s_topLevel, (key, value, path) =>
@@ -69,6 +71,8 @@ internal static class ConfigLoader
                     case "virtual_models": virtualModelsNode = value; break;
                     case "routing": routingNode = value; break;
                     case "tracing": tracing = ReadTracing(reader, value, path); break;
+                    case "tracing_projects": tracingProjects = TracingProjectsConfigReader.Read(reader, value, path); break;
+                    case "span_store": spanStore = SpanStoreConfigReader.Read(reader, value, path); break;
                 }
             });
         }
@@ -90,6 +94,8 @@ internal static class ConfigLoader
             VirtualModels = virtualModels,
             Routing = routing,
             Tracing = tracing,
+            TracingProjects = tracingProjects,
+            SpanStore = spanStore,
         };
     }
 

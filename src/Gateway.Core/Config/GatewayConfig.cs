@@ -11,6 +11,8 @@ internal sealed class GatewayConfig
     public IReadOnlyList<VirtualModelConfig> VirtualModels { get; init; } = [];
     public RoutingConfig Routing { get; init; } = RoutingConfig.Empty;
     public TracingOptions Tracing { get; init; } = new();
+    public TracingProjectsConfig TracingProjects { get; init; } = TracingProjectsConfig.Empty;
+    public SpanStoreConfig SpanStore { get; init; } = new();
 }
 
 internal sealed class ServerOptions

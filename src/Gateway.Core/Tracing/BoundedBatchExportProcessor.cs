@@ -58,15 +58,7 @@ internal sealed class BoundedBatchExportProcessor : BaseExportProcessor<Activity
         if (Volatile.Read(ref _count) >= _maxBatchSize) _wake.Set();
     }
 
-    private bool Owned(Activity activity)
-    {
-        if (_owner is null) return true;
-        for (var a = activity; a is not null; a = a.Parent)
-        {
-            if (a.GetCustomProperty(TracingListener.OwnerProperty) is { } owner) return ReferenceEquals(owner, _owner);
-        }
-        return true;
-    }
+    private bool Owned(Activity activity) => TracingListener.IsOwnedBy(activity, _owner);
 
     protected override bool OnForceFlush(int timeoutMilliseconds)
     {

@@ -17,7 +17,7 @@ internal static class GatewaySpans
     {
         var activity = GatewayActivitySource.Instance.StartActivity(name, kind);
         if (activity is not { IsAllDataRequested: true }) return activity;
-        if (exchange?.ListenerState is ExchangeTrace trace) activity.SetTag(SpanAttributes.TfyTracingProjectFqn, trace.Options.DefaultProjectFqn);
+        if (exchange?.ListenerState is ExchangeTrace trace) activity.SetTag(SpanAttributes.TfyTracingProjectFqn, trace.ProjectFqn);
         if (spanType is not null) activity.SetTag(SpanAttributes.TfySpanType, spanType);
         return activity;
     }

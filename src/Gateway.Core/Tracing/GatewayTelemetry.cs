@@ -40,13 +40,20 @@ internal sealed class GatewayTelemetry : IDisposable
     public BoundedBatchExportProcessor? Processor { get; }
 
     /// <summary>Reads the OTEL_* environment through <paramref name="environment"/>; throws ConfigException on invalid values.</summary>
-    public static GatewayTelemetry Create(GatewayRuntime runtime, Func<string, string?> environment, ILoggerFactory loggerFactory)
+    /// <param name="owner">Marks this gateway's span trees; the exporter keeps only those.</param>
+    /// <param name="alwaysTrace">Build spans even with export off (the span store is listening).</param>
+    /// <param name="project">The tracing project of a request (tfy.tracing_project_fqn).</param>
+    public static GatewayTelemetry Create(GatewayRuntime runtime, Func<string, string?> environment, ILoggerFactory loggerFactory,
+        object? owner = null, bool alwaysTrace = false, Func<Exchange, string>? project = null)
     {
         var settings = OtlpSettings.FromEnvironment(environment);
-        if (!settings.AnyEnabled) return new GatewayTelemetry(settings, null, null, null, null, null);
+        owner ??= new object();
+        if (!settings.AnyEnabled)
+        {
+            return new GatewayTelemetry(settings, null, null, null, null, alwaysTrace ? new TracingListener(runtime, null, owner, project) : null);
+        }
         var logger = loggerFactory.CreateLogger("Gateway.Tracing");
         var resource = Resource(settings);
-        var owner = new object();
 
         TracerProvider? tracer = null;
         BoundedBatchExportProcessor? processor = null;
@@ -77,7 +84,7 @@ internal sealed class GatewayTelemetry : IDisposable
                 .Build();
             TracingLog.ExportEnabled(logger, "metrics", settings.Metrics.ToString(), settings.ServiceName);
         }
-        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, metrics, owner));
+        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, metrics, owner, project));
     }
 
     private static ResourceBuilder Resource(OtlpSettings settings)

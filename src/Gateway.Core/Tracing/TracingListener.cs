@@ -10,8 +10,19 @@ namespace Gateway.Tracing;
 /// <c>embeddings</c>, kind Server) → <c>Model</c> per attempt → network call (kind Client) — and records the
 /// GenAI metrics. Tags are set only on recorded spans; nothing here blocks or throws into the request path.
 /// </summary>
-internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metrics, object? owner = null) : IExchangeListener
+internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metrics, object? owner = null, Func<Exchange, string>? project = null) : IExchangeListener
 {
+    /// <summary>True when the span's tree carries <paramref name="owner"/> (or no owner at all, or none is asked for).</summary>
+    public static bool IsOwnedBy(Activity activity, object? owner)
+    {
+        if (owner is null) return true;
+        for (var a = activity; a is not null; a = a.Parent)
+        {
+            if (a.GetCustomProperty(OwnerProperty) is { } found) return ReferenceEquals(found, owner);
+        }
+        return true;
+    }
+
     /// <summary>
     /// Custom property naming the gateway whose request a root span belongs to. The ActivitySource is
     /// process-wide, so with two gateways in one process (tests, embedding) each provider sees every span;
@@ -40,13 +51,13 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             if (root is null) Activity.Current = previous;
         }
         if (owner is not null) root?.SetCustomProperty(OwnerProperty, owner);
-        var state = new ExchangeTrace(root, options);
+        var state = new ExchangeTrace(root, options) { ProjectFqn = project?.Invoke(exchange) ?? options.DefaultProjectFqn };
         exchange.ListenerState = state;
         if (root is null || !root.IsAllDataRequested) return;
 
         ref readonly var head = ref exchange.Head;
         root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
-        root.AddTag(SpanAttributes.TfyTracingProjectFqn, options.DefaultProjectFqn);
+        root.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
         root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
         root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
         root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
@@ -87,7 +98,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         {
             var options = state.Options;
             model.AddTag(SpanAttributes.TfySpanType, SpanTypes.Model);
-            model.AddTag(SpanAttributes.TfyTracingProjectFqn, options.DefaultProjectFqn);
+            model.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
             model.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
             model.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
@@ -105,7 +116,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
         if (network is { IsAllDataRequested: true })
         {
-            network.AddTag(SpanAttributes.TfyTracingProjectFqn, state.Options.DefaultProjectFqn);
+            network.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
             network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
             if (attempt.Url is { } upstreamUrl)
             {

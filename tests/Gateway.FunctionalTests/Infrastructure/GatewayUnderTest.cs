@@ -13,6 +13,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     private GatewayApp? _app;
     private Process? _process;
     private string? _configFile;
+    private string? _spanStoreFile;
 
     public Uri BaseUrl { get; private set; } = null!;
 
@@ -29,6 +30,13 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     public static async Task<GatewayUnderTest> StartAsync(string yaml, IReadOnlyDictionary<string, string>? env = null)
     {
         var gateway = new GatewayUnderTest();
+        if (!yaml.Contains("span_store:", StringComparison.Ordinal))
+        {
+            // Each gateway its own span store: the default file in the working directory would be shared
+            // by every gateway the tests run at once.
+            gateway._spanStoreFile = Path.Combine(Path.GetTempPath(), $"gateway-test-spans-{Guid.NewGuid():N}.db");
+            yaml += $"\nspan_store:\n  path: {gateway._spanStoreFile}\n";
+        }
         var binary = Environment.GetEnvironmentVariable("GATEWAY_BINARY");
         if (string.IsNullOrEmpty(binary))
         {
@@ -124,6 +132,10 @@ public sealed class GatewayUnderTest : IAsyncDisposable
             _process.Dispose();
         }
         if (_configFile is not null) File.Delete(_configFile);
+        if (_spanStoreFile is not null)
+        {
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_spanStoreFile + suffix);
+        }
     }
 }
 
