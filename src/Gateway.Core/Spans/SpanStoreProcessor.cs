@@ -30,7 +30,12 @@ internal sealed class SpanStoreProcessor(SpanStore store, object? owner = null) 
         {
             ShouldListenTo = source => source.Name == GatewayActivitySource.Name,
             // The store is on by default, so the gateway's spans are recorded with all their tags.
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            // Parent-based, like OpenTelemetry's default sampler: a caller that marked its trace unsampled
+            // gets its context propagated but nothing recorded.
+            Sample = static (ref ActivityCreationOptions<ActivityContext> o) =>
+                o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0
+                    ? ActivitySamplingResult.PropagationData
+                    : ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = OnEnd,
         };
         ActivitySource.AddActivityListener(listener);

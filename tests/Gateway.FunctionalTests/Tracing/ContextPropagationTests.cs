@@ -87,7 +87,8 @@ public sealed class ContextPropagationTests : IAsyncLifetime
     [Fact]
     public async Task TracingOff_NoSpansAndNoTraceparentInvented()
     {
-        await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream), new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = _receiver.TracesUrl });
+        // With the span store off too: the store alone records spans (and so propagates a trace) by default.
+        await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream) + "\nspan_store:\n  enabled: false\n", new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = _receiver.TracesUrl });
 
         using var response = await gateway.Client.PostAsync("/v1/chat/completions", Json(Body));
 
