@@ -17,6 +17,8 @@ step() { printf '\n== %s\n' "$*"; }
 need=()
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 [ -e /usr/lib/x86_64-linux-gnu/libz.so ] || need+=(zlib1g-dev)
+# The AOT binary links SQLite statically (span store).
+[ -e /usr/lib/x86_64-linux-gnu/libsqlite3.a ] || need+=(libsqlite3-dev)
 if [ ${#need[@]} -gt 0 ]; then
   step "installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then
