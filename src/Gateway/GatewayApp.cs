@@ -42,7 +42,10 @@ internal sealed class GatewayApp : IAsyncDisposable
     public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No reload-on-change for appsettings.json (the gateway reads its own YAML): with it, the host puts an
+        // inotify watch on every directory under the working directory at startup. Started from / that took
+        // ~1 s and 30 MB (bench/load/RESULTS.md, 2026-11-22 notes).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -51,6 +54,13 @@ internal sealed class GatewayApp : IAsyncDisposable
             // above it so a rejected body can be drained and the client reads the 413 (ProxyHandler.DrainAsync).
             k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes + ProxyHandler.DrainLimitBytes;
         });
+        // Opt-in, as the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+        // (which System.Net.Sockets already honours for the upstream connections) Kestrel also runs request code
+        // on the socket thread, saving thread-pool hops. Unsafe when anything on the request path blocks.
+        if (environment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1")
+        {
+            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(config.Server.ShutdownTimeoutMs));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>

@@ -437,11 +437,18 @@ internal sealed class MockSseStream(List<byte[]> events, int delayMs) : Stream
 {
     private int _event;
     private int _offset;
+    private bool _waited;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         if (_event >= events.Count) return 0;
-        if (_offset == 0 && _event > 0 && delayMs > 0) await Task.Delay(delayMs, ct).ConfigureAwait(false);
+        if (_offset == 0 && _event > 0 && delayMs > 0 && !_waited)
+        {
+            await Task.Delay(delayMs, ct).ConfigureAwait(false);
+            _waited = true;
+        }
+        // A zero-byte read (SsePump uses them) waits for the next event without consuming it or its delay.
+        if (buffer.IsEmpty) return 0;
         var current = events[_event];
         var n = Math.Min(buffer.Length, current.Length - _offset);
         current.AsSpan(_offset, n).CopyTo(buffer.Span);
@@ -450,6 +457,7 @@ internal sealed class MockSseStream(List<byte[]> events, int delayMs) : Stream
         {
             _event++;
             _offset = 0;
+            _waited = false;
         }
         return n;
     }

@@ -18,7 +18,8 @@ internal static class SsePump
 
     public static async Task RunAsync(Stream upstream, PipeWriter client, Exchange exchange, AttemptDeadline deadline, int keepaliveMs)
     {
-        var reader = PipeReader.Create(upstream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true));
+        // Zero-byte reads: a stream waiting for its next token holds no 16 KB buffer (STYLE.md 8).
+        var reader = PipeReader.Create(upstream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true));
         var parser = new SseEventReader();
         var accumulator = exchange.Accumulator ??= new CompletionAccumulator(captureContent: false, 0);
         var done = false;
