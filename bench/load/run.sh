@@ -150,6 +150,8 @@ cat > "$work/stream-upstream.yaml" <<EOF
 # The streaming upstream: the gateway's mock provider, tokens paced by token_delay_ms.
 server:
   sse_keepalive_ms: 0
+span_store:
+  enabled: false
 providers:
   - name: tok10
     type: mock
@@ -162,7 +164,10 @@ providers:
 EOF
 
 cat > "$work/gateway.yaml" <<EOF
-# The gateway under test: every server setting at its default.
+# The gateway under test: every server setting at its default. The local span store is off, so
+# "tracing off" is the bare proxy and "tracing on" is OTLP export alone.
+span_store:
+  enabled: false
 providers:
   - name: static
     type: openai
@@ -184,6 +189,8 @@ EOF
 
 cat > "$work/startup.yaml" <<EOF
 # Startup: the mock provider only, so the first response needs no network.
+span_store:
+  enabled: false
 providers:
   - name: mock
     type: mock

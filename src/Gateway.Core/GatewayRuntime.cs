@@ -1,3 +1,4 @@
+using Gateway.Auth;
 using Gateway.Config;
 using Gateway.Routing;
 
@@ -17,9 +18,20 @@ internal sealed class GatewayRuntime : IDisposable
 
     public void Dispose() => _current.Catalog.Dispose();
 
-    internal sealed class Snapshot(GatewayConfig config)
+    internal sealed class Snapshot
     {
-        public GatewayConfig Config { get; } = config;
-        public ModelCatalog Catalog { get; } = new(config);
+        public Snapshot(GatewayConfig config)
+        {
+            Config = config;
+            Catalog = new ModelCatalog(config);
+            Routing = new RoutingTable(config, Catalog);
+            Keys = new ApiKeyStore(config.ApiKeys);
+        }
+
+        public GatewayConfig Config { get; }
+        public ModelCatalog Catalog { get; }
+        /// <summary>Rules, virtual models and target health (Routing/).</summary>
+        public RoutingTable Routing { get; }
+        public ApiKeyStore Keys { get; }
     }
 }

@@ -3,7 +3,7 @@ using Gateway.Config;
 namespace Gateway;
 
 /// <summary>
-/// <c>gateway [serve]</c>, <c>gateway config check FILE</c>, <c>--version</c>, <c>--help</c>.
+/// <c>gateway [serve]</c>, <c>gateway config check FILE</c>, <c>gateway spans query</c>, <c>--version</c>, <c>--help</c>.
 /// Hand-parsed: a handful of verbs does not need a parser library, and this keeps startup small.
 /// </summary>
 internal static class Cli
@@ -16,6 +16,7 @@ internal static class Cli
         Usage:
           gateway [serve] [--config FILE] [--urls URLS]   run the gateway (the default)
           gateway config check FILE                       validate a configuration file
+          gateway spans query [options]                   query stored spans (see 'gateway spans query --help')
           gateway --version                               print the version
           gateway --help                                  print this help
 
@@ -25,6 +26,15 @@ internal static class Cli
           --urls URLS     listen addresses, e.g. http://0.0.0.0:8080 (or ASPNETCORE_URLS; then the
                           config's server.listen; then http://127.0.0.1:8080)
 
+        Tracing (OpenTelemetry, OTLP):
+          ENABLE_OTEL_TRACING=true                 export spans
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT       e.g. http://collector:4318/v1/traces
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS        key=value,... (e.g. collector credentials)
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL       http/protobuf (default) or grpc
+          OTEL_SERVICE_NAME                        service.name of the spans (default: gateway)
+          ENABLE_OTEL_METRICS=true                 also export the gen_ai.* metrics
+          Content capture and size: the config's tracing: section.
+
         OpenAI clients point their base URL at http://HOST:PORT/v1.
         """;
 
@@ -32,6 +42,11 @@ internal static class Cli
     {
         var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
         var rest = verb == "serve" && args.Length > 0 && args[0] == "serve" ? args[1..] : verb == "serve" ? args : args[1..];
+        if (verb == "spans")
+        {
+            // Its own help and flags (SpansCli.cs).
+            return await SpansCli.RunAsync(rest, Console.Out, Console.Error).ConfigureAwait(false);
+        }
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.Out.WriteLine(Help);
@@ -60,7 +75,8 @@ internal static class Cli
         {
             var config = ConfigLoader.LoadFile(file);
             var models = config.Providers.Sum(p => p.Models.Count);
-            Console.Out.WriteLine($"{file}: ok ({config.Providers.Count} providers, {models} models)");
+            Console.Out.WriteLine($"{file}: ok ({config.Providers.Count} providers, {models} models, {config.VirtualModels.Count} virtual models, " +
+                $"{config.Routing.Rules.Count} routing rules, {config.ApiKeys.Count} API keys)");
             return 0;
         }
         catch (ConfigException e)
@@ -104,8 +120,21 @@ internal static class Cli
         urls ??= Environment.GetEnvironmentVariable("ASPNETCORE_URLS");
         if (string.IsNullOrWhiteSpace(urls)) urls = config.Server.Listen ?? "http://127.0.0.1:8080";
 
-        await using var app = await GatewayApp.StartAsync(config, urls).ConfigureAwait(false);
-        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        GatewayApp app;
+        try
+        {
+            app = await GatewayApp.StartAsync(config, urls).ConfigureAwait(false);
+        }
+        catch (ConfigException e)
+        {
+            // Invalid OTEL_* environment (tracing export): as fatal as a bad config file.
+            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            return 1;
+        }
+        await using (app.ConfigureAwait(false))
+        {
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
         return 0;
     }
 }

@@ -1,6 +1,8 @@
 using Gateway.Config;
 using Gateway.OpenAI;
 using Gateway.Proxy;
+using Gateway.Tracing;
+using Gateway.Spans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -15,13 +17,23 @@ internal sealed class GatewayApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly GatewayRuntime _runtime;
+    private readonly GatewayTelemetry _telemetry;
+    private readonly SpanFeature _spans;
     private volatile bool _stopping;
 
-    private GatewayApp(WebApplication app, GatewayRuntime runtime)
+    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans)
     {
         _app = app;
         _runtime = runtime;
+        _telemetry = telemetry;
+        _spans = spans;
     }
+
+    /// <summary>OpenTelemetry export (ENABLE_OTEL_TRACING and friends); inert when disabled.</summary>
+    internal GatewayTelemetry Telemetry => _telemetry;
+
+    /// <summary>The span store and its query endpoint (issue #4).</summary>
+    internal SpanFeature Spans => _spans;
 
     /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
@@ -38,7 +50,9 @@ internal sealed class GatewayApp : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes;
+            // The handlers enforce the configured limit themselves (413 in OpenAI's shape); Kestrel's cap sits
+            // above it so a rejected body can be drained and the client reads the 413 (ProxyHandler.DrainAsync).
+            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes + ProxyHandler.DrainLimitBytes;
         });
         // Opt-in, as the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
         // (which System.Net.Sockets already honours for the upstream connections) Kestrel also runs request code
@@ -62,15 +76,40 @@ internal sealed class GatewayApp : IAsyncDisposable
 
         var app = builder.Build();
         var runtime = new GatewayRuntime(config);
-        var gateway = new GatewayApp(app, runtime);
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway");
-        var proxy = new ProxyHandler(runtime, logger);
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        var logger = loggerFactory.CreateLogger("Gateway");
+        // The ActivitySource is process-wide: this object marks the span trees of this gateway, so its
+        // exporter and its store keep only their own (several gateways share a process in tests).
+        var owner = new object();
+        // The query API authenticates like /v1: API keys; with none configured the caller is the anonymous
+        // admin of its local store.
+        var spans = SpanFeature.Start(config, environment, ctx => Authenticate(runtime, ctx), logger, owner);
+        Func<Exchange, string> project = config.TracingProjects.IsConfigured
+            ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
+            : _ => config.Tracing.DefaultProjectFqn;
+        GatewayTelemetry telemetry;
+        try
+        {
+            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, alwaysTrace: spans.Enabled, project);
+        }
+        catch (ConfigException)
+        {
+            await spans.DisposeAsync().ConfigureAwait(false);
+            runtime.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        var gateway = new GatewayApp(app, runtime, telemetry, spans);
+        var proxy = new ProxyHandler(runtime, logger, telemetry.Listener);
         app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
 
         var models = runtime.Current.Catalog.All.Count();
         GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, models);
+        if (runtime.Current.Keys.IsEmpty) GatewayLog.Anonymous(logger);
+        else GatewayLog.KeysRequired(logger, runtime.Current.Keys.Count);
+        if (config.VirtualModels.Count + config.Routing.Rules.Count > 0) GatewayLog.Routing(logger, config.VirtualModels.Count, config.Routing.Rules.Count);
         // A plain line on stdout that scripts and tests can wait for.
         Console.Out.WriteLine("gateway listening on " + string.Join(" ", app.Urls));
         Console.Out.Flush();
@@ -87,23 +126,40 @@ internal sealed class GatewayApp : IAsyncDisposable
         var method = context.Request.Method;
         // Clients configured with base URL ".../v1" and without the suffix both work.
         var route = path.StartsWith("/v1/", StringComparison.Ordinal) ? path.AsSpan(3) : path.AsSpan();
+        var subject = Auth.Subject.Anonymous;
+        // Probes stay open; everything else needs a key once any is configured.
+        if (route is not ("/healthz" or "/readyz") && !_runtime.Current.Keys.TryAuthenticate(context.Request.Headers.Authorization, out subject, out var authError))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return ErrorWriter.WriteAsync(context, authError!);
+        }
         switch (route)
         {
             case "/chat/completions":
-                return HttpMethods.IsPost(method) ? proxy.ChatCompletions(context) : NotAllowed(context, method, path);
+                return HttpMethods.IsPost(method) ? proxy.ChatCompletions(context, subject) : NotAllowed(context, method, path);
             case "/completions":
-                return HttpMethods.IsPost(method) ? proxy.Completions(context) : NotAllowed(context, method, path);
+                return HttpMethods.IsPost(method) ? proxy.Completions(context, subject) : NotAllowed(context, method, path);
             case "/embeddings":
-                return HttpMethods.IsPost(method) ? proxy.Embeddings(context) : NotAllowed(context, method, path);
+                return HttpMethods.IsPost(method) ? proxy.Embeddings(context, subject) : NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);
             case "/healthz":
                 return Text(context, 200, "ok\n");
+            case SpanQueryHandler.Path:
+                return _spans.Handler.HandleAsync(context);
             case "/readyz":
                 return _stopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
             default:
                 return ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }
+    }
+
+    /// <summary>The span query API's caller: the key's subject, the anonymous admin with no keys, null for 401.</summary>
+    private static Auth.Subject? Authenticate(GatewayRuntime runtime, HttpContext context)
+    {
+        var keys = runtime.Current.Keys;
+        if (keys.IsEmpty) return SpanFeature.AnonymousAdmin;
+        return keys.TryAuthenticate(context.Request.Headers.Authorization, out var subject, out _) ? subject : null;
     }
 
     private static Task NotAllowed(HttpContext context, string method, string path)
@@ -129,6 +185,9 @@ internal sealed class GatewayApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync().ConfigureAwait(false);
+        // After the server: requests still in flight end their spans before the last flush and the last write.
+        _telemetry.Dispose();
+        await _spans.DisposeAsync().ConfigureAwait(false);
         _runtime.Dispose();
     }
 }

@@ -8,13 +8,14 @@ internal static class ConfigLoader
 {
     public const string EmbeddedSource = "<embedded default>";
 
-    private static readonly string[] s_topLevel = ["server", "providers"];
+    private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing", "tracing", "tracing_projects", "span_store"];
     private static readonly string[] s_serverFields =
         ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms"];
     private static readonly string[] s_providerFields =
         ["name", "type", "base_url", "api_key", "headers", "token_delay_ms", "connect_timeout_ms", "models"];
     private static readonly string[] s_modelFields = ["name", "upstream_model", "types", "price"];
     private static readonly string[] s_priceFields = ["input_per_million_tokens", "output_per_million_tokens"];
+    private static readonly string[] s_tracingFields = ["capture_content", "max_content_chars", "default_project_fqn"];
 
     public static GatewayConfig LoadFile(string path, Func<string, string?>? getEnv = null)
     {
@@ -53,6 +54,11 @@ internal static class ConfigLoader
 
         var server = new ServerOptions();
         var providers = new List<ProviderConfig>();
+        var apiKeys = new List<ApiKeyConfig>();
+        YamlNode? virtualModelsNode = null, routingNode = null;
+        var tracing = new TracingOptions();
+        var tracingProjects = TracingProjectsConfig.Empty;
+        var spanStore = new SpanStoreConfig();
         if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is not YamlScalarNode { Value: null or "" })
         {
             reader.Fields(stream.Documents[0].RootNode, "", s_topLevel, (key, value, path) =>
@@ -61,15 +67,36 @@ internal static class ConfigLoader
                 {
                     case "server": server = ReadServer(reader, value, path); break;
                     case "providers": ReadProviders(reader, value, path, providers); break;
+                    case "auth": apiKeys = AuthConfigReader.Read(reader, value, path); break;
+                    case "virtual_models": virtualModelsNode = value; break;
+                    case "routing": routingNode = value; break;
+                    case "tracing": tracing = ReadTracing(reader, value, path); break;
+                    case "tracing_projects": tracingProjects = TracingProjectsConfigReader.Read(reader, value, path); break;
+                    case "span_store": spanStore = SpanStoreConfigReader.Read(reader, value, path); break;
                 }
             });
         }
+        // Routing refers to provider models, so it is read after them wherever it sits in the file.
+        var models = new ModelIndex(providers);
+        List<VirtualModelConfig> virtualModels = virtualModelsNode is null ? [] : RoutingConfigReader.ReadVirtualModels(reader, virtualModelsNode, "virtual_models", models);
+        var routing = routingNode is null ? RoutingConfig.Empty : RoutingConfigReader.ReadRouting(reader, routingNode, "routing", models);
         if (providers.Count == 0 && reader.Errors.Count == 0)
         {
             reader.Error("providers", "at least one provider is required");
         }
         if (reader.Errors.Count > 0) throw new ConfigException(reader.Errors);
-        return new GatewayConfig { Source = file, Server = server, Providers = providers };
+        return new GatewayConfig
+        {
+            Source = file,
+            Server = server,
+            Providers = providers,
+            ApiKeys = apiKeys,
+            VirtualModels = virtualModels,
+            Routing = routing,
+            Tracing = tracing,
+            TracingProjects = tracingProjects,
+            SpanStore = spanStore,
+        };
     }
 
     private static ServerOptions ReadServer(YamlReader r, YamlNode node, string path)
@@ -108,6 +135,28 @@ internal static class ConfigLoader
             SseKeepaliveMs = keepalive,
             ShutdownTimeoutMs = shutdown,
         };
+    }
+
+    private static TracingOptions ReadTracing(YamlReader r, YamlNode node, string path)
+    {
+        var capture = true;
+        var max = TracingOptions.DefaultMaxContentChars;
+        var project = TracingOptions.DefaultProjectFqnValue;
+        r.Fields(node, path, s_tracingFields, (key, value, p) =>
+        {
+            switch (key)
+            {
+                case "capture_content": capture = r.Bool(value, p) ?? capture; break;
+                // 4 Mi: collectors refuse gRPC messages over 4 MiB by default, so a longer value could never arrive.
+                case "max_content_chars": max = r.Int(value, p, 16, 4 * 1024 * 1024) ?? max; break;
+                case "default_project_fqn":
+                    var fqn = r.String(value, p);
+                    if (string.IsNullOrWhiteSpace(fqn)) r.Error(value, p, "must not be empty");
+                    else project = fqn;
+                    break;
+            }
+        });
+        return new TracingOptions { CaptureContent = capture, MaxContentChars = max, DefaultProjectFqn = project };
     }
 
     private static void ReadProviders(YamlReader r, YamlNode node, string path, List<ProviderConfig> providers)

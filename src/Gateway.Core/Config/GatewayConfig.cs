@@ -6,6 +6,13 @@ internal sealed class GatewayConfig
     public required string Source { get; init; }
     public required ServerOptions Server { get; init; }
     public required IReadOnlyList<ProviderConfig> Providers { get; init; }
+    /// <summary>API keys; empty means anonymous callers are served (the embedded default).</summary>
+    public IReadOnlyList<ApiKeyConfig> ApiKeys { get; init; } = [];
+    public IReadOnlyList<VirtualModelConfig> VirtualModels { get; init; } = [];
+    public RoutingConfig Routing { get; init; } = RoutingConfig.Empty;
+    public TracingOptions Tracing { get; init; } = new();
+    public TracingProjectsConfig TracingProjects { get; init; } = TracingProjectsConfig.Empty;
+    public SpanStoreConfig SpanStore { get; init; } = new();
 }
 
 internal sealed class ServerOptions

@@ -19,6 +19,9 @@ internal sealed class Exchange
     /// <summary>The x-tfy-metadata header, validated; empty when absent.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; set; } = EmptyMetadata;
     public string? ConversationId { get; set; }
+    /// <summary>The client's W3C trace context headers (read only when a listener is registered).</summary>
+    public string? TraceParent { get; set; }
+    public string? TraceState { get; set; }
     public RoutePlan? Plan { get; set; }
     public List<Attempt> Attempts { get; } = new(1);
     /// <summary>The target of the last attempt (the one that answered, or failed last).</summary>

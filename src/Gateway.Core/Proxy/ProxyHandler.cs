@@ -21,20 +21,25 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     public const string RequestTimeoutHeader = "x-tfy-request-timeout";
     public const string TtftTimeoutHeader = "x-tfy-ttft-timeout-ms";
 
-    public Task ChatCompletions(HttpContext context) => HandleAsync(context, Operation.Chat);
-    public Task Completions(HttpContext context) => HandleAsync(context, Operation.Completion);
-    public Task Embeddings(HttpContext context) => HandleAsync(context, Operation.Embedding);
+    public Task ChatCompletions(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Chat, subject);
+    public Task Completions(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Completion, subject);
+    public Task Embeddings(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Embedding, subject);
 
-    private async Task HandleAsync(HttpContext context, Operation op)
+    private async Task HandleAsync(HttpContext context, Operation op, Auth.Subject subject)
     {
         var snapshot = runtime.Current;
         var server = snapshot.Config.Server;
-        var exchange = new Exchange { Operation = op, StartTimestamp = Stopwatch.GetTimestamp() };
+        var exchange = new Exchange { Operation = op, StartTimestamp = Stopwatch.GetTimestamp(), Subject = subject };
         byte[]? body = null;
         var length = 0;
         var started = false;
         try
         {
+            if (!RequestContextHeaders.TryApply(context.Request.Headers, exchange, out var retryOverride, out var headerError))
+            {
+                await ErrorWriter.WriteAsync(context, headerError!).ConfigureAwait(false);
+                return;
+            }
             (var readError, body, length) = await ReadBodyAsync(context, server.MaxRequestBodyBytes).ConfigureAwait(false);
             if (readError is not null)
             {
@@ -46,25 +51,36 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 await ErrorWriter.WriteAsync(context, headError!).ConfigureAwait(false);
                 return;
             }
-            if (!Router.TryPlan(snapshot.Catalog, exchange, op, out var plan, out var routeError))
+            if (listener is not null)
             {
-                await ErrorWriter.WriteAsync(context, routeError!).ConfigureAwait(false);
+                // Started here, before routing and limits, so their spans nest under the request's root span.
+                var tracing = snapshot.Config.Tracing;
+                exchange.Accumulator = new CompletionAccumulator(listener.WantsResponseDetails && tracing.CaptureContent, tracing.MaxContentChars);
+                exchange.RequestBody = body.AsMemory(0, length);
+                exchange.TraceParent = context.Request.Headers.TraceParent;
+                exchange.TraceState = context.Request.Headers.TraceState;
+                started = true;
+                Notify(listener.OnStart, exchange);
+            }
+            var spans = RoutingSpans.Enabled;
+            var planStart = spans ? DateTimeOffset.UtcNow : default;
+            if (!Router.TryPlan(snapshot.Routing, exchange, op, retryOverride, out var plan, out var routeError))
+            {
+                exchange.ErrorMessage = routeError!.Message;
+                await ErrorWriter.WriteAsync(context, routeError).ConfigureAwait(false);
                 return;
             }
             if (!TryTimeout(context, RequestTimeoutHeader, server.RequestTimeoutMs, out var requestMs, out var timeoutError) ||
                 !TryTimeout(context, TtftTimeoutHeader, server.TtftTimeoutMs, out var ttftMs, out timeoutError))
             {
-                await ErrorWriter.WriteAsync(context, timeoutError!).ConfigureAwait(false);
+                exchange.ErrorMessage = timeoutError!.Message;
+                await ErrorWriter.WriteAsync(context, timeoutError).ConfigureAwait(false);
                 return;
             }
             exchange.Plan = plan;
             exchange.Target = plan.Steps[0].Target;
-            if (listener is not null)
-            {
-                exchange.Accumulator = new CompletionAccumulator(listener.WantsResponseDetails, 64 * 1024);
-                started = true;
-                Notify(listener.OnStart, exchange);
-            }
+            // After OnStart, so the span is a child of the request's root span when tracing runs.
+            if (spans && plan.IsBalanced) RoutingSpans.LoadBalance(context.Request, exchange, plan, planStart, DateTimeOffset.UtcNow);
             await ExecuteAsync(context, exchange, plan, body!, length, new Timeouts(requestMs, ttftMs, server.SseKeepaliveMs)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -103,11 +119,15 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     private async Task ExecuteAsync(HttpContext context, Exchange exchange, RoutePlan plan, byte[] body, int length, Timeouts timeouts)
     {
         GatewayError? lastError = null;
-        for (var s = 0; s < plan.Steps.Count; s++)
+        // The last step that may run: later ones are not fallback candidates.
+        var lastStep = plan.Steps.Count - 1;
+        while (lastStep > 0 && !plan.Steps[lastStep].FallbackCandidate) lastStep--;
+        for (var s = 0; s <= lastStep; s++)
         {
             var step = plan.Steps[s];
             if (s > 0 && !step.FallbackCandidate) continue;
-            var content = Rewrite(body, length, in exchange.Head, step.Target);
+            var content = Rewrite(body, length, in exchange.Head, step.Target, step.Overrides);
+            var fallbackSpan = s > 0 ? RoutingSpans.StartFallback(exchange, plan, step) : null;
             try
             {
                 for (var retry = 0; retry < step.Attempts; retry++)
@@ -120,11 +140,19 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                     exchange.Attempts.Add(attempt);
                     exchange.Target = step.Target;
                     exchange.RequestBody = content.Memory;
-                    var isLast = s == plan.Steps.Count - 1 && retry == step.Attempts - 1;
-                    var result = await AttemptAsync(context, exchange, attempt, content, timeouts, isLast).ConfigureAwait(false);
+                    var isLast = s == lastStep && retry == step.Attempts - 1;
+                    var result = await AttemptAsync(context, exchange, attempt, content, timeouts, isLast, canFallBack: s < lastStep).ConfigureAwait(false);
                     attempt.EndTimestamp = Stopwatch.GetTimestamp();
+                    step.Health?.Observe(exchange, attempt);
                     if (listener is not null) NotifyAttempt(listener, exchange, attempt);
-                    if (result.Done) return;
+                    if (result.Done)
+                    {
+                        if (exchange.StreamInterrupted && !exchange.ClientDisconnected)
+                        {
+                            await EndTruncatedAsync(context).ConfigureAwait(false);
+                        }
+                        return;
+                    }
                     lastError = result.Error;
                     // Not done: the attempt failed before anything reached the client.
                     var status = attempt.UpstreamStatus;
@@ -137,12 +165,24 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             finally
             {
                 content.Release();
+                if (fallbackSpan is not null) RoutingSpans.EndFallback(fallbackSpan, exchange.Attempts.Count > 0 ? exchange.Attempts[^1] : null);
+                // The rewritten copy just went back to the pool; listeners keep reading the original until OnEnd.
+                exchange.RequestBody = body.AsMemory(0, length);
             }
         }
-        if (!context.Response.HasStarted && lastError is not null)
+        if (lastError is not null)
         {
             exchange.ErrorMessage ??= lastError.Message;
-            await ErrorWriter.WriteAsync(context, lastError).ConfigureAwait(false);
+            if (!context.Response.HasStarted)
+            {
+                await ErrorWriter.WriteAsync(context, lastError).ConfigureAwait(false);
+            }
+            else
+            {
+                // Only keepalive comments went out (a failure after data is never returned here): say it in the stream.
+                exchange.StreamInterrupted = true;
+                await SsePump.WriteErrorEventAsync(context.Response.BodyWriter, lastError.Message, lastError.Type, lastError.Code ?? "upstream_error").ConfigureAwait(false);
+            }
         }
 
         static bool FallsBack(Exchange exchange, RouteStep step)
@@ -151,6 +191,28 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             return last.UpstreamStatus == 0 || step.FallbackOnStatus.Contains(last.UpstreamStatus);
         }
     }
+
+    /// <summary>
+    /// After an SSE error event: end the body without its terminating chunk, so every client sees a
+    /// truncated response. SDKs that read error events (OpenAI Python, Node) raise on the event; those that
+    /// ignore them (OpenAI .NET) raise on the truncation; none can take the stream for a clean end.
+    /// Kestrel's abort drops bytes still queued for the socket, so the flushed event is given a moment
+    /// to reach the kernel first. Only failed streams pay this.
+    /// </summary>
+    private static async Task EndTruncatedAsync(HttpContext context)
+    {
+        try
+        {
+            await context.Response.BodyWriter.FlushAsync().ConfigureAwait(false);
+            await Task.Delay(TruncateDrainMs).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+        context.Abort();
+    }
+
+    private const int TruncateDrainMs = 100;
 
     /// <summary>The result of one attempt: done (the client has its answer, or is gone), or an error to fall back from.</summary>
     private readonly record struct AttemptResult(bool Done, GatewayError? Error)
@@ -164,7 +226,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     /// caller can retry or fall back; a non-2xx upstream answer is delivered as-is only when
     /// <paramref name="isLast"/>, or when its status is not one the plan would move on for.
     /// </summary>
-    private async Task<AttemptResult> AttemptAsync(HttpContext context, Exchange exchange, Attempt attempt, PooledContent content, Timeouts timeouts, bool isLast)
+    private async Task<AttemptResult> AttemptAsync(HttpContext context, Exchange exchange, Attempt attempt, PooledContent content, Timeouts timeouts, bool isLast, bool canFallBack)
     {
         var upstream = attempt.Target.Upstream;
         using var deadline = new AttemptDeadline(context.RequestAborted, attempt.StartTimestamp, timeouts.RequestMs, timeouts.TtftMs, exchange.IsStream);
@@ -193,13 +255,13 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         catch (OperationCanceledException) when (deadline.TimedOut)
         {
             attempt.Outcome = AttemptOutcome.TimedOut;
-            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamTimeout(upstream.Name, deadline.WhichExpired, deadline.ExpiredMs)).ConfigureAwait(false);
+            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamTimeout(upstream.Name, deadline.WhichExpired, deadline.ExpiredMs), isLast).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
             attempt.Outcome = AttemptOutcome.Unreachable;
             ProxyLog.UpstreamFailed(logger, upstream.Name, e.Message);
-            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamUnreachable(upstream.Name, e.Message)).ConfigureAwait(false);
+            return await FailBeforeBodyAsync(context, exchange, attempt, GatewayError.UpstreamUnreachable(upstream.Name, e.Message), isLast).ConfigureAwait(false);
         }
 
         using (response)
@@ -210,8 +272,9 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             {
                 attempt.Outcome = AttemptOutcome.UpstreamStatus;
                 var step = attempt.Step;
-                var movesOn = step.RetryOnStatus.Contains(status) && attempt.Retry < step.Attempts - 1 || step.FallbackOnStatus.Contains(status);
-                if (!isLast && movesOn && !context.Response.HasStarted)
+                var movesOn = step.RetryOnStatus.Contains(status) && attempt.Retry < step.Attempts - 1 || canFallBack && step.FallbackOnStatus.Contains(status);
+                // Before any upstream byte reached the client (keepalive comments at most), the plan may move on.
+                if (!isLast && movesOn)
                 {
                     var detail = await ReadErrorDetailAsync(response, deadline.Token).ConfigureAwait(false);
                     attempt.ErrorMessage = $"The upstream answered {status}: {detail}";
@@ -264,7 +327,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         if (contentType is not null) client.ContentType = contentType.ToString();
         if (response.Content.Headers.ContentLength is long contentLength) client.ContentLength = contentLength;
 
-        var capture = exchange.Accumulator is not null && (listener?.WantsResponseDetails ?? false) || !response.IsSuccessStatusCode
+        var capture = exchange.Accumulator is not null && (listener?.WantsResponseDetails ?? false) || !response.IsSuccessStatusCode || attempt.Step.WantsUsage
             ? new ArrayBufferWriter<byte>(4096)
             : null;
         const int CaptureLimit = 8 * 1024 * 1024;
@@ -350,13 +413,13 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     }
 
     /// <summary>
-    /// A failure before the upstream answered. With an event stream already committed by keepalives,
-    /// the client gets an SSE error event (done); otherwise the caller may retry, fall back, or write it.
+    /// A failure before the upstream answered: the caller may retry, fall back, or write it. On the
+    /// last attempt with an event stream already committed by keepalives, the client gets an SSE error event.
     /// </summary>
-    private static async Task<AttemptResult> FailBeforeBodyAsync(HttpContext context, Exchange exchange, Attempt attempt, GatewayError error)
+    private static async Task<AttemptResult> FailBeforeBodyAsync(HttpContext context, Exchange exchange, Attempt attempt, GatewayError error, bool isLast)
     {
         attempt.ErrorMessage = error.Message;
-        if (!context.Response.HasStarted) return AttemptResult.Failed(error);
+        if (!context.Response.HasStarted || !isLast) return AttemptResult.Failed(error);
         exchange.ErrorMessage = error.Message;
         exchange.StreamInterrupted = true;
         attempt.Outcome = AttemptOutcome.Interrupted;
@@ -423,34 +486,22 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     /// Replaces the model name in one copy (DESIGN.md decision 1); every other byte is left as the client sent it.
     /// Returns content over the original buffer when nothing changes.
     /// </summary>
-    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target)
-    {
-        var replacement = target.UpstreamModelJson;
-        var start = head.ModelTokenStart;
-        var oldLength = head.ModelTokenLength;
-        var current = body.AsSpan(start + 1, oldLength - 2);
-        if (current.SequenceEqual(replacement))
-        {
-            // The caller owns and returns the body array; this content only borrows it.
-            return new PooledContent(body, length, pooled: false);
-        }
-        var newLength = length - oldLength + replacement.Length + 2;
-        var copy = ArrayPool<byte>.Shared.Rent(newLength);
-        body.AsSpan(0, start).CopyTo(copy);
-        var at = start;
-        copy[at++] = (byte)'"';
-        replacement.CopyTo(copy.AsSpan(at));
-        at += replacement.Length;
-        copy[at++] = (byte)'"';
-        body.AsSpan(start + oldLength, length - start - oldLength).CopyTo(copy.AsSpan(at));
-        return new PooledContent(copy, newLength, pooled: true);
-    }
+    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target) =>
+        BodyRewriter.Rewrite(body, length, in head, target, null);
+
+    /// <summary>Replaces the model name and applies a target's override_params in the same single copy.</summary>
+    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target, OverrideParams? overrides) =>
+        BodyRewriter.Rewrite(body, length, in head, target, overrides);
 
     /// <summary>Reads the whole body into a pooled array (the caller returns it), enforcing the size limit.</summary>
     private static async ValueTask<(GatewayError? Error, byte[]? Buffer, int Length)> ReadBodyAsync(HttpContext context, long max)
     {
         var request = context.Request;
-        if (request.ContentLength is long declared && declared > max) return (GatewayError.TooLarge(max), null, 0);
+        if (request.ContentLength is long declared && declared > max)
+        {
+            await DrainAsync(context, declared).ConfigureAwait(false);
+            return (GatewayError.TooLarge(max), null, 0);
+        }
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 256, max + 1));
         var total = 0;
         try
@@ -459,7 +510,11 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             {
                 if (total == buffer.Length)
                 {
-                    if (total > max) return (GatewayError.TooLarge(max), buffer, 0);
+                    if (total > max)
+                    {
+                        await DrainAsync(context, null).ConfigureAwait(false);
+                        return (GatewayError.TooLarge(max), buffer, 0);
+                    }
                     var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, max + 1));
                     buffer.AsSpan(0, total).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -468,7 +523,11 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 var n = await request.Body.ReadAsync(buffer.AsMemory(total), context.RequestAborted).ConfigureAwait(false);
                 if (n == 0) break;
                 total += n;
-                if (total > max) return (GatewayError.TooLarge(max), buffer, 0);
+                if (total > max)
+                {
+                    await DrainAsync(context, null).ConfigureAwait(false);
+                    return (GatewayError.TooLarge(max), buffer, 0);
+                }
             }
         }
         catch (BadHttpRequestException e)
@@ -476,6 +535,37 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             return (e.StatusCode == 413 ? GatewayError.TooLarge(max) : new GatewayError(e.StatusCode, "invalid_request_error", "bad_request", e.Message), buffer, 0);
         }
         return (null, buffer, total);
+    }
+
+    /// <summary>
+    /// How much of a rejected body is read and dropped so the client, still sending, is there to read the
+    /// 413 instead of hitting a broken pipe. Past this (or <see cref="DrainTimeout"/>), the connection is closed.
+    /// </summary>
+    public const long DrainLimitBytes = 8 * 1024 * 1024;
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    private static async Task DrainAsync(HttpContext context, long? declared)
+    {
+        context.Response.Headers.Connection = "close";
+        // A body too big to drain is refused outright: the connection closes after the 413.
+        if (declared is long d && d > DrainLimitBytes) return;
+        var scratch = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            cts.CancelAfter(DrainTimeout);
+            long drained = 0;
+            int n;
+            while (drained < DrainLimitBytes && (n = await context.Request.Body.ReadAsync(scratch, cts.Token).ConfigureAwait(false)) > 0) drained += n;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     private static bool TryTimeout(HttpContext context, string header, int configured, out int ms, out GatewayError? error)

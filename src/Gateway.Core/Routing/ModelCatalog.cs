@@ -26,17 +26,20 @@ internal sealed class ModelCatalog : IDisposable
             }
         }
         _models = models.ToFrozenDictionary(StringComparer.Ordinal);
-        ModelsJson = BuildModelsJson(_models.Values.OrderBy(m => m.Id, StringComparer.Ordinal));
+        ModelsJson = BuildModelsJson(
+            _models.Values.Select(m => (m.Id, m.Upstream.Name))
+                .Concat(config.VirtualModels.Select(vm => (Id: vm.Name, Owner: "virtual-model")))
+                .OrderBy(m => m.Item1, StringComparer.Ordinal));
     }
 
-    /// <summary>The <c>GET /v1/models</c> body, built once per config.</summary>
+    /// <summary>The <c>GET /v1/models</c> body (provider and virtual models), built once per config.</summary>
     public byte[] ModelsJson { get; }
 
     public IEnumerable<ModelTarget> All => _models.Values;
 
     public bool TryGet(string name, out ModelTarget target) => _models.TryGetValue(name, out target!);
 
-    private static byte[] BuildModelsJson(IEnumerable<ModelTarget> models)
+    private static byte[] BuildModelsJson(IEnumerable<(string Id, string Owner)> models)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer))
@@ -50,7 +53,7 @@ internal sealed class ModelCatalog : IDisposable
                 w.WriteString("id"u8, m.Id);
                 w.WriteString("object"u8, "model");
                 w.WriteNumber("created"u8, 0);
-                w.WriteString("owned_by"u8, m.Upstream.Name);
+                w.WriteString("owned_by"u8, m.Owner);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Gateway.Config;
 using Gateway.OpenAI;
 using Gateway.Proxy;
 using Gateway.Providers;
@@ -5,30 +7,68 @@ using Gateway.Providers;
 namespace Gateway.Routing;
 
 /// <summary>
-/// Turns the requested model name into a <see cref="RoutePlan"/>. A plain <c>provider/model</c> gives a
-/// one-step plan; virtual models and routing rules (the routing issue) give ordered, weighted plans.
+/// Turns the requested model name into a <see cref="RoutePlan"/>: the first routing rule that matches
+/// the caller, model and metadata (and serves the request type); else the virtual model of that name;
+/// else the provider model of that name, as a one-step plan.
 /// </summary>
 internal static class Router
 {
-    public static bool TryPlan(ModelCatalog catalog, Exchange exchange, Operation op, out RoutePlan plan, out GatewayError? error)
+    public static bool TryPlan(RoutingTable routing, Exchange exchange, Operation op, RetryOverride? retry, out RoutePlan plan, out GatewayError? error)
     {
         var model = exchange.Head.Model!;
         error = null;
-        if (!catalog.TryGet(model, out var target))
+        var rules = routing.Rules;
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rule = rules[i];
+            if (!Serves(rule.Types, op) || !rule.Matches(exchange.Subject, model, exchange.Metadata)) continue;
+            var steps = rule.Balancer.Choose(exchange.IsStream, Stopwatch.GetTimestamp());
+            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = model, AppliedRuleIds = rule.AppliedIds, ConfigId = rule.Id };
+            return true;
+        }
+        if (routing.TryGetVirtualModel(model, out var vm))
+        {
+            if (!Serves(vm.Types, op))
+            {
+                plan = null!;
+                error = GatewayError.InvalidField("model", $"The model '{vm.Name}' does not support {Describe(op)} requests.");
+                return false;
+            }
+            var steps = vm.Balancer.Choose(exchange.IsStream, Stopwatch.GetTimestamp());
+            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = model, ConfigId = vm.Name };
+            return true;
+        }
+        if (!routing.TryGetDirect(model, out var direct))
         {
             plan = null!;
             error = GatewayError.ModelNotFound(model);
             return false;
         }
+        var target = direct.Steps[0].Target;
         if (!target.Supports(op))
         {
             plan = null!;
             error = GatewayError.InvalidField("model", $"The model '{target.Id}' does not support {Describe(op)} requests.");
             return false;
         }
-        plan = RoutePlan.Direct(target);
+        plan = retry is null ? direct : new RoutePlan([direct.Steps[0].With(retry)]) { RequestedModel = direct.RequestedModel };
         return true;
     }
+
+    private static IReadOnlyList<RouteStep> WithRetry(IReadOnlyList<RouteStep> steps, RetryOverride? retry)
+    {
+        if (retry is null) return steps;
+        var copy = new RouteStep[steps.Count];
+        for (var i = 0; i < copy.Length; i++) copy[i] = steps[i].With(retry);
+        return copy;
+    }
+
+    private static bool Serves(ModelTypes types, Operation op) => op switch
+    {
+        Operation.Chat => (types & ModelTypes.Chat) != 0,
+        Operation.Completion => (types & ModelTypes.Completion) != 0,
+        _ => (types & ModelTypes.Embedding) != 0,
+    };
 
     public static string Describe(Operation op) => op switch
     {

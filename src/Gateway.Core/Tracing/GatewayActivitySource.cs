@@ -6,7 +6,6 @@ namespace Gateway.Tracing;
 internal static class GatewayActivitySource
 {
     public const string Name = "Gateway";
-    public static readonly ActivitySource Instance = new(Name, Cli_Version);
-
-    private const string Cli_Version = "0.1.0";
+    public const string Version = "0.1.0";
+    public static readonly ActivitySource Instance = new(Name, Version);
 }

@@ -18,6 +18,10 @@ internal static class IndexedKeys
     public static string CompletionContent(int i) => i < Cached ? s_completionContent[i] : $"gen_ai.completion.{i}.content";
     public static string CompletionRole(int i) => i < Cached ? s_completionRole[i] : $"gen_ai.completion.{i}.role";
     public static string CompletionFinishReason(int i) => i < Cached ? s_completionFinishReason[i] : $"gen_ai.completion.{i}.finish_reason";
+    public static string PromptToolCallId(int i) => $"gen_ai.prompt.{i}.tool_call_id";
+    public static string PromptToolCallsName(int i, int j) => $"gen_ai.prompt.{i}.tool_calls.{j}.name";
+    public static string PromptToolCallsId(int i, int j) => $"gen_ai.prompt.{i}.tool_calls.{j}.id";
+    public static string PromptToolCallsArguments(int i, int j) => $"gen_ai.prompt.{i}.tool_calls.{j}.arguments";
     public static string CompletionToolCallName(int i, int j) => $"gen_ai.completion.{i}.tool_calls.{j}.name";
     public static string CompletionToolCallId(int i, int j) => $"gen_ai.completion.{i}.tool_calls.{j}.id";
     public static string CompletionToolCallArguments(int i, int j) => $"gen_ai.completion.{i}.tool_calls.{j}.arguments";

@@ -19,6 +19,12 @@ internal static class SpanAttributes
     public const string EventAssistantMessage = "gen_ai.assistant.message";
     public const string EventToolMessage = "gen_ai.tool.message";
     public const string EventUnknownMessage = "gen_ai.unknown.message";
+    // Attributes of those events: the body fields of the pre-1.37 GenAI message events, flattened
+    // because OTLP span events carry attributes only.
+    public const string EventContent = "content";
+    public const string EventRole = "role";
+    public const string EventToolCalls = "tool_calls";
+    public const string EventId = "id";
 
     // Current GenAI conventions (../shared/reference/genai-semconv.md).
     public const string GenAiProviderName = "gen_ai.provider.name";

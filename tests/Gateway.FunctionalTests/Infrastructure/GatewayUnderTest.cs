@@ -13,6 +13,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     private GatewayApp? _app;
     private Process? _process;
     private string? _configFile;
+    private string? _spanStoreFile;
 
     public Uri BaseUrl { get; private set; } = null!;
 
@@ -23,18 +24,29 @@ public sealed class GatewayUnderTest : IAsyncDisposable
 
     public static bool UsesBinary => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GATEWAY_BINARY"));
 
-    /// <summary>Lines the out-of-process gateway wrote (stdout and stderr).</summary>
+    /// <summary>Lines the gateway logged: stdout and stderr of the binary, or log lines (warning and up) in process.</summary>
     public List<string> Output { get; } = [];
 
     public static async Task<GatewayUnderTest> StartAsync(string yaml, IReadOnlyDictionary<string, string>? env = null)
     {
         var gateway = new GatewayUnderTest();
+        if (!yaml.Contains("span_store:", StringComparison.Ordinal))
+        {
+            // Each gateway its own span store: the default file in the working directory would be shared
+            // by every gateway the tests run at once.
+            gateway._spanStoreFile = Path.Combine(Path.GetTempPath(), $"gateway-test-spans-{Guid.NewGuid():N}.db");
+            yaml += $"\nspan_store:\n  path: {gateway._spanStoreFile}\n";
+        }
         var binary = Environment.GetEnvironmentVariable("GATEWAY_BINARY");
         if (string.IsNullOrEmpty(binary))
         {
             var config = ConfigLoader.Load(yaml, "test.yaml", name => env is not null && env.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name));
             gateway._app = await GatewayApp.StartAsync(config, "http://127.0.0.1:0", name => env is not null && env.TryGetValue(name, out var v) ? v : null,
-                logging => logging.SetMinimumLevelWarning());
+                logging =>
+                {
+                    logging.SetMinimumLevelWarning();
+                    logging.AddProvider(new ListLoggerProvider(gateway.Output));
+                });
             gateway.BaseUrl = new Uri(gateway._app.Urls[0]);
         }
         else
@@ -85,6 +97,24 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         return await listening.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
+    /// <summary>Waits until a logged line contains <paramref name="text"/> (console logging is asynchronous).</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        while (DateTime.UtcNow < until)
+        {
+            lock (Output)
+            {
+                if (Output.Any(l => l.Contains(text, StringComparison.Ordinal))) return true;
+            }
+            await Task.Delay(20);
+        }
+        return false;
+    }
+
+    /// <summary>The in-process gateway (null when running the binary).</summary>
+    internal GatewayApp? App => _app;
+
     /// <summary>The process id of the out-of-process gateway (null in process).</summary>
     public Process? Process => _process;
 
@@ -102,6 +132,10 @@ public sealed class GatewayUnderTest : IAsyncDisposable
             _process.Dispose();
         }
         if (_configFile is not null) File.Delete(_configFile);
+        if (_spanStoreFile is not null)
+        {
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_spanStoreFile + suffix);
+        }
     }
 }
 

@@ -45,4 +45,245 @@ public sealed class ChatCompletionTests : IAsyncLifetime
         Assert.Equal(request.Replace("\"fake/gpt-4o\"", "\"gpt-4o-2024\""), sent.BodyText);
         Assert.Equal("Bearer sk-test-provider-key", sent.Headers["Authorization"]);
     }
+
+    private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private const string Chat = """{"model":"fake/gpt-4o","messages":[{"role":"user","content":"hi"}]}""";
+
+    private static async Task<JsonElement> ErrorOf(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(text).RootElement.GetProperty("error");
+    }
+
+    [Theory]
+    [InlineData(400, "invalid_request_error")]
+    [InlineData(401, "invalid_api_key")]
+    [InlineData(404, "model_not_found")]
+    [InlineData(500, "server_error")]
+    [InlineData(503, "overloaded")]
+    public async Task UpstreamJsonErrors_PassThroughWithTheirStatus(int status, string code)
+    {
+        var body = """{"error":{"message":"upstream says no","type":"x","param":null,"code":"CODE"}}""".Replace("CODE", code);
+        _upstream.Handler = async (ctx, _) =>
+        {
+            ctx.Response.StatusCode = status;
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync(body);
+        };
+
+        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(body, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task UpstreamHtmlError_IsWrappedInOpenAIShape()
+    {
+        _upstream.Handler = async (ctx, _) =>
+        {
+            ctx.Response.StatusCode = 502;
+            ctx.Response.ContentType = "text/html";
+            await ctx.Response.WriteAsync("<html><body>Bad Gateway</body></html>");
+        };
+
+        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var error = await ErrorOf(response);
+        Assert.Equal("upstream_error", error.GetProperty("type").GetString());
+        Assert.Contains("Bad Gateway", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ResetBeforeHeaders_Is502()
+    {
+        _upstream.Handler = (ctx, _) =>
+        {
+            ctx.Abort();
+            return Task.CompletedTask;
+        };
+
+        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var error = await ErrorOf(response);
+        Assert.Equal("upstream_unreachable", error.GetProperty("code").GetString());
+        Assert.DoesNotContain("sk-test-provider-key", error.ToString());
+    }
+
+    [Fact]
+    public async Task UpstreamDown_Is502()
+    {
+        var port = FreePort();
+        await using var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream).Replace(_upstream.BaseUrl, $"http://127.0.0.1:{port}/v1"));
+
+        using var response = await gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("upstream_unreachable", (await ErrorOf(response)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task BodyCutMidResponse_AbortsTheClientConnection()
+    {
+        _upstream.Handler = async (ctx, _) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            ctx.Response.ContentLength = 1000;
+            await ctx.Response.WriteAsync("{\"id\":\"x\",");
+            await ctx.Response.Body.FlushAsync();
+            await Task.Delay(200);
+            ctx.Abort();
+        };
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(async () =>
+        {
+            using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+            await response.Content.ReadAsStringAsync();
+        });
+    }
+
+    [Fact]
+    public async Task StalledNonStream_RequestTimeoutGives504()
+    {
+        _upstream.Handler = (ctx, _) => Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Body(Chat) };
+        request.Headers.Add("x-tfy-request-timeout", "250");
+
+        using var response = await _gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Contains("request timeout of 250 ms", (await ErrorOf(response)).GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"model\": ")]
+    [InlineData("not json")]
+    [InlineData("")]
+    [InlineData("{\"model\":\"fake/gpt-4o\",\"messages\":[}")]
+    public async Task MalformedJson_Is400(string json)
+    {
+        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(json));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await ErrorOf(response);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal("invalid_json", error.GetProperty("code").GetString());
+        Assert.Empty(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task WrongFieldType_Is400NamingTheParam()
+    {
+        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"fake/gpt-4o","max_tokens":"lots"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("max_tokens", (await ErrorOf(response)).GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownModel_Is404()
+    {
+        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"nope/gpt-9","messages":[]}"""));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var error = await ErrorOf(response);
+        Assert.Equal("model_not_found", error.GetProperty("code").GetString());
+        Assert.Equal("model", error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task EmbeddingModelOnChatEndpoint_Is400()
+    {
+        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"fake/embed","messages":[]}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task BodyOverTheLimit_Is413_WithContentLengthAndChunked()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream, "  max_request_body_bytes: 2048").Replace("server:\n  sse_keepalive_ms: 0\n", "server:\n  sse_keepalive_ms: 0\n"));
+        var big = "{\"model\":\"fake/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('x', 5000) + "\"}]}";
+
+        using var sized = await gateway.Client.PostAsync("/v1/chat/completions", Body(big));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, sized.StatusCode);
+        Assert.Equal("request_too_large", (await ErrorOf(sized)).GetProperty("code").GetString());
+
+        var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big)));
+        chunked.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using var streamed = await gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+        Assert.Empty(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Models_ListsConfiguredModels()
+    {
+        using var response = await _gateway.Client.GetAsync("/v1/models");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var root = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("list", root.GetProperty("object").GetString());
+        var ids = root.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["fake/embed", "fake/gpt-4o", "mock/echo"], ids);
+    }
+
+    [Fact]
+    public async Task HealthAndReadiness()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _gateway.Client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _gateway.Client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task UnknownPathAndWrongMethod_AreOpenAIErrors()
+    {
+        using var unknown = await _gateway.Client.GetAsync("/v1/nothing");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("unknown_url", (await ErrorOf(unknown)).GetProperty("code").GetString());
+
+        using var wrong = await _gateway.Client.GetAsync("/v1/chat/completions");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrong.StatusCode);
+    }
+
+    [Fact]
+    public async Task Completions_AreProxiedToTheCompletionsPath()
+    {
+        _upstream.Handler = async (ctx, _) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync("""{"id":"cmpl-1","object":"text_completion","choices":[{"text":"ok","index":0,"finish_reason":"stop"}]}""");
+        };
+
+        using var response = await _gateway.Client.PostAsync("/v1/completions", Body("""{"model":"fake/gpt-4o","prompt":"say ok"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/v1/completions", Assert.Single(_upstream.Requests).Path);
+    }
+
+    [Fact]
+    public async Task ManyBadRequests_DoNotLeakConnectionsOrCrash()
+    {
+        // A mix of garbage on one keep-alive connection: every answer is an error, the gateway stays up.
+        for (var i = 0; i < 50; i++)
+        {
+            using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(i % 2 == 0 ? "{" : "[]"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+        using var ok = await _gateway.Client.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

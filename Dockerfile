@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build of the Native AOT gateway. The builder has the full NuGet feed, so it publishes
+# net10.0 AOT; the final image is chiseled (distroless-style: no shell, no package manager) and runs
+# as the non-root "app" user.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends clang zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Directory.Build.props Directory.Packages.props trimming.xml Gateway.sln ./
+COPY src/ src/
+RUN dotnet publish src/Gateway/Gateway.csproj -f net10.0 -c Release -r linux-x64 \
+      -p:PublishAot=true -o /out \
+ && rm -f /out/*.dbg /out/*.pdb
+
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled AS final
+WORKDIR /app
+COPY --from=build /out/gateway /app/gateway
+ENV ASPNETCORE_URLS=http://+:8080
+EXPOSE 8080
+USER $APP_UID
+ENTRYPOINT ["/app/gateway"]
+CMD ["serve"]

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The project's test command (README): builds everything with warnings as errors, runs the unit and
+# functional suites, publishes the Native AOT binary (failing on any IL/AOT warning), runs the
+# functional suite again against that binary, and prints the totals as
+# "tests: N passed, N failed, N skipped". Installs what it needs on a fresh Debian machine.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+results="$root/artifacts/test-results"
+aot="$root/artifacts/aot"
+rm -rf "$results"
+mkdir -p "$results"
+status=0
+step() { printf '\n== %s\n' "$*"; }
+
+# Native packages the build and the tests use. Installed only when missing (root on CI machines).
+need=()
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+[ -e /usr/lib/x86_64-linux-gnu/libz.so ] || need+=(zlib1g-dev)
+# The AOT binary links SQLite statically (span store).
+[ -e /usr/lib/x86_64-linux-gnu/libsqlite3.a ] || need+=(libsqlite3-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  step "installing ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing packages ${need[*]}: install them (apt-get install ${need[*]})" >&2
+  fi
+fi
+
+step "build (warnings are errors)"
+dotnet build Gateway.sln -c Debug -nologo -v q || status=1
+
+run_tests() { # name project [env...]
+  local name=$1 project=$2
+  shift 2
+  step "tests: $name"
+  env "$@" dotnet test "$project" --no-build -c Debug -nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+}
+
+run_tests unit tests/Gateway.Tests
+run_tests functional tests/Gateway.FunctionalTests
+
+step "publish Native AOT (net9.0)"
+rm -rf "$aot"
+if dotnet publish src/Gateway/Gateway.csproj -f net9.0 -c Release -r linux-x64 -o "$aot" -nologo > "$results/publish.log" 2>&1; then
+  if grep -E "warning (IL|AOT|CS)[0-9]+" "$results/publish.log"; then
+    echo "AOT publish produced warnings (above)"; status=1
+  else
+    echo "ok: $(du -h "$aot/gateway" | cut -f1) $aot/gateway, 0 warnings"
+  fi
+  run_tests functional-aot tests/Gateway.FunctionalTests GATEWAY_BINARY="$aot/gateway"
+else
+  cat "$results/publish.log"; status=1
+fi
+
+# Totals over every test run, from the TRX files (dotnet test's own summary is per run).
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed); e=$(get error)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+[ "$passed" -gt 0 ] || status=1
+echo
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] || status=1
+exit $status

@@ -1,0 +1,50 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Config;
+
+/// <summary>Reads <c>span_store: {enabled, path, retention_days, max_rows, queue_capacity, page_token_key}</c>.</summary>
+internal static class SpanStoreConfigReader
+{
+    private static readonly string[] s_fields = ["enabled", "path", "retention_days", "max_rows", "queue_capacity", "page_token_key"];
+
+    public static SpanStoreConfig Read(YamlReader r, YamlNode node, string path)
+    {
+        var defaults = new SpanStoreConfig();
+        bool enabled = defaults.Enabled;
+        string storePath = defaults.Path;
+        int retentionDays = defaults.RetentionDays, queue = defaults.QueueCapacity;
+        long maxRows = defaults.MaxRows;
+        string? key = null;
+        r.Fields(node, path, s_fields, (k, value, p) =>
+        {
+            switch (k)
+            {
+                case "enabled": enabled = r.Bool(value, p) ?? enabled; break;
+                case "path":
+                    var s = r.String(value, p);
+                    if (string.IsNullOrWhiteSpace(s)) r.Error(value, p, "must not be empty");
+                    else storePath = s;
+                    break;
+                case "retention_days": retentionDays = r.Int(value, p, 0, 36_500) ?? retentionDays; break;
+                case "max_rows": maxRows = r.Long(value, p, 0, long.MaxValue) ?? maxRows; break;
+                // 16 is enough for a test; 4M spans of a few KB each is already gigabytes of RAM.
+                case "queue_capacity": queue = r.Int(value, p, 16, 4_194_304) ?? queue; break;
+                case "page_token_key":
+                    key = r.String(value, p);
+                    // 16 characters: an HMAC key shorter than that is guessable.
+                    if (key is { Length: > 0 and < 16 }) r.Error(value, p, "must be at least 16 characters (or left out for a random key per process)");
+                    if (key is { Length: 0 }) key = null;
+                    break;
+            }
+        });
+        return new SpanStoreConfig
+        {
+            Enabled = enabled,
+            Path = storePath,
+            RetentionDays = retentionDays,
+            MaxRows = maxRows,
+            QueueCapacity = queue,
+            PageTokenKey = key,
+        };
+    }
+}

@@ -1,0 +1,45 @@
+using System.Collections.Frozen;
+using Gateway.Config;
+
+namespace Gateway.Routing;
+
+/// <summary>
+/// The routing state of one config snapshot: rules in order, virtual models by name, a prebuilt
+/// one-step plan per provider model, and one <see cref="TargetHealth"/> per provider model shared by
+/// every plan that can reach it (the health of openai-main/gpt-4o does not depend on who routed there).
+/// </summary>
+internal sealed class RoutingTable
+{
+    private readonly FrozenDictionary<string, VirtualModel> _virtualModels;
+    private readonly FrozenDictionary<string, RoutePlan> _direct;
+    private readonly FrozenDictionary<string, TargetHealth> _health;
+
+    public RoutingTable(GatewayConfig config, ModelCatalog catalog)
+    {
+        Catalog = catalog;
+        var options = config.Routing.Health;
+        _health = catalog.All.ToFrozenDictionary(t => t.Id, _ => new TargetHealth(options), StringComparer.Ordinal);
+        _direct = catalog.All.ToFrozenDictionary(
+            t => t.Id,
+            t => new RoutePlan([new RouteStep(t) { Health = _health[t.Id] }]) { RequestedModel = t.Id },
+            StringComparer.Ordinal);
+        _virtualModels = config.VirtualModels.ToFrozenDictionary(
+            vm => vm.Name,
+            vm => new VirtualModel(vm.Name, vm.Types, Create(vm.Routing)),
+            StringComparer.Ordinal);
+        Rules = config.Routing.Rules.Select(r => new RoutingRule(r, Create(r.Routing))).ToArray();
+    }
+
+    public ModelCatalog Catalog { get; }
+    public IReadOnlyList<RoutingRule> Rules { get; }
+    public IEnumerable<VirtualModel> VirtualModels => _virtualModels.Values;
+
+    public bool TryGetVirtualModel(string name, out VirtualModel model) => _virtualModels.TryGetValue(name, out model!);
+
+    public bool TryGetDirect(string id, out RoutePlan plan) => _direct.TryGetValue(id, out plan!);
+
+    public TargetHealth HealthOf(string id) => _health[id];
+
+    private LoadBalancer Create(LoadBalancingConfig config) =>
+        LoadBalancer.Create(config, id => Catalog.TryGet(id, out var t) ? t : throw new InvalidOperationException("unvalidated target " + id), HealthOf);
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Gateway.Auth;
+using Gateway.Config;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Spans;
+
+/// <summary>
+/// The span store, its feed and its query endpoint, put together from configuration for the host.
+/// </summary>
+internal sealed class SpanFeature : IAsyncDisposable
+{
+    /// <summary>The application name of the reference system's gateway, which clients already filter on.</summary>
+    public const string DefaultApplicationName = "tfy-llm-gateway";
+
+    /// <summary>
+    /// The caller in anonymous mode (no API keys configured): an admin of its own local store, so
+    /// `gateway spans query` works out of the box on one machine. With keys, auth supplies subjects.
+    /// </summary>
+    public static readonly Subject AnonymousAdmin = Subject.Anonymous with { IsAdmin = true };
+
+    private readonly ActivityListener? _listener;
+
+    private SpanFeature(SpanStore? store, SpanStoreProcessor? processor, ActivityListener? listener, TracingProjectResolver resolver, SpanQueryHandler handler)
+    {
+        Store = store;
+        Processor = processor;
+        _listener = listener;
+        Resolver = resolver;
+        Handler = handler;
+    }
+
+    public SpanStore? Store { get; }
+    /// <summary>Null when the store is off (or failed to open).</summary>
+    public SpanStoreProcessor? Processor { get; }
+    public TracingProjectResolver Resolver { get; }
+
+    /// <summary>The store is open and listening, so spans should be created even with OTLP export off.</summary>
+    public bool Enabled => _listener is not null;
+    public SpanQueryHandler Handler { get; }
+
+    /// <param name="listen">
+    /// Attach the processor to a plain ActivityListener. True until tracing's TracerProvider exists;
+    /// then pass false and add <see cref="Processor"/> to the provider instead.
+    /// </param>
+    /// <param name="owner">Marks this gateway's span trees (see TracingListener.OwnerProperty); others are not stored.</param>
+    public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, Subject?> authenticate, ILogger logger, object? owner = null, bool listen = true)
+    {
+        var resolver = new TracingProjectResolver(config.TracingProjects);
+        var applicationName = environment("OTEL_SERVICE_NAME") is { Length: > 0 } service ? service : DefaultApplicationName;
+        SpanStore? store = null;
+        if (config.SpanStore.Enabled)
+        {
+            try
+            {
+                store = SpanStore.Open(config.SpanStore, new SpanRecordConverter(resolver, applicationName), logger);
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                // Spans are telemetry: a store that cannot open must not keep the gateway from serving.
+                SpanFeatureLog.OpenFailed(logger, config.SpanStore.Path, e);
+            }
+        }
+        var processor = store is null ? null : new SpanStoreProcessor(store, owner);
+        var listener = listen ? processor?.Listen() : null;
+        var handler = new SpanQueryHandler(store, () => resolver.Config, authenticate, PageTokenCodec.Create(config.SpanStore.PageTokenKey), logger);
+        return new SpanFeature(store, processor, listener, resolver, handler);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener?.Dispose();
+        if (Store is not null) await Store.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.Data.Sqlite;
+
+namespace Gateway.Spans;
+
+/// <summary>Runs a validated query against the store on a pooled read connection.</summary>
+internal sealed class SpanQueryExecutor(SpanStore store)
+{
+    /// <param name="endNs">The window's end: the query's endTime, or the "now" pinned by the first page.</param>
+    public SpanQueryResult Execute(SpanQuery q, string projectFqn, long endNs, PageCursor? cursor)
+    {
+        using var connection = store.OpenReader();
+        using var command = connection.CreateCommand();
+        SpanQuerySql.Build(command, q, projectFqn, endNs, cursor, q.Limit + 1);
+        var spans = new List<SpanRecord>(Math.Min(q.Limit, 256));
+        var more = false;
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                if (spans.Count == q.Limit)
+                {
+                    more = true;
+                    break;
+                }
+                spans.Add(Read(reader));
+            }
+        }
+        PageCursor? next = more ? new PageCursor(spans[^1].StartTimeNs, spans[^1].SpanId, endNs) : null;
+        return new SpanQueryResult(spans, next);
+    }
+
+    /// <summary>Reads the columns of <see cref="SpanStoreSchema.SelectColumns"/>, in that order.</summary>
+    private static SpanRecord Read(SqliteDataReader r) => new()
+    {
+        StartTimeNs = r.GetInt64(0),
+        DurationNs = r.GetInt64(1),
+        TraceId = r.GetString(2),
+        SpanId = r.GetString(3),
+        ParentSpanId = r.GetString(4),
+        Name = r.GetString(5),
+        Kind = r.GetString(6),
+        StatusCode = r.GetString(7),
+        StatusMessage = r.IsDBNull(8) ? null : r.GetString(8),
+        ProjectFqn = r.GetString(9),
+        SubjectType = r.IsDBNull(10) ? null : r.GetString(10),
+        SubjectSlug = r.IsDBNull(11) ? null : r.GetString(11),
+        ApplicationName = r.GetString(12),
+        AttributesJson = r.GetString(13),
+        EventsJson = r.IsDBNull(14) ? null : r.GetString(14),
+    };
+}

@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Gateway.Spans;
+
+/// <summary>
+/// Builds the SELECT for a validated query. User values only ever reach SQLite as parameters;
+/// the SQL text is made of column names and operators from fixed tables.
+/// </summary>
+internal sealed class SpanQuerySql
+{
+    private readonly StringBuilder _sql = new(512);
+    private readonly SqliteCommand _command;
+    private int _next;
+
+    private SpanQuerySql(SqliteCommand command) => _command = command;
+
+    /// <param name="fetch">Rows to read: the page size plus one, to learn whether another page exists.</param>
+    public static void Build(SqliteCommand command, SpanQuery q, string projectFqn, long endNs, PageCursor? cursor, int fetch)
+    {
+        var b = new SpanQuerySql(command);
+        b._sql.Append("SELECT ").Append(SpanStoreSchema.SelectColumns).Append(" FROM spans");
+        // Pin the plan for the shapes whose cost matters most; SQLite has no statistics to go on.
+        if (q.TraceIds.Count > 0) b._sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexTrace);
+        else if (q.RootsOnly) b._sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexRoot);
+
+        b._sql.Append(" WHERE project_fqn = ").Append(b.Param(projectFqn));
+        // After the first page the cursor replaces the window's bound on its side, so the index range
+        // starts at the cursor instead of every page scanning from the window's edge again.
+        var low = q.StartNs;
+        var high = endNs;
+        if (cursor is PageCursor at)
+        {
+            if (q.Ascending) low = Math.Max(low, at.StartNs);
+            else high = Math.Min(high, at.StartNs);
+        }
+        b._sql.Append(" AND start_time_ns >= ").Append(b.Param(low));
+        b._sql.Append(" AND start_time_ns <= ").Append(b.Param(high));
+        b.In("trace_id", q.TraceIds);
+        b.In("span_id", q.SpanIds);
+        if (q.RootsOnly)
+        {
+            // A literal, not a parameter: it is what lets SQLite use the partial index of roots.
+            b._sql.Append(" AND parent_span_id = ''");
+        }
+        else
+        {
+            b.In("parent_span_id", q.ParentSpanIds);
+        }
+        b.In("subject_type", q.CreatedBySubjectTypes);
+        b.In("subject_slug", q.CreatedBySubjectSlugs);
+        b.In("application_name", q.ApplicationNames);
+        foreach (var f in q.Filters) b.Filter(f);
+        var order = q.Ascending ? "ASC" : "DESC";
+        if (cursor is PageCursor c)
+        {
+            b._sql.Append(" AND (start_time_ns, span_id) ").Append(q.Ascending ? '>' : '<')
+                .Append(" (").Append(b.Param(c.StartNs)).Append(", ").Append(b.Param(c.SpanId)).Append(')');
+        }
+        b._sql.Append(" ORDER BY start_time_ns ").Append(order).Append(", span_id ").Append(order);
+        b._sql.Append(" LIMIT ").Append(fetch.ToString(CultureInfo.InvariantCulture));
+        command.CommandText = b._sql.ToString();
+    }
+
+    private string Param(object value)
+    {
+        var name = "$p" + _next++.ToString(CultureInfo.InvariantCulture);
+        _command.Parameters.AddWithValue(name, value);
+        return name;
+    }
+
+    private void In(string column, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return;
+        _sql.Append(" AND ").Append(column);
+        if (values.Count == 1)
+        {
+            _sql.Append(" = ").Append(Param(values[0]));
+            return;
+        }
+        _sql.Append(" IN (");
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0) _sql.Append(", ");
+            _sql.Append(Param(values[i]));
+        }
+        _sql.Append(')');
+    }
+
+    private void Filter(SpanFilter f)
+    {
+        string source;
+        string expression;
+        switch (f.Target)
+        {
+            case SpanFilterTarget.Field:
+                source = "";
+                expression = SpanField.Find(f.Key)!.Sql;
+                break;
+            default:
+                source = f.Target == SpanFilterTarget.Attribute ? "attributes" : "metadata";
+                // Keys hold dots ("tfy.model.name"), so the path quotes them: $."tfy.model.name".
+                var path = Param("$.\"" + f.Key + "\"");
+                expression = $"json_extract({source}, {path})";
+                source = source + ", " + path;
+                break;
+        }
+        var v = f.Values;
+        _sql.Append(" AND ");
+        // Negations also match spans that lack the field: "not X" holds for a span without X.
+        switch (f.Operator)
+        {
+            case SpanFilterOperator.Equal: _sql.Append(expression).Append(" = ").Append(Param(v[0])); break;
+            case SpanFilterOperator.NotEqual: _sql.Append('(').Append(expression).Append(" IS NULL OR ").Append(expression).Append(" <> ").Append(Param(v[0])).Append(')'); break;
+            case SpanFilterOperator.GreaterThan: _sql.Append(expression).Append(" > ").Append(Param(v[0])); break;
+            case SpanFilterOperator.LessThan: _sql.Append(expression).Append(" < ").Append(Param(v[0])); break;
+            case SpanFilterOperator.GreaterThanEqual: _sql.Append(expression).Append(" >= ").Append(Param(v[0])); break;
+            case SpanFilterOperator.LessThanEqual: _sql.Append(expression).Append(" <= ").Append(Param(v[0])); break;
+            case SpanFilterOperator.Between: _sql.Append(expression).Append(" BETWEEN ").Append(Param(v[0])).Append(" AND ").Append(Param(v[1])); break;
+            case SpanFilterOperator.In: _sql.Append(expression).Append(" IN ").Append(List(v)); break;
+            case SpanFilterOperator.NotIn: _sql.Append('(').Append(expression).Append(" IS NULL OR ").Append(expression).Append(" NOT IN ").Append(List(v)).Append(')'); break;
+            case SpanFilterOperator.StringContains: _sql.Append("instr(").Append(expression).Append(", ").Append(Param(v[0])).Append(") > 0"); break;
+            case SpanFilterOperator.StringNotContains: _sql.Append('(').Append(expression).Append(" IS NULL OR instr(").Append(expression).Append(", ").Append(Param(v[0])).Append(") = 0)"); break;
+            case SpanFilterOperator.StringStartsWith: StartsWith(expression, v[0], negate: false); break;
+            case SpanFilterOperator.StringNotStartsWith: StartsWith(expression, v[0], negate: true); break;
+            case SpanFilterOperator.StringEndsWith: EndsWith(expression, v[0], negate: false); break;
+            case SpanFilterOperator.StringNotEndsWith: EndsWith(expression, v[0], negate: true); break;
+            case SpanFilterOperator.ArrayHasAny: Array(f, source, expression, v, negate: false); break;
+            case SpanFilterOperator.ArrayHasNone: Array(f, source, expression, v, negate: true); break;
+            case SpanFilterOperator.Present: _sql.Append(expression).Append(" IS NOT NULL"); break;
+            case SpanFilterOperator.IsNull: _sql.Append(expression).Append(" IS NULL"); break;
+        }
+    }
+
+    private void StartsWith(string x, object value, bool negate)
+    {
+        var p = Param(value);
+        var test = $"substr({x}, 1, length({p})) = {p}";
+        _sql.Append(negate ? $"({x} IS NULL OR NOT ({test}))" : test);
+    }
+
+    private void EndsWith(string x, object value, bool negate)
+    {
+        // Values are non-empty (the parser checks), so substr(x, -n) is the last n characters.
+        var p = Param(value);
+        var test = $"substr({x}, -length({p})) = {p}";
+        _sql.Append(negate ? $"({x} IS NULL OR NOT ({test}))" : test);
+    }
+
+    private void Array(SpanFilter f, string source, string expression, IReadOnlyList<object> values, bool negate)
+    {
+        if (f.Target == SpanFilterTarget.Field)
+        {
+            // A span field holds one value: "has any of" is IN.
+            if (negate) _sql.Append('(').Append(expression).Append(" IS NULL OR ").Append(expression).Append(" NOT IN ").Append(List(values)).Append(')');
+            else _sql.Append(expression).Append(" IN ").Append(List(values));
+            return;
+        }
+        // json_each over a JSON array yields its elements; over a scalar, the scalar itself.
+        _sql.Append(negate ? "NOT " : "").Append("EXISTS (SELECT 1 FROM json_each(").Append(source).Append(") WHERE value IN ").Append(List(values)).Append(')');
+    }
+
+    private string List(IReadOnlyList<object> values)
+    {
+        var sb = new StringBuilder("(");
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            sb.Append(Param(values[i]));
+        }
+        return sb.Append(')').ToString();
+    }
+}

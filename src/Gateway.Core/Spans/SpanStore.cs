@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Gateway.Config;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Spans;
+
+/// <summary>
+/// The embedded span store: a SQLite file in WAL mode, fed by one writer task that drains a bounded
+/// queue in batched transactions. Enqueueing never waits: when the queue is full the span is
+/// dropped and counted (DESIGN.md decision 5). Readers open their own pooled connections; WAL lets
+/// them read while the writer writes.
+/// </summary>
+internal sealed class SpanStore : IAsyncDisposable
+{
+    /// <summary>Spans per transaction: one fsync-free WAL commit amortized over this many rows (bench/spans/RESULTS.md).</summary>
+    internal const int BatchSize = 2048;
+    /// <summary>Rows per retention DELETE, so one pass never holds the writer for long.</summary>
+    internal const int RetentionChunk = 10_000;
+    private const int RetentionChunksPerPass = 20;
+
+    private readonly Channel<SpanStoreItem> _queue;
+    private readonly SqliteConnection _writer;
+    private readonly SqliteCommand _insert;
+    private readonly SqliteParameter[] _p;
+    private readonly SpanRecordConverter _converter;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ITimer? _retentionTimer;
+    private readonly Task _writerTask;
+    private readonly List<SpanRecord> _batch = new(BatchSize);
+    private readonly List<TaskCompletionSource> _flushes = [];
+    private long _enqueued, _dropped, _droppedLogged, _written, _failed, _retained;
+    private long _droppedLoggedAt;
+
+    private SpanStore(SpanStoreConfig options, string fullPath, SpanRecordConverter converter, ILogger logger, TimeProvider time, TimeSpan retentionInterval)
+    {
+        Options = options;
+        FullPath = fullPath;
+        _converter = converter;
+        _logger = logger;
+        _time = time;
+        ReaderConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWrite,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+        }.ToString();
+        _writer = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            _writer.Open();
+            CreateSchema(_writer, fullPath);
+        }
+        catch
+        {
+            _writer.Dispose();
+            throw;
+        }
+        _insert = _writer.CreateCommand();
+        _insert.CommandText = SpanStoreSchema.Insert;
+        _p =
+        [
+            _insert.Parameters.Add("$start", SqliteType.Integer),
+            _insert.Parameters.Add("$duration", SqliteType.Integer),
+            _insert.Parameters.Add("$trace", SqliteType.Text),
+            _insert.Parameters.Add("$span", SqliteType.Text),
+            _insert.Parameters.Add("$parent", SqliteType.Text),
+            _insert.Parameters.Add("$name", SqliteType.Text),
+            _insert.Parameters.Add("$kind", SqliteType.Text),
+            _insert.Parameters.Add("$status", SqliteType.Text),
+            _insert.Parameters.Add("$statusMessage", SqliteType.Text),
+            _insert.Parameters.Add("$project", SqliteType.Text),
+            _insert.Parameters.Add("$subjectType", SqliteType.Text),
+            _insert.Parameters.Add("$subjectSlug", SqliteType.Text),
+            _insert.Parameters.Add("$application", SqliteType.Text),
+            _insert.Parameters.Add("$attributes", SqliteType.Text),
+            _insert.Parameters.Add("$events", SqliteType.Text),
+            _insert.Parameters.Add("$metadata", SqliteType.Text),
+        ];
+        _queue = Channel.CreateBounded<SpanStoreItem>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            // Wait mode makes TryWrite return false when full, which is what lets us count drops;
+            // nothing ever waits on it except FlushAsync and DisposeAsync.
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+        _writerTask = Task.Run(WriteLoopAsync);
+        if (retentionInterval > TimeSpan.Zero && (options.RetentionDays > 0 || options.MaxRows > 0))
+        {
+            _retentionTimer = time.CreateTimer(static s => ((SpanStore)s!).RequestRetention(), this, TimeSpan.FromSeconds(1), retentionInterval);
+        }
+        SpanStoreLog.Opened(logger, fullPath, options.QueueCapacity, options.RetentionDays, options.MaxRows);
+    }
+
+    private static void CreateSchema(SqliteConnection writer, string fullPath)
+    {
+        using (var setup = writer.CreateCommand())
+        {
+            // WAL: readers never block the writer nor it them. synchronous=NORMAL: a power cut may lose
+            // the last transactions, never corrupt the file; spans are telemetry, not ledgers.
+            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
+            // cache_size 32 MB (default 2 MB): the trace-id index takes inserts at random places, and at a
+            // million spans its pages no longer fit the default cache (bench/spans/RESULTS.md).
+            setup.ExecuteNonQuery();
+            setup.CommandText = "PRAGMA user_version";
+            var version = Convert.ToInt32(setup.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (version > SpanStoreSchema.Version)
+            {
+                throw new InvalidOperationException($"{fullPath}: span store schema version {version} is newer than this gateway's ({SpanStoreSchema.Version})");
+            }
+            setup.CommandText = SpanStoreSchema.Create;
+            setup.ExecuteNonQuery();
+        }
+    }
+
+    /// <param name="retentionInterval">How often retention runs; <see cref="TimeSpan.Zero"/> for never (tests call <see cref="RunRetentionAsync"/>).</param>
+    public static SpanStore Open(SpanStoreConfig options, SpanRecordConverter converter, ILogger logger, TimeProvider? time = null, TimeSpan? retentionInterval = null)
+    {
+        SqliteInit.EnsureInitialized();
+        var fullPath = Path.GetFullPath(options.Path);
+        var directory = Path.GetDirectoryName(fullPath);
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        return new SpanStore(options, fullPath, converter, logger, time ?? TimeProvider.System, retentionInterval ?? TimeSpan.FromMinutes(1));
+    }
+
+    public SpanStoreConfig Options { get; }
+    public string FullPath { get; }
+    public string ReaderConnectionString { get; }
+    public SpanRecordConverter Converter => _converter;
+
+    public long Enqueued => Interlocked.Read(ref _enqueued);
+    public long Dropped => Interlocked.Read(ref _dropped);
+    public long Written => Interlocked.Read(ref _written);
+    /// <summary>Spans lost to a failed write (disk full, file removed).</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+    public long Retained => Interlocked.Read(ref _retained);
+
+    /// <summary>Queues a finished activity; false (and counted) when the queue is full. Never waits.</summary>
+    public bool TryEnqueue(Activity activity) => TryEnqueue(new SpanStoreItem { Activity = activity });
+
+    public bool TryEnqueue(SpanRecord record) => TryEnqueue(new SpanStoreItem { Record = record });
+
+    private bool TryEnqueue(in SpanStoreItem item)
+    {
+        if (_queue.Writer.TryWrite(item))
+        {
+            Interlocked.Increment(ref _enqueued);
+            return true;
+        }
+        Interlocked.Increment(ref _dropped);
+        return false;
+    }
+
+    /// <summary>Completes once every span queued before the call is written (or failed). Waits for room; not for the request path.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(new SpanStoreItem { Flushed = done }, cancellationToken).ConfigureAwait(false);
+        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a retention pass on the writer now and waits for it.</summary>
+    public async Task RunRetentionAsync(CancellationToken cancellationToken = default)
+    {
+        await _queue.Writer.WriteAsync(new SpanStoreItem { Retention = true }, cancellationToken).ConfigureAwait(false);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A pooled read connection; the caller disposes it.</summary>
+    public SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(ReaderConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private void RequestRetention() => _queue.Writer.TryWrite(new SpanStoreItem { Retention = true });
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            var retention = false;
+            while (_batch.Count < BatchSize && reader.TryRead(out var item))
+            {
+                if (item.Flushed is not null)
+                {
+                    _flushes.Add(item.Flushed);
+                    // Markers queued after the spans they wait for: write what came before first.
+                    break;
+                }
+                if (item.Retention)
+                {
+                    retention = true;
+                    break;
+                }
+                var record = item.Record;
+                if (item.Activity is not null)
+                {
+                    try
+                    {
+                        record = _converter.Convert(item.Activity);
+                    }
+                    catch (Exception e)
+                    {
+                        Interlocked.Increment(ref _failed);
+                        SpanStoreLog.ConvertFailed(_logger, e);
+                    }
+                }
+                if (record is not null) _batch.Add(record);
+            }
+            if (_batch.Count > 0) WriteBatch();
+            if (retention) RunRetention();
+            foreach (var f in _flushes) f.TrySetResult();
+            _flushes.Clear();
+            var dropped = Dropped;
+            // One warning per 10 s at most: a store that cannot keep up must not also flood the log.
+            if (dropped > _droppedLogged && Stopwatch.GetElapsedTime(_droppedLoggedAt) > TimeSpan.FromSeconds(10))
+            {
+                _droppedLogged = dropped;
+                _droppedLoggedAt = Stopwatch.GetTimestamp();
+                SpanStoreLog.Dropping(_logger, dropped);
+            }
+        }
+    }
+
+    private void WriteBatch()
+    {
+        try
+        {
+            using var tx = _writer.BeginTransaction();
+            _insert.Transaction = tx;
+            foreach (var r in _batch)
+            {
+                _p[0].Value = r.StartTimeNs;
+                _p[1].Value = r.DurationNs;
+                _p[2].Value = r.TraceId;
+                _p[3].Value = r.SpanId;
+                _p[4].Value = r.ParentSpanId;
+                _p[5].Value = r.Name;
+                _p[6].Value = r.Kind;
+                _p[7].Value = r.StatusCode;
+                _p[8].Value = (object?)r.StatusMessage ?? DBNull.Value;
+                _p[9].Value = r.ProjectFqn;
+                _p[10].Value = (object?)r.SubjectType ?? DBNull.Value;
+                _p[11].Value = (object?)r.SubjectSlug ?? DBNull.Value;
+                _p[12].Value = r.ApplicationName;
+                _p[13].Value = r.AttributesJson;
+                _p[14].Value = (object?)r.EventsJson ?? DBNull.Value;
+                _p[15].Value = (object?)r.MetadataJson ?? DBNull.Value;
+                _insert.ExecuteNonQuery();
+            }
+            tx.Commit();
+            Interlocked.Add(ref _written, _batch.Count);
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException)
+        {
+            Interlocked.Add(ref _failed, _batch.Count);
+            SpanStoreLog.WriteFailed(_logger, _batch.Count, e);
+        }
+        finally
+        {
+            _insert.Transaction = null;
+            _batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Deletes spans older than retention_days (by start time) and beyond max_rows (oldest written
+    /// first), in chunks; a pass that leaves work queues another so spans keep flowing in between.
+    /// </summary>
+    private void RunRetention()
+    {
+        long deleted = 0;
+        var more = false;
+        try
+        {
+            using var cmd = _writer.CreateCommand();
+            if (Options.RetentionDays > 0)
+            {
+                var cutoff = UnixTime.ToNanos(_time.GetUtcNow()) - Options.RetentionDays * TimeSpan.TicksPerDay * 100;
+                var projects = new List<string>();
+                cmd.CommandText = SpanStoreSchema.Projects;
+                using (var reader = cmd.ExecuteReader())
+                {
+                    while (reader.Read()) projects.Add(reader.GetString(0));
+                }
+                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE project_fqn = $project AND start_time_ns < $cutoff LIMIT {RetentionChunk})";
+                var project = cmd.Parameters.Add("$project", SqliteType.Text);
+                cmd.Parameters.AddWithValue("$cutoff", cutoff);
+                foreach (var p in projects)
+                {
+                    project.Value = p;
+                    more |= DeleteChunks(cmd, ref deleted);
+                }
+            }
+            if (Options.MaxRows > 0 && !more)
+            {
+                cmd.Parameters.Clear();
+                // Ids only grow, so max(id) - max_rows is where the newest max_rows begin; gaps left by
+                // age retention only make the store keep fewer rows than the limit, never more.
+                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE id <= (SELECT max(id) FROM spans) - $max ORDER BY id LIMIT {RetentionChunk})";
+                cmd.Parameters.AddWithValue("$max", Options.MaxRows);
+                more = DeleteChunks(cmd, ref deleted);
+            }
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        {
+            SpanStoreLog.RetentionFailed(_logger, e);
+        }
+        if (deleted > 0)
+        {
+            Interlocked.Add(ref _retained, deleted);
+            SpanStoreLog.Retained(_logger, deleted);
+        }
+        if (more) RequestRetention();
+    }
+
+    /// <returns>True when the pass stopped with rows still to delete.</returns>
+    private static bool DeleteChunks(SqliteCommand cmd, ref long deleted)
+    {
+        for (var i = 0; i < RetentionChunksPerPass; i++)
+        {
+            var n = cmd.ExecuteNonQuery();
+            deleted += n;
+            if (n < RetentionChunk) return false;
+        }
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _retentionTimer?.Dispose();
+        _queue.Writer.TryComplete();
+        // Spans already queued are written before the file closes; a stuck disk does not hold shutdown forever.
+        await _writerTask.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _insert.Dispose();
+        _writer.Dispose();
+        using (var probe = new SqliteConnection(ReaderConnectionString))
+        {
+            SqliteConnection.ClearPool(probe);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Spans;
+
+internal static partial class SpanStoreLog
+{
+    [LoggerMessage(400, LogLevel.Information, "span store {Path}: ready (queue {Capacity}, retention {RetentionDays} days, max {MaxRows} rows)")]
+    public static partial void Opened(ILogger logger, string path, int capacity, int retentionDays, long maxRows);
+
+    [LoggerMessage(401, LogLevel.Warning, "span store: the queue was full, {Dropped} spans dropped so far")]
+    public static partial void Dropping(ILogger logger, long dropped);
+
+    [LoggerMessage(402, LogLevel.Error, "span store: writing {Count} spans failed; they are lost")]
+    public static partial void WriteFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(403, LogLevel.Information, "span store: retention deleted {Deleted} spans")]
+    public static partial void Retained(ILogger logger, long deleted);
+
+    [LoggerMessage(404, LogLevel.Error, "span store: retention failed")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(405, LogLevel.Error, "span store: a span could not be converted and was dropped")]
+    public static partial void ConvertFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(406, LogLevel.Error, "span query failed")]
+    public static partial void QueryFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Gateway.Proxy;
+
+namespace Gateway.Tracing;
+
+/// <summary>
+/// Helpers for the spans other concerns emit under a request's root (seed 000: RateLimiterMiddleware,
+/// loadBalanceMiddleware, fallbackRequest; seed 003: guardrails). During a request the root is
+/// <see cref="Activity.Current"/>, so a span started here nests under it, and becomes current itself until
+/// disposed: a fallbackRequest span left open around the fallback attempt parents its Model span.
+/// All return null when nothing records; all setters accept null.
+/// </summary>
+internal static class GatewaySpans
+{
+    /// <summary>A child of the current span carrying the request's tracing project (and span type, if given).</summary>
+    public static Activity? Start(string name, Exchange? exchange, string? spanType = null, ActivityKind kind = ActivityKind.Internal)
+    {
+        var activity = GatewayActivitySource.Instance.StartActivity(name, kind);
+        if (activity is not { IsAllDataRequested: true }) return activity;
+        if (exchange?.ListenerState is ExchangeTrace trace) activity.SetTag(SpanAttributes.TfyTracingProjectFqn, trace.ProjectFqn);
+        if (spanType is not null) activity.SetTag(SpanAttributes.TfySpanType, spanType);
+        return activity;
+    }
+
+    public static Activity? StartLoadBalance(Exchange exchange, string method, string url)
+    {
+        var span = Start(SpanNames.LoadBalanceMiddleware, exchange);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag(SpanAttributes.LoadBalanceHttpMethod, method);
+            span.SetTag(SpanAttributes.LoadBalanceHttpUrl, url);
+            span.SetTag(SpanAttributes.LoadBalanceRequestedModel, exchange.Head.Model);
+        }
+        return span;
+    }
+
+    public static void SetLoadBalanceResult(Activity? span, string requestedModel, string resolvedModel, string? tenantName, IReadOnlyList<string>? ruleIds = null)
+    {
+        if (span is not { IsAllDataRequested: true }) return;
+        span.SetTag(SpanAttributes.LoadBalanceRequestedModel, requestedModel);
+        span.SetTag(SpanAttributes.LoadBalanceResolvedModel, resolvedModel);
+        if (tenantName is not null) span.SetTag(SpanAttributes.UserTenantName, tenantName);
+        if (ruleIds is { Count: > 0 }) span.SetTag(SpanAttributes.AppliedLoadBalanceRuleIds, ruleIds as string[] ?? [.. ruleIds]);
+    }
+
+    /// <summary>seed 000 fallbackRequest: max_tokens and temperature come from the request.</summary>
+    public static Activity? StartFallback(Exchange exchange, string method, string requestedModel, string resolvedModel, string? configId, string? url = null)
+    {
+        var span = Start(SpanNames.FallbackRequest, exchange);
+        if (span is not { IsAllDataRequested: true }) return span;
+        span.SetTag(SpanAttributes.FallbackHttpMethod, method);
+        if (url is not null) span.SetTag(SpanAttributes.FallbackHttpUrl, url);
+        span.SetTag(SpanAttributes.FallbackRequestedModel, requestedModel);
+        span.SetTag(SpanAttributes.FallbackResolvedModel, resolvedModel);
+        if (configId is not null) span.SetTag(SpanAttributes.FallbackConfigId, configId);
+        if (exchange.Head.MaxTokens is { } max) span.SetTag(SpanAttributes.FallbackMaxTokens, max);
+        if (exchange.Head.Temperature is { } temperature) span.SetTag(SpanAttributes.FallbackTemperature, temperature);
+        return span;
+    }
+
+    /// <summary>seed 000 RateLimiterMiddleware: who asks for what.</summary>
+    public static Activity? StartRateLimiter(Exchange exchange)
+    {
+        var span = Start(SpanNames.RateLimiterMiddleware, exchange);
+        if (span is not { IsAllDataRequested: true }) return span;
+        span.SetTag(SpanAttributes.RateLimiterModel, exchange.Head.Model);
+        if (exchange.Metadata.Count > 0) span.SetTag(SpanAttributes.RateLimiterMetadata, CompletionTags.MetadataJson(exchange.Metadata));
+        span.SetTag(SpanAttributes.RateLimiterUserSubjectType, exchange.Subject.Type);
+        span.SetTag(SpanAttributes.RateLimiterUserSubjectSlug, exchange.Subject.Slug);
+        span.SetTag(SpanAttributes.RateLimiterUserTenantName, exchange.Subject.Tenant);
+        return span;
+    }
+
+    /// <summary>The outcome: rules checked, the deciding rule, status (e.g. allowed / limited) and what remains.</summary>
+    public static void SetRateLimiterResult(Activity? span, IReadOnlyList<string> ruleIds, string? decidingRuleId, string status, long? remaining)
+    {
+        if (span is not { IsAllDataRequested: true }) return;
+        var rules = ruleIds as string[] ?? [.. ruleIds];
+        span.SetTag(SpanAttributes.RateLimiterRules, rules);
+        span.SetTag(SpanAttributes.AppliedRateLimitRuleIds, rules);
+        if (decidingRuleId is not null) span.SetTag(SpanAttributes.RateLimiterRuleId, decidingRuleId);
+        span.SetTag(SpanAttributes.RateLimiterStatus, status);
+        if (remaining is not null) span.SetTag(SpanAttributes.RateLimiterRemaining, remaining.Value);
+    }
+
+    /// <summary>A guardrail check (tfy.span_type Guardrail) on the entity it guards (e.g. type "model", the model id).</summary>
+    public static Activity? StartGuardrail(Exchange? exchange, string fqn, string name, string entityType, string entityId)
+    {
+        var span = Start(SpanNames.Guardrail, exchange, SpanTypes.Guardrail);
+        if (span is not { IsAllDataRequested: true }) return span;
+        span.SetTag(SpanAttributes.TfyGuardrailId, fqn);
+        span.SetTag(SpanAttributes.TfyGuardrailName, name);
+        span.SetTag(SpanAttributes.TfyGuardrailFqn, fqn);
+        span.SetTag(SpanAttributes.TfyGuardrailAppliedOnEntityType, entityType);
+        span.SetTag(SpanAttributes.TfyGuardrailAppliedOnEntityId, entityId);
+        return span;
+    }
+
+    /// <summary>Result values as in reference/truefoundry.md: pass, mutate, flag, or a blocking failure.</summary>
+    public static void SetGuardrailResult(Activity? span, string result, double latencyMs, string? errorMessage = null)
+    {
+        if (span is not { IsAllDataRequested: true }) return;
+        span.SetTag(SpanAttributes.TfyGuardrailResult, result);
+        span.SetTag(SpanAttributes.TfyGuardrailMetricLatencyInMs, Math.Round(latencyMs, 3));
+        if (errorMessage is null) return;
+        span.SetTag(SpanAttributes.TfyErrorMessage, errorMessage);
+        span.SetStatus(ActivityStatusCode.Error, errorMessage);
+    }
+}

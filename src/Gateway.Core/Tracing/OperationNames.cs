@@ -1,0 +1,9 @@
+namespace Gateway.Tracing;
+
+/// <summary><c>gen_ai.operation.name</c> values (../shared/reference/genai-semconv.md).</summary>
+internal static class OperationNames
+{
+    public const string Chat = "chat";
+    public const string TextCompletion = "text_completion";
+    public const string Embeddings = "embeddings";
+}

@@ -1,0 +1,355 @@
+using System.Diagnostics;
+using Gateway.Providers;
+using Gateway.Proxy;
+using Gateway.Routing;
+
+namespace Gateway.Tracing;
+
+/// <summary>
+/// Turns exchanges into the span tree of seed 003 — root (<c>chatCompletions</c>, <c>completions</c> or
+/// <c>embeddings</c>, kind Server) → <c>Model</c> per attempt → network call (kind Client) — and records the
+/// GenAI metrics. Tags are set only on recorded spans; nothing here blocks or throws into the request path.
+/// </summary>
+internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metrics, object? owner = null, Func<Exchange, string>? project = null) : IExchangeListener
+{
+    /// <summary>True when the span's tree carries <paramref name="owner"/> (or no owner at all, or none is asked for).</summary>
+    public static bool IsOwnedBy(Activity activity, object? owner)
+    {
+        if (owner is null) return true;
+        for (var a = activity; a is not null; a = a.Parent)
+        {
+            if (a.GetCustomProperty(OwnerProperty) is { } found) return ReferenceEquals(found, owner);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Custom property naming the gateway whose request a root span belongs to. The ActivitySource is
+    /// process-wide, so with two gateways in one process (tests, embedding) each provider sees every span;
+    /// its export processor keeps only the trees it owns.
+    /// </summary>
+    public const string OwnerProperty = "gateway.owner";
+
+    private static readonly ActivitySource s_source = GatewayActivitySource.Instance;
+
+    /// <summary>Usage, ids and finish reasons are needed for spans and metrics even with content capture off.</summary>
+    public bool WantsResponseDetails => true;
+
+    public void OnStart(Exchange exchange)
+    {
+        var options = runtime.Current.Config.Tracing;
+        Activity? root = null;
+        if (s_source.HasListeners())
+        {
+            var parent = TraceContext.Parse(exchange.TraceParent, exchange.TraceState);
+            var previous = Activity.Current;
+            // Without a client context the root starts a new trace: ASP.NET Core's own request activity is
+            // never exported, so it must not become a parent nobody can see.
+            Activity.Current = null;
+            root = s_source.StartActivity(RootName(exchange.Operation), ActivityKind.Server, parent, startTime: StartTime(exchange.StartTimestamp));
+            // With a root, later spans (rate limits, load balancing, guardrails) nest under it via Activity.Current.
+            if (root is null) Activity.Current = previous;
+        }
+        if (owner is not null) root?.SetCustomProperty(OwnerProperty, owner);
+        var state = new ExchangeTrace(root, options) { ProjectFqn = project?.Invoke(exchange) ?? options.DefaultProjectFqn };
+        exchange.ListenerState = state;
+        if (root is null || !root.IsAllDataRequested) return;
+
+        ref readonly var head = ref exchange.Head;
+        root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
+        root.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+        root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
+        root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
+        root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
+        SetRequestParameters(root, in head);
+        var body = exchange.RequestBody.Span;
+        state.Prompt = RequestMessages.Read(body, exchange.Operation, options.CaptureContent, options.MaxContentChars);
+        if (options.CaptureContent && !body.IsEmpty)
+        {
+            state.Input = SpanText.Utf8(body, options.MaxContentChars);
+            root.AddTag(SpanAttributes.TfyInput, state.Input);
+            if (CompletionTags.ShortHand(state.Prompt) is { } shortHand) root.AddTag(SpanAttributes.TfyInputShortHand, shortHand);
+        }
+    }
+
+    public void OnAttemptStart(Exchange exchange, Attempt attempt, HttpRequestMessage request)
+    {
+        var state = exchange.ListenerState as ExchangeTrace;
+        if (state?.Root is not { } root)
+        {
+            // Recording nothing ourselves: keep the client's trace connected to the upstream's.
+            if (exchange.TraceParent is { } traceParent && ActivityContext.TryParse(traceParent, exchange.TraceState, out _)) TraceContext.Set(request, traceParent, exchange.TraceState);
+            return;
+        }
+        var previous = Activity.Current;
+        // A span another concern opened under the root (fallbackRequest) may parent the Model span; anything else may not.
+        Activity.Current = previous is not null && previous.TraceId == root.TraceId && !previous.IsStopped ? previous : root;
+        var model = s_source.StartActivity(SpanNames.Model, ActivityKind.Internal, parentContext: default, startTime: StartTime(attempt.StartTimestamp));
+        var network = model is null ? null : s_source.StartActivity(SpanNames.NetworkCall, ActivityKind.Client);
+        Activity.Current = previous;
+        attempt.ListenerState = new AttemptSpans(model, network);
+        // An unrecorded root gets no children (the SDK drops spans under a local unsampled parent), yet its
+        // context still has to reach the upstream: the client's trace id with the not-sampled flag.
+        TraceContext.Inject(request, network ?? model ?? root);
+
+        var target = attempt.Target;
+        var url = model is { IsAllDataRequested: true } ? SafeUrl(attempt.Url) : null;
+        if (model is { IsAllDataRequested: true })
+        {
+            var options = state.Options;
+            model.AddTag(SpanAttributes.TfySpanType, SpanTypes.Model);
+            model.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+            model.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
+            model.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
+            model.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
+            model.AddTag(SpanAttributes.GenAiRequestModel, target.Model.UpstreamModel);
+            SetRequestParameters(model, in exchange.Head);
+            model.AddTag(SpanAttributes.TfyRequestModelName, exchange.Head.Model);
+            model.AddTag(SpanAttributes.TfyRequestCreatedBySubject, exchange.Subject.ToString());
+            model.AddTag(SpanAttributes.TfyModelId, target.Id);
+            model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
+            model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
+            model.AddTag(SpanAttributes.TfyModelRequestUrl, url);
+            model.AddTag(SpanAttributes.TfyModelStreaming, exchange.IsStream);
+            model.AddTag(SpanAttributes.TfyModelRequestType, RootSpanType(exchange.Operation));
+            if (state.Input is not null) model.AddTag(SpanAttributes.TfyInput, state.Input);
+        }
+        if (network is { IsAllDataRequested: true })
+        {
+            network.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+            network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
+            if (attempt.Url is { } upstreamUrl)
+            {
+                network.AddTag(SpanAttributes.UrlFull, url ?? SafeUrl(upstreamUrl));
+                network.AddTag(SpanAttributes.ServerAddress, upstreamUrl.Host);
+                network.AddTag(SpanAttributes.ServerPort, upstreamUrl.Port);
+            }
+        }
+    }
+
+    public void OnAttemptEnd(Exchange exchange, Attempt attempt)
+    {
+        if (attempt.ListenerState is not AttemptSpans spans || spans.Ended) return;
+        spans.Ended = true;
+        var previous = Activity.Current;
+        var failed = attempt.Outcome is AttemptOutcome.UpstreamStatus or AttemptOutcome.Unreachable or AttemptOutcome.TimedOut or AttemptOutcome.Interrupted;
+        var errorType = ErrorType(attempt);
+        if (spans.Network is { } network)
+        {
+            if (network.IsAllDataRequested)
+            {
+                if (attempt.UpstreamStatus > 0) network.AddTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
+                if (failed)
+                {
+                    network.AddTag(SpanAttributes.ErrorType, errorType);
+                    network.SetStatus(ActivityStatusCode.Error, attempt.ErrorMessage);
+                }
+            }
+            network.Stop();
+        }
+        if (spans.Model is { } model)
+        {
+            if (model.IsAllDataRequested && exchange.ListenerState is ExchangeTrace state) SetModelResult(model, state, exchange, attempt, failed, errorType);
+            model.Stop();
+        }
+        Activity.Current = previous;
+    }
+
+    public void OnEnd(Exchange exchange)
+    {
+        var state = exchange.ListenerState as ExchangeTrace;
+        // An attempt cut short by an unexpected exception never reached OnAttemptEnd: end its spans here.
+        foreach (var attempt in exchange.Attempts)
+        {
+            if (attempt.ListenerState is AttemptSpans { Ended: false })
+            {
+                attempt.ErrorMessage ??= exchange.ErrorMessage ?? "the attempt did not complete";
+                if (attempt.Outcome == AttemptOutcome.None) attempt.Outcome = AttemptOutcome.Interrupted;
+                if (attempt.EndTimestamp == 0) attempt.EndTimestamp = Stopwatch.GetTimestamp();
+                OnAttemptEnd(exchange, attempt);
+            }
+        }
+        var errorType = ErrorType(exchange);
+        if (metrics is not null) RecordMetrics(metrics, exchange, errorType);
+        if (state?.Root is not { } root) return;
+        if (root.IsAllDataRequested) SetRootResult(root, state, exchange, errorType);
+        root.Stop();
+    }
+
+    private static void SetRootResult(Activity root, ExchangeTrace state, Exchange exchange, string? errorType)
+    {
+        var target = exchange.Target;
+        if (target is not null)
+        {
+            root.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
+            root.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
+        }
+        var subject = exchange.Subject;
+        root.AddTag(SpanAttributes.TfyRequestCreatedBySubject, subject.ToString());
+        if (subject.Teams.Count > 0) root.AddTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, subject.Teams as string[] ?? [.. subject.Teams]);
+        if (exchange.Metadata.Count > 0) root.AddTag(SpanAttributes.TfyRequestMetadata, CompletionTags.MetadataJson(exchange.Metadata));
+        if (exchange.ConversationId is { } conversation)
+        {
+            root.AddTag(SpanAttributes.TfyRequestConversationId, conversation);
+            root.AddTag(SpanAttributes.GenAiConversationId, conversation);
+        }
+        if (exchange.Plan is { AppliedRuleIds.Count: > 0 } plan) root.AddTag(SpanAttributes.AppliedLoadBalanceRuleIds, plan.AppliedRuleIds as string[] ?? [.. plan.AppliedRuleIds]);
+        root.AddTag(SpanAttributes.HttpResponseStatusCode, exchange.ClientStatus);
+        var system = target?.Upstream.System ?? "";
+        if (state.Prompt is { } prompt) CompletionTags.SetPrompt(root, prompt, system, state.Options.CaptureContent);
+        var delivered = exchange.Attempts.Count > 0 ? exchange.Attempts[^1] : null;
+        if (delivered is not null && ReachedClient(delivered) && exchange.Accumulator is { } accumulator)
+        {
+            CompletionTags.SetCompletion(root, accumulator, state.Options.CaptureContent);
+            if (state.Options.CaptureContent && exchange.Operation != Operation.Embedding)
+            {
+                state.Output ??= CompletionTags.OutputJson(accumulator, state.Options.MaxContentChars);
+                if (state.Output is not null) root.AddTag(SpanAttributes.TfyOutput, state.Output);
+            }
+        }
+        if (errorType is not null)
+        {
+            var message = exchange.ErrorMessage ?? $"HTTP {exchange.ClientStatus}";
+            root.AddTag(SpanAttributes.TfyErrorMessage, message);
+            root.AddTag(SpanAttributes.ErrorType, errorType);
+            if (!exchange.ClientDisconnected) root.SetStatus(ActivityStatusCode.Error, message);
+        }
+    }
+
+    private static void SetModelResult(Activity model, ExchangeTrace state, Exchange exchange, Attempt attempt, bool failed, string? errorType)
+    {
+        model.AddTag(SpanAttributes.TfyModelMetricLatencyInMs, Math.Round(attempt.LatencyMs, 3));
+        if (attempt.UpstreamStatus > 0) model.AddTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
+        if (ReachedClient(attempt) && exchange.Accumulator is { } accumulator)
+        {
+            var input = accumulator.InputTokens;
+            var output = accumulator.OutputTokens;
+            if (input is not null)
+            {
+                model.AddTag(SpanAttributes.TfyModelMetricInputTokens, input.Value);
+                model.AddTag(SpanAttributes.GenAiUsageInputTokens, input.Value);
+            }
+            if (output is not null)
+            {
+                model.AddTag(SpanAttributes.TfyModelMetricOutputTokens, output.Value);
+                model.AddTag(SpanAttributes.GenAiUsageOutputTokens, output.Value);
+            }
+            if (accumulator.CachedInputTokens is { } cached)
+            {
+                model.AddTag(SpanAttributes.TfyModelMetricCacheReadInputTokens, cached);
+                model.AddTag(SpanAttributes.GenAiUsageCacheReadInputTokens, cached);
+            }
+            if (attempt.Target.Cost(input, output) is { } cost && (input is not null || output is not null)) model.AddTag(SpanAttributes.TfyModelMetricCostInUsd, cost);
+            if (accumulator.ResponseId is { } id) model.AddTag(SpanAttributes.GenAiResponseId, id);
+            if (accumulator.ResponseModel is { } responseModel) model.AddTag(SpanAttributes.GenAiResponseModel, responseModel);
+            if (CompletionTags.FinishReasons(accumulator) is { } reasons) model.AddTag(SpanAttributes.GenAiResponseFinishReasons, reasons);
+            if (exchange.IsStream && exchange.FirstTokenTimestamp >= attempt.StartTimestamp && exchange.FirstTokenTimestamp != 0)
+            {
+                var ttft = Stopwatch.GetElapsedTime(attempt.StartTimestamp, exchange.FirstTokenTimestamp).TotalMilliseconds;
+                model.AddTag(SpanAttributes.TfyModelMetricTimeToFirstTokenInMs, Math.Round(ttft, 3));
+                if (exchange.InterTokenLatencyMs is { } itl) model.AddTag(SpanAttributes.TfyModelMetricInterTokenLatencyInMs, Math.Round(itl, 3));
+            }
+            if (state.Options.CaptureContent && exchange.Operation != Operation.Embedding)
+            {
+                state.Output ??= CompletionTags.OutputJson(accumulator, state.Options.MaxContentChars);
+                if (state.Output is not null) model.AddTag(SpanAttributes.TfyOutput, state.Output);
+            }
+        }
+        if (failed)
+        {
+            var message = attempt.ErrorMessage ?? $"upstream status {attempt.UpstreamStatus}";
+            model.AddTag(SpanAttributes.TfyErrorMessage, message);
+            model.AddTag(SpanAttributes.ErrorType, errorType);
+            model.SetStatus(ActivityStatusCode.Error, message);
+        }
+    }
+
+    private static void RecordMetrics(GenAiMetrics metrics, Exchange exchange, string? errorType)
+    {
+        if (!metrics.Enabled) return;
+        var tags = new TagList
+        {
+            { SpanAttributes.GenAiOperationName, OperationName(exchange.Operation) },
+            { SpanAttributes.GenAiRequestModel, exchange.Head.Model },
+        };
+        if (exchange.Target is { } target) tags.Add(SpanAttributes.GenAiProviderName, target.Upstream.System);
+        var accumulator = exchange.Accumulator;
+        if (accumulator?.ResponseModel is { } responseModel) tags.Add(SpanAttributes.GenAiResponseModel, responseModel);
+        var durationTags = tags;
+        if (errorType is not null) durationTags.Add(SpanAttributes.ErrorType, errorType);
+        metrics.OperationDuration.Record(exchange.LatencyMs / 1000.0, durationTags);
+        if (accumulator is null) return;
+        if (accumulator.InputTokens is { } input)
+        {
+            var t = tags;
+            t.Add(MetricNames.TokenType, MetricNames.TokenTypeInput);
+            metrics.TokenUsage.Record((int)Math.Min(input, int.MaxValue), t);
+        }
+        if (accumulator.OutputTokens is { } output)
+        {
+            var t = tags;
+            t.Add(MetricNames.TokenType, MetricNames.TokenTypeOutput);
+            metrics.TokenUsage.Record((int)Math.Min(output, int.MaxValue), t);
+        }
+        if (errorType is not null || !exchange.IsStream || exchange.FirstTokenTimestamp == 0) return;
+        metrics.TimeToFirstToken.Record(exchange.TimeToFirstTokenMs!.Value / 1000.0, tags);
+        // Spec: time per output token after the first = (last - first) / (output tokens - 1); stream events stand in for tokens without usage.
+        var generating = Stopwatch.GetElapsedTime(exchange.FirstTokenTimestamp, exchange.LastTokenTimestamp).TotalSeconds;
+        var count = accumulator.OutputTokens ?? exchange.TokenEvents;
+        if (count > 1) metrics.TimePerOutputToken.Record(generating / (count - 1), tags);
+    }
+
+    /// <summary>Whether this attempt's answer is the one the client got (its usage and content are the request's).</summary>
+    private static bool ReachedClient(Attempt attempt) =>
+        attempt.Outcome is AttemptOutcome.Delivered or AttemptOutcome.Interrupted or AttemptOutcome.ClientGone;
+
+    private static string? ErrorType(Attempt attempt) => attempt.Outcome switch
+    {
+        AttemptOutcome.UpstreamStatus => attempt.UpstreamStatus.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        AttemptOutcome.Unreachable => "unreachable",
+        AttemptOutcome.TimedOut => "timeout",
+        AttemptOutcome.Interrupted => "stream_interrupted",
+        _ => null,
+    };
+
+    private static string? ErrorType(Exchange exchange)
+    {
+        if (exchange.ClientDisconnected) return "client_disconnected";
+        if (exchange.StreamInterrupted) return "stream_interrupted";
+        if (exchange.ClientStatus >= 400) return exchange.ClientStatus.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return null;
+    }
+
+    private static void SetRequestParameters(Activity activity, in RequestHead head)
+    {
+        if (head.MaxTokens is { } max) activity.AddTag(SpanAttributes.GenAiRequestMaxTokens, max);
+        if (head.Temperature is { } temperature) activity.AddTag(SpanAttributes.GenAiRequestTemperature, temperature);
+        if (head.TopP is { } topP) activity.AddTag(SpanAttributes.GenAiRequestTopP, topP);
+    }
+
+    /// <summary>The URL without query or user info: some providers take keys in the query string.</summary>
+    private static string? SafeUrl(Uri? url) => url?.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+
+    private static DateTimeOffset StartTime(long timestamp) => DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(timestamp);
+
+    public static string RootName(Operation op) => op switch
+    {
+        Operation.Chat => SpanNames.ChatCompletions,
+        Operation.Completion => SpanNames.Completions,
+        _ => SpanNames.Embeddings,
+    };
+
+    public static string RootSpanType(Operation op) => op switch
+    {
+        Operation.Chat => SpanTypes.ChatCompletion,
+        Operation.Completion => SpanTypes.Completion,
+        _ => SpanTypes.Embedding,
+    };
+
+    public static string OperationName(Operation op) => op switch
+    {
+        Operation.Chat => OperationNames.Chat,
+        Operation.Completion => OperationNames.TextCompletion,
+        _ => OperationNames.Embeddings,
+    };
+}

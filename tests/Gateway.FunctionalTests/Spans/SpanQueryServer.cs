@@ -1,0 +1,150 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Gateway.Auth;
+using Gateway.Config;
+using Gateway.Spans;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.FunctionalTests.Spans;
+
+/// <summary>
+/// The query endpoint on a real Kestrel (127.0.0.1, any port) over a real SQLite file in a temp
+/// directory, fed by the real processor listening to the gateway's ActivitySource. Callers are
+/// authenticated by a test dictionary of bearer tokens: that delegate is the seam auth will fill;
+/// the access control behind it is the production code.
+/// </summary>
+public sealed class SpanQueryServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly SpanFeature _spans;
+    private readonly string _directory;
+
+    private SpanQueryServer(WebApplication app, SpanFeature spans, string directory, string project, HttpClient client)
+    {
+        _app = app;
+        _spans = spans;
+        _directory = directory;
+        Project = project;
+        Client = client;
+    }
+
+    /// <summary>A project of this server's own, so spans other tests make in this process never show up.</summary>
+    public string Project { get; }
+    public HttpClient Client { get; }
+    internal SpanStore Store => _spans.Store!;
+
+    public const string AdminToken = "admin-token";
+    public const string CollaboratorToken = "alice-token";
+    public const string TeamToken = "carol-token";
+    public const string StrangerToken = "mallory-token";
+
+    /// <param name="projectName">The name part of the project FQN; the tenant part is unique per server.</param>
+    public static async Task<SpanQueryServer> StartAsync(string storeYaml = "")
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "gateway-spans-ft-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var tenant = "t" + Guid.NewGuid().ToString("N")[..12];
+        var project = tenant + ":tracing-project:default";
+        var config = ConfigLoader.Load($$"""
+            providers:
+              - name: mock
+                type: mock
+                models: [echo]
+            span_store:
+              path: {{Path.Combine(directory, "spans.db")}}
+            {{storeYaml}}
+            tracing_projects:
+              default: {{project}}
+              projects:
+                - fqn: {{project}}
+                  collaborators: [user:alice@acme.com, team:eng]
+            """, "spans-test.yaml");
+        var subjects = new Dictionary<string, Subject>
+        {
+            [AdminToken] = new(Subject.UserType, "root@acme.com", [], tenant) { IsAdmin = true },
+            [CollaboratorToken] = new(Subject.UserType, "alice@acme.com", [], tenant),
+            [TeamToken] = new(Subject.UserType, "carol@acme.com", ["eng"], tenant),
+            [StrangerToken] = new(Subject.UserType, "mallory@acme.com", ["sales"], tenant),
+        };
+        var spans = SpanFeature.Start(config, _ => null, context => Authenticate(context, subjects), NullLogger.Instance);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.Run(context => context.Request.Path == SpanQueryHandler.Path
+            ? spans.Handler.HandleAsync(context)
+            : Task.FromResult(context.Response.StatusCode = 404));
+        await app.StartAsync();
+        var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        return new SpanQueryServer(app, spans, directory, project, client);
+    }
+
+    private static Subject? Authenticate(HttpContext context, Dictionary<string, Subject> subjects)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) && subjects.TryGetValue(header["Bearer ".Length..], out var s) ? s : null;
+    }
+
+    /// <summary>Rows in the store, of every project.</summary>
+    public long CountRows()
+    {
+        using var connection = Store.OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM spans";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Waits until every span ended so far is in the file.</summary>
+    public Task FlushAsync() => Store.FlushAsync();
+
+    public async Task<(int Status, JsonElement Body)> QueryAsync(string json, string? token = AdminToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, SpanQueryHandler.Path)
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await Client.SendAsync(request);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync());
+        return ((int)response.StatusCode, doc.RootElement.Clone());
+    }
+
+    /// <summary>Every span id of a query, following pages; fails on any non-200.</summary>
+    public async Task<List<string>> AllSpanIdsAsync(string json, int limit = 1000)
+    {
+        var ids = new List<string>();
+        string? token = null;
+        do
+        {
+            var body = json.TrimEnd().TrimEnd('}') + $",\"limit\":{limit}" + (token is null ? "" : $",\"pageToken\":\"{token}\"") + "}";
+            var (status, answer) = await QueryAsync(body);
+            Assert.True(status == 200, $"{status}: {answer}");
+            ids.AddRange(answer.GetProperty("data").EnumerateArray().Select(s => s.GetProperty("spanId").GetString()!));
+            token = answer.GetProperty("pagination").GetProperty("nextPageToken").GetString();
+        }
+        while (token is not null);
+        return ids;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _spans.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using Gateway.FunctionalTests.Infrastructure;
+using Gateway.FunctionalTests.Tracing.Otlp;
+using static Gateway.FunctionalTests.Tracing.TracingSetup;
+
+namespace Gateway.FunctionalTests.Tracing;
+
+/// <summary>TTFT and inter-token latency against an upstream with known delays; GenAI metrics over OTLP.</summary>
+[Collection(TracingCollection.Name)]
+public sealed class LatencyAndMetricsTests : IAsyncLifetime
+{
+    // The upstream sends headers and a role-only chunk at once, the first token after FirstTokenMs,
+    // then Tokens - 1 more tokens GapMs apart.
+    private const int FirstTokenMs = 300;
+    private const int GapMs = 100;
+    private const int Tokens = 5;
+    // Tolerances: timers only fire late, never early (allow 5 ms of rounding below); above, allow for a
+    // 2-core machine shared with parallel builds. Measured locally: TTFT +2..15 ms, ITL +0..6 ms.
+    private const double TtftSlackMs = 250;
+    private const double GapSlackMs = 60;
+
+    private FakeUpstream _upstream = null!;
+    private OtlpReceiver _receiver = null!;
+
+    public async Task InitializeAsync()
+    {
+        _upstream = await FakeUpstream.StartAsync();
+        const string id = "chatcmpl-t";
+        var events = new List<(int, string)> { (0, Chunk(id, """ "choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]""")) };
+        for (var i = 0; i < Tokens; i++)
+        {
+            events.Add((i == 0 ? FirstTokenMs : GapMs, Chunk(id, """ "choices":[{"index":0,"delta":{"content":"tok""" + i + """ "},"finish_reason":null}]""")));
+        }
+        events.Add((0, Chunk(id, """ "choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":4,"completion_tokens":""" + Tokens + "}")));
+        events.Add((0, "[DONE]"));
+        _upstream.Handler = SseAnswer([.. events]);
+        _receiver = await OtlpReceiver.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    private const string Body = """{"model":"fake/gpt-4o","stream":true,"messages":[{"role":"user","content":"count"}]}""";
+
+    [Fact]
+    public async Task TimeToFirstTokenAndInterTokenLatency_MatchTheUpstreamsDelays()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream), Env(_receiver));
+
+        using var response = await gateway.Client.PostAsync("/v1/chat/completions", Json(Body));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("tok4", text);
+        var spans = await _receiver.WaitForTraceAsync(TraceIdSeenBy(_upstream), s => s.Count >= 3);
+        var model = spans.Single(s => s.Name == "Model");
+        var ttft = model.Double("tfy.model.metric.time_to_first_token_in_ms")!.Value;
+        var itl = model.Double("tfy.model.metric.inter_token_latency_in_ms")!.Value;
+        var latency = model.Double("tfy.model.metric.latency_in_ms")!.Value;
+        Assert.InRange(ttft, FirstTokenMs - 5, FirstTokenMs + TtftSlackMs);
+        Assert.InRange(itl, GapMs - 5, GapMs + GapSlackMs);
+        Assert.InRange(latency, FirstTokenMs + (Tokens - 1) * GapMs - 5, FirstTokenMs + (Tokens - 1) * GapMs + TtftSlackMs + Tokens * GapSlackMs);
+        Assert.Equal(Tokens, model.Int("tfy.model.metric.output_tokens"));
+    }
+
+    [Fact]
+    public async Task GenAiMetrics_AreExportedOverOtlp()
+    {
+        var env = Env(_receiver, ("ENABLE_OTEL_METRICS", "true"), ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", _receiver.MetricsUrl), ("OTEL_METRIC_EXPORT_INTERVAL", "200"));
+        await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream), env);
+
+        using var response = await gateway.Client.PostAsync("/v1/chat/completions", Json(Body));
+        await response.Content.ReadAsStringAsync();
+
+        string[] names = ["gen_ai.client.token.usage", "gen_ai.client.operation.duration", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token"];
+        var metrics = await _receiver.WaitForMetricsAsync(m => names.All(n => m.Any(x => x.Name == n && x.Points.Sum(p => (long)p.Count) > 0)));
+        var usage = metrics.Last(m => m.Name == "gen_ai.client.token.usage");
+        Assert.Equal("{token}", usage.Unit);
+        var input = usage.Points.Single(p => (string?)p.Attributes["gen_ai.token.type"] == "input");
+        var output = usage.Points.Single(p => (string?)p.Attributes["gen_ai.token.type"] == "output");
+        Assert.Equal(4, input.Sum);
+        Assert.Equal(Tokens, output.Sum);
+        Assert.Equal("chat", input.Attributes["gen_ai.operation.name"]);
+        Assert.Equal("fake/gpt-4o", input.Attributes["gen_ai.request.model"]);
+        Assert.Equal("openai", input.Attributes["gen_ai.provider.name"]);
+        Assert.Equal("gpt-4o-2024", input.Attributes["gen_ai.response.model"]);
+
+        var duration = metrics.Last(m => m.Name == "gen_ai.client.operation.duration");
+        Assert.Equal("s", duration.Unit);
+        Assert.InRange(duration.Points.Single().Sum, (FirstTokenMs + (Tokens - 1) * GapMs - 5) / 1000.0, 5.0);
+        var ttft = metrics.Last(m => m.Name == "gen_ai.server.time_to_first_token").Points.Single();
+        Assert.InRange(ttft.Sum, (FirstTokenMs - 5) / 1000.0, (FirstTokenMs + TtftSlackMs) / 1000.0);
+        var tpot = metrics.Last(m => m.Name == "gen_ai.server.time_per_output_token").Points.Single();
+        Assert.InRange(tpot.Sum, (GapMs - 5) / 1000.0, (GapMs + GapSlackMs) / 1000.0);
+        Assert.Equal("gateway-under-test", usage.Resource["service.name"]);
+    }
+}

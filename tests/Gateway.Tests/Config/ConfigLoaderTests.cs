@@ -1,0 +1,147 @@
+using Gateway.Config;
+
+namespace Gateway.Tests.Config;
+
+public sealed class ConfigLoaderTests
+{
+    private static string? NoEnv(string _) => null;
+
+    private static IReadOnlyList<string> Errors(string yaml, Func<string, string?>? env = null)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(yaml, "gw.yaml", env ?? NoEnv));
+        return e.Errors;
+    }
+
+    [Fact]
+    public void ValidConfig_Loads()
+    {
+        var config = ConfigLoader.Load("""
+            server:
+              listen: http://0.0.0.0:9000
+              request_timeout_ms: 5000
+            providers:
+              - name: openai-main
+                type: openai
+                base_url: https://api.openai.com/v1/
+                api_key: ${KEY}
+                models:
+                  - gpt-4o
+                  - name: mini
+                    upstream_model: gpt-4o-mini
+                    price: {input_per_million_tokens: 1, output_per_million_tokens: 2}
+            """, "gw.yaml", name => name == "KEY" ? "sk-123" : null);
+        var provider = Assert.Single(config.Providers);
+        Assert.Equal("https://api.openai.com/v1", provider.BaseUrl);
+        Assert.Equal("sk-123", provider.ApiKey);
+        Assert.Equal(5000, config.Server.RequestTimeoutMs);
+        Assert.Equal("gpt-4o", provider.Models[0].UpstreamModel);
+        Assert.Equal(2.5, provider.Models[0].InputPricePerMillion); // well-known default
+        Assert.Equal("gpt-4o-mini", provider.Models[1].UpstreamModel);
+        Assert.Equal(2, provider.Models[1].OutputPricePerMillion);
+    }
+
+    [Fact]
+    public void UnknownField_NamesFileLineAndField()
+    {
+        var errors = Errors("""
+            providers:
+              - name: a
+                type: openai
+                base_ulr: http://x
+                models: [m]
+            """);
+        Assert.Contains(errors, e => e.StartsWith("gw.yaml:4:5: providers[0].base_ulr: unknown field", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("providers[0].base_url: required", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MissingEnvironmentVariable_IsAnErrorWithItsLine()
+    {
+        var errors = Errors("""
+            providers:
+              - name: a
+                type: openai
+                base_url: http://x
+                api_key: ${NOPE}
+                models: [m]
+            """);
+        var error = Assert.Single(errors);
+        Assert.StartsWith("gw.yaml:5:14: providers[0].api_key: environment variable 'NOPE' is not set", error);
+    }
+
+    [Fact]
+    public void EnvDefault_IsUsedWhenUnset()
+    {
+        var config = ConfigLoader.Load("""
+            providers:
+              - name: a
+                type: openai
+                base_url: ${BASE:-http://127.0.0.1:1/v1}
+                models: [m]
+            """, "gw.yaml", NoEnv);
+        Assert.Equal("http://127.0.0.1:1/v1", config.Providers[0].BaseUrl);
+    }
+
+    [Theory]
+    [InlineData("server:\n  request_timeout_ms: soon\nproviders: []", "gw.yaml:2:23: server.request_timeout_ms: expected an integer, got 'soon'")]
+    [InlineData("server:\n  max_request_body_bytes: 1\nproviders: []", "gw.yaml:2:27: server.max_request_body_bytes: must be between 1024")]
+    [InlineData("providers:\n  - name: A\n    type: mock\n    models: [m]", "gw.yaml:2:5: providers[0].name: 'A' must be lowercase")]
+    [InlineData("providers:\n  - name: a\n    type: grpc\n    models: [m]", "gw.yaml:3:11: providers[0].type: unknown provider type 'grpc'")]
+    [InlineData("providers:\n  - name: a\n    type: openai\n    base_url: ftp://x\n    models: [m]", "gw.yaml:4:15: providers[0].base_url: 'ftp://x' is not an absolute http(s) URL")]
+    [InlineData("providers:\n  - name: a\n    type: mock\n    models: [m, m]", "gw.yaml:4:17: providers[0].models[1]: duplicate model name 'm'")]
+    [InlineData("providers:\n  - name: a\n    type: mock\n    models: [{name: m, types: [chat, video]}]", "providers[0].models[0].types[1]: unknown model type 'video'")]
+    [InlineData("providers: {a: 1}", "gw.yaml:1:12: providers: expected a list")]
+    [InlineData("providers:\n  - name: a\n    type: mock\n    models: [m]\n  - name: a\n    type: mock\n    models: [n]", "providers[1].name: duplicate provider name 'a'")]
+    [InlineData("providers: [\n", "gw.yaml:2:1: invalid YAML")]
+    public void InvalidValues_AreReportedPrecisely(string yaml, string expected)
+    {
+        var errors = Errors(yaml);
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AllErrorsAreReportedAtOnce()
+    {
+        var errors = Errors("""
+            server:
+              sse_keepalive_ms: -1
+              colour: blue
+            providers:
+              - name: a
+                type: openai
+                models: []
+            """);
+        Assert.True(errors.Count >= 3, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public void EmbeddedDefault_ServesMockModels_AndOpenAIWhenKeyIsSet()
+    {
+        var plain = ConfigLoader.LoadDefault(NoEnv);
+        Assert.Equal(["mock"], plain.Providers.Select(p => p.Name));
+        var withKey = ConfigLoader.LoadDefault(name => name == "OPENAI_API_KEY" ? "sk-x" : null);
+        Assert.Contains(withKey.Providers, p => p.Name == "openai-main" && p.ApiKey == "sk-x" && p.BaseUrl == "https://api.openai.com/v1");
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("a${X}b", "a1b")]
+    [InlineData("$${X}", "${X}")]
+    [InlineData("${UNSET:-d}", "d")]
+    [InlineData("cost $5", "cost $5")]
+    public void Interpolation(string input, string expected)
+    {
+        Assert.True(EnvInterpolation.TryExpand(input, n => n == "X" ? "1" : null, out var result, out _));
+        Assert.Equal(expected, result);
+    }
+
+    [Theory]
+    [InlineData("${X")]
+    [InlineData("${1BAD}")]
+    [InlineData("${UNSET}")]
+    public void Interpolation_Errors(string input)
+    {
+        Assert.False(EnvInterpolation.TryExpand(input, _ => null, out _, out var error));
+        Assert.NotNull(error);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using Gateway.Proxy;
+
+namespace Gateway.Tests.Proxy;
+
+public sealed class RequestHeadTests
+{
+    private static (bool Ok, RequestHead Head, Gateway.OpenAI.GatewayError? Error) Read(string json)
+    {
+        var ok = RequestHead.TryRead(Encoding.UTF8.GetBytes(json), out var head, out var error);
+        return (ok, head, error);
+    }
+
+    [Fact]
+    public void ReadsTopLevelFieldsAndIgnoresNestedOnes()
+    {
+        const string json = """{"messages":[{"role":"user","content":"x","model":"nested"}],"model":"openai-main/gpt-4o","stream":true,"stream_options":{"include_usage":true},"max_tokens":200,"temperature":0.1,"top_p":1,"n":2,"extra":{"model":"no"}}""";
+        var (ok, head, _) = Read(json);
+        Assert.True(ok);
+        Assert.Equal("openai-main/gpt-4o", head.Model);
+        Assert.True(head.Stream);
+        Assert.True(head.IncludeUsage);
+        Assert.Equal(200, head.MaxTokens);
+        Assert.Equal(0.1, head.Temperature);
+        Assert.Equal(1, head.TopP);
+        Assert.Equal(2, head.N);
+        Assert.Equal("\"openai-main/gpt-4o\"", json.Substring(head.ModelTokenStart, head.ModelTokenLength));
+    }
+
+    [Fact]
+    public void MaxCompletionTokens_CountsAsMaxTokens()
+    {
+        Assert.Equal(7, Read("""{"model":"m","max_completion_tokens":7}""").Head.MaxTokens);
+    }
+
+    [Theory]
+    [InlineData("", "invalid_json")]
+    [InlineData("{", "invalid_json")]
+    [InlineData("[1,2]", "invalid_json")]
+    [InlineData("{\"model\":\"m\"} trailing", "invalid_json")]
+    [InlineData("{\"model\":\"m\",}", "invalid_json")]
+    [InlineData("{\"model\":\"m\" \"x\":1}", "invalid_json")]
+    [InlineData("{\"messages\":[]}", "missing_required_parameter")]
+    [InlineData("{\"model\":42}", "invalid_value")]
+    [InlineData("{\"model\":\"m\",\"stream\":\"yes\"}", "invalid_value")]
+    [InlineData("{\"model\":\"m\",\"max_tokens\":-1}", "invalid_value")]
+    [InlineData("{\"model\":\"m\",\"max_tokens\":1.5}", "invalid_value")]
+    [InlineData("{\"model\":\"m\",\"temperature\":\"hot\"}", "invalid_value")]
+    [InlineData("{\"model\":\"m\",\"stream_options\":[]}", "invalid_value")]
+    [InlineData("{\"model\":\"m\",\"stream_options\":{\"include_usage\":1}}", "invalid_value")]
+    [InlineData("{\"model\":\"m\",\"n\":0}", "invalid_value")]
+    public void BadInput_GivesA400WithTheRightCode(string json, string code)
+    {
+        var (ok, _, error) = Read(json);
+        Assert.False(ok);
+        Assert.Equal(400, error!.Status);
+        Assert.Equal(code, error.Code);
+    }
+
+    [Fact]
+    public void WrongType_NamesTheParameter()
+    {
+        var (_, _, error) = Read("""{"model":"m","temperature":"hot"}""");
+        Assert.Equal("temperature", error!.Param);
+        Assert.Contains("temperature", error.Message);
+    }
+
+    [Fact]
+    public void DeepNesting_IsRejectedNotCrashed()
+    {
+        var json = "{\"model\":\"m\",\"x\":" + new string('[', 10_000) + new string(']', 10_000) + "}";
+        var (ok, _, error) = Read(json);
+        Assert.False(ok);
+        Assert.Equal("invalid_json", error!.Code);
+    }
+
+    [Fact]
+    public void NullOptionalFields_AreAccepted()
+    {
+        var (ok, head, _) = Read("""{"model":"m","stream":null,"max_tokens":null,"temperature":null,"stream_options":null}""");
+        Assert.True(ok);
+        Assert.False(head.Stream);
+        Assert.Null(head.MaxTokens);
+    }
+}

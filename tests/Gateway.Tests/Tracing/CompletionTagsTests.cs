@@ -1,0 +1,54 @@
+using Gateway.Streaming;
+using Gateway.Tracing;
+
+namespace Gateway.Tests.Tracing;
+
+public sealed class CompletionTagsTests
+{
+    [Fact]
+    public void OutputJson_OneChoice_IsTheAssistantMessage()
+    {
+        var accumulator = new CompletionAccumulator(true, 1000);
+        accumulator.Observe("""{"choices":[{"index":0,"delta":{"role":"assistant","content":"Bonjour "}}]}"""u8);
+        accumulator.Observe("""{"choices":[{"index":0,"delta":{"content":"\u00e0 tous"},"finish_reason":"stop"}]}"""u8);
+
+        Assert.Equal("""{"role":"assistant","content":"Bonjour à tous","finish_reason":"stop"}""", CompletionTags.OutputJson(accumulator, 1000));
+        Assert.Equal("""{"role":"assistant","cont""", CompletionTags.OutputJson(accumulator, 25));
+    }
+
+    [Fact]
+    public void OutputJson_ToolCallsAndSeveralChoices()
+    {
+        var accumulator = new CompletionAccumulator(true, 1000);
+        accumulator.Observe("""{"choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"},{"index":1,"message":{"role":"assistant","content":"b"},"finish_reason":"stop"}]}"""u8);
+
+        Assert.Equal(
+            """[{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}],"finish_reason":"tool_calls"},{"role":"assistant","content":"b","finish_reason":"stop"}]""",
+            CompletionTags.OutputJson(accumulator, 10_000));
+        Assert.Equal(["tool_calls", "stop"], CompletionTags.FinishReasons(accumulator)!);
+        Assert.Null(CompletionTags.OutputJson(new CompletionAccumulator(true, 10), 10));
+    }
+
+    [Fact]
+    public void MetadataJson_IsSortedAndEscaped()
+    {
+        Assert.Equal("""{"a":"x\"y","b":"é"}""", CompletionTags.MetadataJson(new Dictionary<string, string> { ["b"] = "é", ["a"] = "x\"y" }));
+    }
+
+    [Fact]
+    public void ShortHand_IsTheLastUserMessagesFirstLine()
+    {
+        var prompt = new List<PromptMessage>
+        {
+            new("system") { Content = "sys" },
+            new("user") { Content = "  first question\nmore detail" },
+            new("assistant") { Content = "answer" },
+            new("user") { Content = new string('x', 300) },
+        };
+
+        Assert.Equal(new string('x', 200) + "…", CompletionTags.ShortHand(prompt));
+        prompt.RemoveAt(3);
+        Assert.Equal("first question", CompletionTags.ShortHand(prompt));
+        Assert.Null(CompletionTags.ShortHand([new PromptMessage("user")]));
+    }
+}
