@@ -92,10 +92,11 @@ missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 command -v curl >/dev/null || missing+=(curl)
-# Native AOT links with clang (any clang or clang-N) against zlib.
+# Native AOT links with clang (any clang or clang-N, or gcc) against zlib, and SQLite statically (span store).
 if [[ $aot -eq 1 && -z "$gateway_bin" ]]; then
-  compgen -c | grep -qE '^clang(-[0-9]+)?$' || missing+=(clang)
+  compgen -c | grep -qE '^(clang(-[0-9]+)?|gcc)$' || missing+=(clang)
   [[ -e /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+  [[ -e /usr/lib/x86_64-linux-gnu/libsqlite3.a ]] || missing+=(libsqlite3-dev)
 fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   [[ $(id -u) -eq 0 ]] || die "missing ${missing[*]}; run as root or: apt-get install -y ${missing[*]}"
