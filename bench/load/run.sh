@@ -113,10 +113,6 @@ if (( $(ulimit -n) < need_fds )); then
   die "ulimit -n is $(ulimit -n), need $need_fds for $hold_streams streams (raise the hard limit)"
 fi
 
-for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_inline $p_hold $p_startup; do
-  port_free "$port" || die "port $port is in use (pick another --port-base)"
-done
-
 # 3. Build: the gateway (Native AOT, or the framework-dependent build in smoke mode) and the stream client.
 if [[ -n "$gateway_bin" ]]; then
   [[ -x "$gateway_bin" ]] || die "--gateway $gateway_bin is not an executable"
@@ -142,6 +138,11 @@ dotnet build "$here/StreamClient/StreamClient.csproj" -c Release -nologo -v quie
   || { tail -30 "$work/logs/client-build.log" >&2; die "stream client build failed"; }
 client="$work/client/stream-client"
 binary_bytes="$(stat -c %s "$gateway_bin")"
+
+# Checked after the build, just before anything binds: another run may have started meanwhile.
+for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_inline $p_hold $p_startup; do
+  port_free "$port" || die "port $port is in use (another run of this harness? pick another --port-base)"
+done
 
 # 4. Configs.
 render "$here/nginx-upstream.conf" "$work/nginx-upstream.conf"
