@@ -10,8 +10,8 @@
 #   --aot             smoke mode: publish the Native AOT binary (default in full mode) instead of the
 #                     faster framework-dependent build
 #   --no-results      full mode: do not append to RESULTS.md
-#   --profile         full mode: also record `perf` samples of the gateway during the throughput run
-#                     (written under bench/load/.work/, summary printed at the end)
+#   --profile         also record `perf` samples of the gateway (tracing off, then on) during extra
+#                     throughput runs (under bench/load/.work/; summaries printed, and in RESULTS.md)
 #   --port-base N     first of the loopback ports used (default 27400; N+1 .. N+41)
 #
 # What it measures, against the same upstreams, one after the other:
@@ -65,7 +65,6 @@ else
   hold_streams=200; hold_s=1; startup_runs=1
   [[ -z "$aot" ]] && aot=0
   write_results=0
-  profile=0
 fi
 
 p_static=$((port_base + 1))      # nginx: fixed chat completion
@@ -271,7 +270,6 @@ declare -A cpu_pids=(
   [nginx]="$(children_of "$(cat "$work/nginx-proxy.pid")" | tr '\n' ' ')"
   [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on" [gw_inline]="$pid_gw_inline"
 )
-profile_note=""
 for t in "${targets[@]}"; do
   log "throughput, 50 connections: ${label[$t]} (${warm_s}s warmup + ${tput_s}s)"
   (( warm_s > 0 )) && run_wrk 2 50 "$warm_s" "${url[$t]}" >/dev/null
@@ -283,14 +281,23 @@ for t in "${targets[@]}"; do
   check_wrk "throughput ${label[$t]}" "${tput[$t]}"
   log "  ${tput[$t]} cpu_us_per_req=${cpu_us[$t]}"
 done
-# A separate run under perf, so the sampling does not cost the measured row anything.
+# Separate runs under perf (tracing off, then on), so the sampling costs the measured rows nothing.
+profiled=()
 if [[ $profile -eq 1 ]]; then
   if command -v perf >/dev/null; then
-    log "profiling: perf record of the gateway (tracing off) during another ${tput_s}s throughput run"
-    perf record -F 499 -g -p "$pid_gw_off" -o "$work/perf-gateway.data" -- sleep "$tput_s" >"$work/logs/perf.log" 2>&1 &
-    perf_pid=$!
-    run_wrk 2 50 "$tput_s" "${url[gw_off]}" >/dev/null
-    wait "$perf_pid" && profile_note="$work/perf-gateway.data" || fail "perf record failed (see $work/logs/perf.log)"
+    declare -A gw_pid=([gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on")
+    for t in gw_off gw_on; do
+      log "profiling: perf record of the ${label[$t]} during another ${tput_s}s throughput run"
+      perf record -F 499 -g -p "${gw_pid[$t]}" -o "$work/perf-$t.data" -- sleep "$tput_s" >"$work/logs/perf-$t.log" 2>&1 &
+      perf_pid=$!
+      run_wrk 2 50 "$tput_s" "${url[$t]}" >/dev/null
+      if wait "$perf_pid"; then
+        "$here/profile-summary.sh" "$work/perf-$t.data" 30 > "$work/perf-$t.txt"
+        profiled+=("$t")
+      else
+        fail "perf record failed (see $work/logs/perf-$t.log)"
+      fi
+    done
   else
     fail "--profile: perf is not installed (apt-get install -y linux-perf)"
   fi
@@ -414,12 +421,11 @@ cat "$report"
 echo
 echo "load average before $load_before, after $load_after; $others compiler/dotnet processes were running at the start; $elapsed s in all"
 
-if [[ -n "$profile_note" ]]; then
-  "$here/profile-summary.sh" "$profile_note" 30 > "$work/perf-gateway.txt"
+for t in "${profiled[@]}"; do
   echo
-  echo "perf profile of the gateway (tracing off) during the throughput run ($work/perf-gateway.txt):"
-  cat "$work/perf-gateway.txt"
-fi
+  echo "perf profile of the ${label[$t]} during a throughput run ($work/perf-$t.txt):"
+  cat "$work/perf-$t.txt"
+done
 
 if [[ ${#failures[@]} -gt 0 ]]; then
   echo
@@ -438,14 +444,14 @@ if [[ $mode == full && $write_results -eq 1 ]]; then
     echo "\`bench/load/run.sh\` on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); load average before $load_before, after $load_after; $others other compiler/dotnet processes at the start. Ratios within this run hold; absolute numbers drift with what else runs on the machine."
     echo
     cat "$report"
-    if [[ -n "$profile_note" ]]; then
+    for t in "${profiled[@]}"; do
       echo
-      echo "Profile: \`perf record -F 499 -g\` of the gateway (tracing off) during its throughput run, summarised by \`bench/load/profile-summary.sh\`:"
+      echo "Profile of the ${label[$t]}: \`perf record -F 499 -g\` during another throughput run, summarised by \`bench/load/profile-summary.sh\`:"
       echo
       echo '```'
-      cat "$work/perf-gateway.txt"
+      cat "$work/perf-$t.txt"
       echo '```'
-    fi
+    done
   } >> "$here/RESULTS.md"
   log "appended to bench/load/RESULTS.md"
 fi
