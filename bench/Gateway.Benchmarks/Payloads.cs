@@ -18,12 +18,12 @@ internal static class Payloads
     /// <summary>All events back to back.</summary>
     public static readonly byte[] Stream = Concat(StreamEvents);
 
-    /// <summary>A chat request as SDKs send it: system + user message, a few sampling fields (~0.6 KB).</summary>
+    /// <summary>A chat request as SDKs send it: system + user message, a few sampling fields (449 bytes).</summary>
     public static readonly byte[] TypicalChatBody = Encoding.UTF8.GetBytes("""
         {"model":"openai-main/gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant. Answer concisely and cite sources when you can."},{"role":"user","content":"Summarise the main differences between HTTP/1.1 keep-alive and HTTP/2 multiplexing for a proxy that forwards server-sent events, in three bullet points."}],"temperature":0.7,"top_p":1,"max_tokens":512,"stream":true,"stream_options":{"include_usage":true},"user":"user-1234"}
         """);
 
-    /// <summary>A long agent conversation: 40 turns, tool schemas and a tool result (~70 KB); the model field comes last.</summary>
+    /// <summary>A long agent conversation: 40 turns, tool schemas and a tool result (68 KB); the model field comes last.</summary>
     public static readonly byte[] LargeChatBody = BuildLargeBody();
 
     private static byte[][] BuildStreamEvents()

@@ -43,6 +43,8 @@ ulimit -n 65536 2>/dev/null
 mkdir -p "$work/logs" "$work/tmp"
 render "$here/nginx-upstream.conf" "$work/nginx-upstream.conf"
 cat > "$work/gateway.yaml" <<EOF
+span_store:
+  enabled: false
 providers:
   - name: static
     type: openai

@@ -21,6 +21,8 @@ awk '
     else if (sym ~ /^System_Net_Sockets/) c = "System.Net.Sockets"
     else if (sym ~ /^System_IO_Pipelines/) c = "System.IO.Pipelines"
     else if (sym ~ /^System_Text_Json/) c = "System.Text.Json"
+    else if (sym ~ /^OpenTelemetry/) c = "OpenTelemetry SDK, OTLP serializer and exporter"
+    else if (sym ~ /^System_Diagnostics_DiagnosticSource/) c = "System.Diagnostics (Activity, metrics)"
     else if (sym ~ /^Gateway_Core|^gateway_/) c = "gateway code (Gateway.Core, Gateway)"
     else if (sym ~ /Threading_(PortableThreadPool|ThreadPool|LowLevel|Thread__|WaitSubsystem|Monitor|SpinWait|Lock)|^RhSpinWait|Semaphore|sched_yield|futex/) c = "thread pool, locks, spinning"
     else if (sym ~ /^S_P_CoreLib/) c = "CoreLib (async machinery, tasks, strings, other)"
@@ -30,5 +32,6 @@ awk '
   }
   END { for (c in total) printf "  %6.2f%%  %s\n", total[c], c }' <<< "$report" | sort -rn
 echo
+(( top > 0 )) || exit 0
 echo "top $top symbols (self):"
 head -n "$top" <<< "$report" | awk '{ printf "  %7s  %s %s\n", $1, $3, $4 }' | cut -c1-160

@@ -10,8 +10,8 @@
 #   --aot             smoke mode: publish the Native AOT binary (default in full mode) instead of the
 #                     faster framework-dependent build
 #   --no-results      full mode: do not append to RESULTS.md
-#   --profile         full mode: also record `perf` samples of the gateway during the throughput run
-#                     (written under bench/load/.work/, summary printed at the end)
+#   --profile         also record `perf` samples of the gateway (tracing off, then on) during extra
+#                     throughput runs (under bench/load/.work/; summaries printed, and in RESULTS.md)
 #   --port-base N     first of the loopback ports used (default 27400; N+1 .. N+41)
 #
 # What it measures, against the same upstreams, one after the other:
@@ -65,7 +65,6 @@ else
   hold_streams=200; hold_s=1; startup_runs=1
   [[ -z "$aot" ]] && aot=0
   write_results=0
-  profile=0
 fi
 
 p_static=$((port_base + 1))      # nginx: fixed chat completion
@@ -92,10 +91,11 @@ missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 command -v curl >/dev/null || missing+=(curl)
-# Native AOT links with clang (any clang or clang-N) against zlib.
+# Native AOT links with clang (any clang or clang-N, or gcc) against zlib, and SQLite statically (span store).
 if [[ $aot -eq 1 && -z "$gateway_bin" ]]; then
-  compgen -c | grep -qE '^clang(-[0-9]+)?$' || missing+=(clang)
+  compgen -c | grep -qE '^(clang(-[0-9]+)?|gcc)$' || missing+=(clang)
   [[ -e /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+  [[ -e /usr/lib/x86_64-linux-gnu/libsqlite3.a ]] || missing+=(libsqlite3-dev)
 fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   [[ $(id -u) -eq 0 ]] || die "missing ${missing[*]}; run as root or: apt-get install -y ${missing[*]}"
@@ -111,10 +111,6 @@ need_fds=$((hold_streams * 2 + 2000))
 if (( $(ulimit -n) < need_fds )); then
   die "ulimit -n is $(ulimit -n), need $need_fds for $hold_streams streams (raise the hard limit)"
 fi
-
-for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_inline $p_hold $p_startup; do
-  port_free "$port" || die "port $port is in use (pick another --port-base)"
-done
 
 # 3. Build: the gateway (Native AOT, or the framework-dependent build in smoke mode) and the stream client.
 if [[ -n "$gateway_bin" ]]; then
@@ -141,6 +137,11 @@ dotnet build "$here/StreamClient/StreamClient.csproj" -c Release -nologo -v quie
   || { tail -30 "$work/logs/client-build.log" >&2; die "stream client build failed"; }
 client="$work/client/stream-client"
 binary_bytes="$(stat -c %s "$gateway_bin")"
+
+# Checked after the build, just before anything binds: another run may have started meanwhile.
+for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_inline $p_hold $p_startup; do
+  port_free "$port" || die "port $port is in use (another run of this harness? pick another --port-base)"
+done
 
 # 4. Configs.
 render "$here/nginx-upstream.conf" "$work/nginx-upstream.conf"
@@ -248,7 +249,7 @@ done
 log "all four paths answer (non-streaming and streaming)"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-others="$(ps -eo pid=,comm= | awk -v me=$$ '$2 ~ /^(dotnet|ilc|csc|VBCSCompiler|MSBuild|clang)/ {n++} END {print n+0}')"
+others="$(cat /proc/[0-9]*/comm 2>/dev/null | grep -cE '^(dotnet|ilc|csc|VBCSCompiler|MSBuild|clang)')"
 
 # 7. Non-streaming throughput at 50 connections, then latency at 1 connection.
 run_wrk() { # run_wrk THREADS CONNS SECONDS URL -> RESULT line
@@ -269,7 +270,6 @@ declare -A cpu_pids=(
   [nginx]="$(children_of "$(cat "$work/nginx-proxy.pid")" | tr '\n' ' ')"
   [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on" [gw_inline]="$pid_gw_inline"
 )
-profile_note=""
 for t in "${targets[@]}"; do
   log "throughput, 50 connections: ${label[$t]} (${warm_s}s warmup + ${tput_s}s)"
   (( warm_s > 0 )) && run_wrk 2 50 "$warm_s" "${url[$t]}" >/dev/null
@@ -281,14 +281,23 @@ for t in "${targets[@]}"; do
   check_wrk "throughput ${label[$t]}" "${tput[$t]}"
   log "  ${tput[$t]} cpu_us_per_req=${cpu_us[$t]}"
 done
-# A separate run under perf, so the sampling does not cost the measured row anything.
+# Separate runs under perf (tracing off, then on), so the sampling costs the measured rows nothing.
+profiled=()
 if [[ $profile -eq 1 ]]; then
   if command -v perf >/dev/null; then
-    log "profiling: perf record of the gateway (tracing off) during another ${tput_s}s throughput run"
-    perf record -F 499 -g -p "$pid_gw_off" -o "$work/perf-gateway.data" -- sleep "$tput_s" >"$work/logs/perf.log" 2>&1 &
-    perf_pid=$!
-    run_wrk 2 50 "$tput_s" "${url[gw_off]}" >/dev/null
-    wait "$perf_pid" && profile_note="$work/perf-gateway.data" || fail "perf record failed (see $work/logs/perf.log)"
+    declare -A gw_pid=([gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on")
+    for t in gw_off gw_on; do
+      log "profiling: perf record of the ${label[$t]} during another ${tput_s}s throughput run"
+      perf record -F 499 -g -p "${gw_pid[$t]}" -o "$work/perf-$t.data" -- sleep "$tput_s" >"$work/logs/perf-$t.log" 2>&1 &
+      perf_pid=$!
+      run_wrk 2 50 "$tput_s" "${url[$t]}" >/dev/null
+      if wait "$perf_pid"; then
+        "$here/profile-summary.sh" "$work/perf-$t.data" 30 > "$work/perf-$t.txt"
+        profiled+=("$t")
+      else
+        fail "perf record failed (see $work/logs/perf-$t.log)"
+      fi
+    done
   else
     fail "--profile: perf is not installed (apt-get install -y linux-perf)"
   fi
@@ -412,12 +421,11 @@ cat "$report"
 echo
 echo "load average before $load_before, after $load_after; $others compiler/dotnet processes were running at the start; $elapsed s in all"
 
-if [[ -n "$profile_note" ]]; then
-  "$here/profile-summary.sh" "$profile_note" 30 > "$work/perf-gateway.txt"
+for t in "${profiled[@]}"; do
   echo
-  echo "perf profile of the gateway (tracing off) during the throughput run ($work/perf-gateway.txt):"
-  cat "$work/perf-gateway.txt"
-fi
+  echo "perf profile of the ${label[$t]} during a throughput run ($work/perf-$t.txt):"
+  cat "$work/perf-$t.txt"
+done
 
 if [[ ${#failures[@]} -gt 0 ]]; then
   echo
@@ -436,14 +444,14 @@ if [[ $mode == full && $write_results -eq 1 ]]; then
     echo "\`bench/load/run.sh\` on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); load average before $load_before, after $load_after; $others other compiler/dotnet processes at the start. Ratios within this run hold; absolute numbers drift with what else runs on the machine."
     echo
     cat "$report"
-    if [[ -n "$profile_note" ]]; then
+    for t in "${profiled[@]}"; do
       echo
-      echo "Profile: \`perf record -F 499 -g\` of the gateway (tracing off) during its throughput run, summarised by \`bench/load/profile-summary.sh\`:"
+      echo "Profile of the ${label[$t]}: \`perf record -F 499 -g\` during another throughput run, summarised by \`bench/load/profile-summary.sh\`:"
       echo
       echo '```'
-      cat "$work/perf-gateway.txt"
+      cat "$work/perf-$t.txt"
       echo '```'
-    fi
+    done
   } >> "$here/RESULTS.md"
   log "appended to bench/load/RESULTS.md"
 fi
