@@ -51,6 +51,9 @@ if dotnet publish src/Gateway/Gateway.csproj -f net9.0 -c Release -r linux-x64 -
     echo "ok: $(du -h "$aot/gateway" | cut -f1) $aot/gateway, 0 warnings"
   fi
   run_tests functional-aot tests/Gateway.FunctionalTests GATEWAY_BINARY="$aot/gateway"
+  # The load harness end to end in under a minute, on the binary just published, so it never rots.
+  step "load harness smoke (bench/load/run.sh --smoke)"
+  bash bench/load/run.sh --smoke --gateway "$aot/gateway" || { echo "load harness smoke failed"; status=1; }
 else
   cat "$results/publish.log"; status=1
 fi

@@ -22,42 +22,6 @@ internal static class GatewaySpans
         return activity;
     }
 
-    public static Activity? StartLoadBalance(Exchange exchange, string method, string url)
-    {
-        var span = Start(SpanNames.LoadBalanceMiddleware, exchange);
-        if (span is { IsAllDataRequested: true })
-        {
-            span.SetTag(SpanAttributes.LoadBalanceHttpMethod, method);
-            span.SetTag(SpanAttributes.LoadBalanceHttpUrl, url);
-            span.SetTag(SpanAttributes.LoadBalanceRequestedModel, exchange.Head.Model);
-        }
-        return span;
-    }
-
-    public static void SetLoadBalanceResult(Activity? span, string requestedModel, string resolvedModel, string? tenantName, IReadOnlyList<string>? ruleIds = null)
-    {
-        if (span is not { IsAllDataRequested: true }) return;
-        span.SetTag(SpanAttributes.LoadBalanceRequestedModel, requestedModel);
-        span.SetTag(SpanAttributes.LoadBalanceResolvedModel, resolvedModel);
-        if (tenantName is not null) span.SetTag(SpanAttributes.UserTenantName, tenantName);
-        if (ruleIds is { Count: > 0 }) span.SetTag(SpanAttributes.AppliedLoadBalanceRuleIds, ruleIds as string[] ?? [.. ruleIds]);
-    }
-
-    /// <summary>seed 000 fallbackRequest: max_tokens and temperature come from the request.</summary>
-    public static Activity? StartFallback(Exchange exchange, string method, string requestedModel, string resolvedModel, string? configId, string? url = null)
-    {
-        var span = Start(SpanNames.FallbackRequest, exchange);
-        if (span is not { IsAllDataRequested: true }) return span;
-        span.SetTag(SpanAttributes.FallbackHttpMethod, method);
-        if (url is not null) span.SetTag(SpanAttributes.FallbackHttpUrl, url);
-        span.SetTag(SpanAttributes.FallbackRequestedModel, requestedModel);
-        span.SetTag(SpanAttributes.FallbackResolvedModel, resolvedModel);
-        if (configId is not null) span.SetTag(SpanAttributes.FallbackConfigId, configId);
-        if (exchange.Head.MaxTokens is { } max) span.SetTag(SpanAttributes.FallbackMaxTokens, max);
-        if (exchange.Head.Temperature is { } temperature) span.SetTag(SpanAttributes.FallbackTemperature, temperature);
-        return span;
-    }
-
     /// <summary>seed 000 RateLimiterMiddleware: who asks for what.</summary>
     public static Activity? StartRateLimiter(Exchange exchange)
     {

@@ -6,28 +6,13 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.FunctionalTests.Proxy;
 
-public sealed class ChatCompletionTests : IAsyncLifetime
+public sealed class ChatCompletionTests : UpstreamGatewayTest
 {
-    private FakeUpstream _upstream = null!;
-    private GatewayUnderTest _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await FakeUpstream.StartAsync();
-        _gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
-
     [Fact]
     public async Task NonStreaming_PassesUnknownFieldsThroughAndRewritesOnlyTheModel()
     {
         const string answer = """{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-2024","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4},"vendor_extra":{"a":[1,2]}}""";
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.ContentType = "application/json";
             ctx.Response.Headers["x-request-id"] = "req-123";
@@ -35,12 +20,12 @@ public sealed class ChatCompletionTests : IAsyncLifetime
         };
         const string request = """{"model":"fake/gpt-4o","messages":[{"role":"user","content":"hi \u00e9"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],"x_vendor":{"deep":[true,null,1.5e3]}}""";
 
-        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", new StringContent(request, Encoding.UTF8, "application/json"));
+        using var response = await Gateway.Client.PostAsync("/v1/chat/completions", new StringContent(request, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(answer, await response.Content.ReadAsStringAsync());
         Assert.Equal("req-123", response.Headers.GetValues("x-request-id").Single());
-        var sent = Assert.Single(_upstream.Requests);
+        var sent = Assert.Single(Upstream.Requests);
         Assert.Equal("/v1/chat/completions", sent.Path);
         Assert.Equal(request.Replace("\"fake/gpt-4o\"", "\"gpt-4o-2024\""), sent.BodyText);
         Assert.Equal("Bearer sk-test-provider-key", sent.Headers["Authorization"]);
@@ -66,14 +51,14 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     public async Task UpstreamJsonErrors_PassThroughWithTheirStatus(int status, string code)
     {
         var body = """{"error":{"message":"upstream says no","type":"x","param":null,"code":"CODE"}}""".Replace("CODE", code);
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.StatusCode = status;
             ctx.Response.ContentType = "application/json";
             await ctx.Response.WriteAsync(body);
         };
 
-        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+        using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(body, await response.Content.ReadAsStringAsync());
@@ -82,14 +67,14 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [Fact]
     public async Task UpstreamHtmlError_IsWrappedInOpenAIShape()
     {
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.StatusCode = 502;
             ctx.Response.ContentType = "text/html";
             await ctx.Response.WriteAsync("<html><body>Bad Gateway</body></html>");
         };
 
-        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+        using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         var error = await ErrorOf(response);
@@ -100,13 +85,13 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [Fact]
     public async Task ResetBeforeHeaders_Is502()
     {
-        _upstream.Handler = (ctx, _) =>
+        Upstream.Handler = (ctx, _) =>
         {
             ctx.Abort();
             return Task.CompletedTask;
         };
 
-        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+        using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         var error = await ErrorOf(response);
@@ -118,7 +103,7 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     public async Task UpstreamDown_Is502()
     {
         var port = FreePort();
-        await using var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream).Replace(_upstream.BaseUrl, $"http://127.0.0.1:{port}/v1"));
+        await using var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(Upstream).Replace(Upstream.BaseUrl, $"http://127.0.0.1:{port}/v1"));
 
         using var response = await gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
 
@@ -129,7 +114,7 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [Fact]
     public async Task BodyCutMidResponse_AbortsTheClientConnection()
     {
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.ContentType = "application/json";
             ctx.Response.ContentLength = 1000;
@@ -141,7 +126,7 @@ public sealed class ChatCompletionTests : IAsyncLifetime
 
         await Assert.ThrowsAnyAsync<HttpRequestException>(async () =>
         {
-            using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
+            using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
             await response.Content.ReadAsStringAsync();
         });
     }
@@ -149,11 +134,11 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [Fact]
     public async Task StalledNonStream_RequestTimeoutGives504()
     {
-        _upstream.Handler = (ctx, _) => Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
+        Upstream.Handler = (ctx, _) => Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Body(Chat) };
         request.Headers.Add("x-tfy-request-timeout", "250");
 
-        using var response = await _gateway.Client.SendAsync(request);
+        using var response = await Gateway.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Contains("request timeout of 250 ms", (await ErrorOf(response)).GetProperty("message").GetString());
@@ -166,19 +151,19 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [InlineData("{\"model\":\"fake/gpt-4o\",\"messages\":[}")]
     public async Task MalformedJson_Is400(string json)
     {
-        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(json));
+        using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body(json));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = await ErrorOf(response);
         Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         Assert.Equal("invalid_json", error.GetProperty("code").GetString());
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
     public async Task WrongFieldType_Is400NamingTheParam()
     {
-        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"fake/gpt-4o","max_tokens":"lots"}"""));
+        using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"fake/gpt-4o","max_tokens":"lots"}"""));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("max_tokens", (await ErrorOf(response)).GetProperty("param").GetString());
@@ -187,7 +172,7 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [Fact]
     public async Task UnknownModel_Is404()
     {
-        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"nope/gpt-9","messages":[]}"""));
+        using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"nope/gpt-9","messages":[]}"""));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var error = await ErrorOf(response);
@@ -198,7 +183,7 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [Fact]
     public async Task EmbeddingModelOnChatEndpoint_Is400()
     {
-        using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"fake/embed","messages":[]}"""));
+        using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body("""{"model":"fake/embed","messages":[]}"""));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
@@ -206,7 +191,7 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [Fact]
     public async Task BodyOverTheLimit_Is413_WithContentLengthAndChunked()
     {
-        await using var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream, "  max_request_body_bytes: 2048").Replace("server:\n  sse_keepalive_ms: 0\n", "server:\n  sse_keepalive_ms: 0\n"));
+        await using var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(Upstream, "  max_request_body_bytes: 2048").Replace("server:\n  sse_keepalive_ms: 0\n", "server:\n  sse_keepalive_ms: 0\n"));
         var big = "{\"model\":\"fake/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('x', 5000) + "\"}]}";
 
         using var sized = await gateway.Client.PostAsync("/v1/chat/completions", Body(big));
@@ -219,13 +204,13 @@ public sealed class ChatCompletionTests : IAsyncLifetime
         request.Headers.TransferEncodingChunked = true;
         using var streamed = await gateway.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
     public async Task Models_ListsConfiguredModels()
     {
-        using var response = await _gateway.Client.GetAsync("/v1/models");
+        using var response = await Gateway.Client.GetAsync("/v1/models");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var root = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
@@ -237,34 +222,34 @@ public sealed class ChatCompletionTests : IAsyncLifetime
     [Fact]
     public async Task HealthAndReadiness()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _gateway.Client.GetAsync("/healthz")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _gateway.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Gateway.Client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Gateway.Client.GetAsync("/readyz")).StatusCode);
     }
 
     [Fact]
     public async Task UnknownPathAndWrongMethod_AreOpenAIErrors()
     {
-        using var unknown = await _gateway.Client.GetAsync("/v1/nothing");
+        using var unknown = await Gateway.Client.GetAsync("/v1/nothing");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("unknown_url", (await ErrorOf(unknown)).GetProperty("code").GetString());
 
-        using var wrong = await _gateway.Client.GetAsync("/v1/chat/completions");
+        using var wrong = await Gateway.Client.GetAsync("/v1/chat/completions");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, wrong.StatusCode);
     }
 
     [Fact]
     public async Task Completions_AreProxiedToTheCompletionsPath()
     {
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.ContentType = "application/json";
             await ctx.Response.WriteAsync("""{"id":"cmpl-1","object":"text_completion","choices":[{"text":"ok","index":0,"finish_reason":"stop"}]}""");
         };
 
-        using var response = await _gateway.Client.PostAsync("/v1/completions", Body("""{"model":"fake/gpt-4o","prompt":"say ok"}"""));
+        using var response = await Gateway.Client.PostAsync("/v1/completions", Body("""{"model":"fake/gpt-4o","prompt":"say ok"}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("/v1/completions", Assert.Single(_upstream.Requests).Path);
+        Assert.Equal("/v1/completions", Assert.Single(Upstream.Requests).Path);
     }
 
     [Fact]
@@ -273,10 +258,10 @@ public sealed class ChatCompletionTests : IAsyncLifetime
         // A mix of garbage on one keep-alive connection: every answer is an error, the gateway stays up.
         for (var i = 0; i < 50; i++)
         {
-            using var response = await _gateway.Client.PostAsync("/v1/chat/completions", Body(i % 2 == 0 ? "{" : "[]"));
+            using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body(i % 2 == 0 ? "{" : "[]"));
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         }
-        using var ok = await _gateway.Client.GetAsync("/healthz");
+        using var ok = await Gateway.Client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
 

@@ -6,41 +6,26 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.FunctionalTests.Proxy;
 
-public sealed class EmbeddingTests : IAsyncLifetime
+public sealed class EmbeddingTests : UpstreamGatewayTest
 {
-    private FakeUpstream _upstream = null!;
-    private GatewayUnderTest _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await FakeUpstream.StartAsync();
-        _gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("float", """[0.0023064255,-0.009327292,0.015797347]""")]
     [InlineData("base64", "\"AACAPwAAAEAAAEBA\"")]
     public async Task EncodingFormat_PassesThroughBothWays(string format, string embedding)
     {
         var answer = """{"object":"list","data":[{"object":"embedding","index":0,"embedding":EMB}],"model":"text-embedding-3-small","usage":{"prompt_tokens":2,"total_tokens":2}}""".Replace("EMB", embedding);
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.ContentType = "application/json";
             await ctx.Response.WriteAsync(answer);
         };
         var request = $$"""{"model":"fake/embed","input":["hello","world"],"encoding_format":"{{format}}","dimensions":3}""";
 
-        using var response = await _gateway.Client.PostAsync("/v1/embeddings", new StringContent(request, Encoding.UTF8, "application/json"));
+        using var response = await Gateway.Client.PostAsync("/v1/embeddings", new StringContent(request, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(answer, await response.Content.ReadAsStringAsync());
-        var sent = Assert.Single(_upstream.Requests);
+        var sent = Assert.Single(Upstream.Requests);
         Assert.Equal("/v1/embeddings", sent.Path);
         Assert.Equal(request.Replace("fake/embed", "text-embedding-3-small"), sent.BodyText);
     }
@@ -50,7 +35,7 @@ public sealed class EmbeddingTests : IAsyncLifetime
     [InlineData("base64")]
     public async Task MockProvider_ServesBothEncodings(string format)
     {
-        using var response = await _gateway.Client.PostAsync("/v1/embeddings",
+        using var response = await Gateway.Client.PostAsync("/v1/embeddings",
             new StringContent($$"""{"model":"mock/echo","input":"abc","encoding_format":"{{format}}","dimensions":8}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

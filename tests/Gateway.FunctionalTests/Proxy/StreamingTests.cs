@@ -6,23 +6,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.FunctionalTests.Proxy;
 
-public sealed class StreamingTests : IAsyncLifetime
+public sealed class StreamingTests : UpstreamGatewayTest
 {
-    private FakeUpstream _upstream = null!;
-    private GatewayUnderTest _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await FakeUpstream.StartAsync();
-        _gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
-
     private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
 
     private const string StreamRequest = """{"model":"fake/gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""";
@@ -31,14 +16,14 @@ public sealed class StreamingTests : IAsyncLifetime
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Body(json) };
         configure?.Invoke(request);
-        return await _gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return await Gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
     [Fact]
     public async Task StreamWithUsage_ForwardsEveryEventByteForByte()
     {
         string[] payloads = [Sse.Chunk("Hel"), Sse.Chunk("lo"), Sse.Chunk("", "stop"), Sse.Usage];
-        _upstream.Handler = (ctx, _) => Sse.WriteAsync(ctx, payloads, delayMs: 5);
+        Upstream.Handler = (ctx, _) => Sse.WriteAsync(ctx, payloads, delayMs: 5);
 
         using var response = await PostStreamAsync();
 
@@ -46,7 +31,7 @@ public sealed class StreamingTests : IAsyncLifetime
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
         var events = await Sse.ReadAllAsync(response);
         Assert.Equal([.. payloads, "[DONE]"], events);
-        var sent = JsonDocument.Parse(Assert.Single(_upstream.Requests).Body).RootElement;
+        var sent = JsonDocument.Parse(Assert.Single(Upstream.Requests).Body).RootElement;
         Assert.True(sent.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
         Assert.Equal("gpt-4o-2024", sent.GetProperty("model").GetString());
     }
@@ -55,7 +40,7 @@ public sealed class StreamingTests : IAsyncLifetime
     public async Task EventsAreFlushedAsTheyArrive_NotBuffered()
     {
         var release = new TaskCompletionSource();
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             await Sse.WriteAsync(ctx, [Sse.Chunk("first")], done: false);
             await release.Task.WaitAsync(ctx.RequestAborted);
@@ -74,7 +59,7 @@ public sealed class StreamingTests : IAsyncLifetime
     [Fact]
     public async Task StreamCutInHalf_ClientGetsAnErrorEvent()
     {
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             await Sse.WriteAsync(ctx, [Sse.Chunk("partial")], done: false);
             // Half an event, then the connection dies.
@@ -99,7 +84,7 @@ public sealed class StreamingTests : IAsyncLifetime
     [Fact]
     public async Task StreamEndingWithoutDoneOrFinishReason_IsReportedAsInterrupted()
     {
-        _upstream.Handler = (ctx, _) => Sse.WriteAsync(ctx, [Sse.Chunk("a")], done: false);
+        Upstream.Handler = (ctx, _) => Sse.WriteAsync(ctx, [Sse.Chunk("a")], done: false);
 
         using var response = await PostStreamAsync();
         var events = await Sse.ReadAllAsync(response);
@@ -111,7 +96,7 @@ public sealed class StreamingTests : IAsyncLifetime
     [Fact]
     public async Task UpstreamErrorStatusOnStreamRequest_IsReturnedAsJsonWithItsStatus()
     {
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.StatusCode = 429;
             ctx.Response.ContentType = "application/json";
@@ -129,7 +114,7 @@ public sealed class StreamingTests : IAsyncLifetime
     [Fact]
     public async Task TtftTimeoutHeader_EndsAStalledStreamWith504()
     {
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.ContentType = "text/event-stream";
             await ctx.Response.Body.FlushAsync();
@@ -151,7 +136,7 @@ public sealed class StreamingTests : IAsyncLifetime
     [Fact]
     public async Task TtftTimeoutBeforeUpstreamHeaders_Gives504Json()
     {
-        _upstream.Handler = (ctx, _) => Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
+        Upstream.Handler = (ctx, _) => Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
 
         using var response = await PostStreamAsync(configure: r => r.Headers.Add("x-tfy-ttft-timeout-ms", "300"));
 
@@ -168,13 +153,13 @@ public sealed class StreamingTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(header, await response.Content.ReadAsStringAsync());
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
     public async Task StalledBeforeHeaders_RequestTimeoutGives504()
     {
-        _upstream.Handler = (ctx, _) => Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
+        Upstream.Handler = (ctx, _) => Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
 
         using var response = await PostStreamAsync(configure: r => r.Headers.Add("x-tfy-request-timeout", "300"));
 
@@ -188,7 +173,7 @@ public sealed class StreamingTests : IAsyncLifetime
     public async Task ClientDisconnect_CancelsTheUpstreamRequest()
     {
         var upstreamCancelled = new TaskCompletionSource();
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             ctx.RequestAborted.Register(() => upstreamCancelled.TrySetResult());
             await Sse.WriteAsync(ctx, [Sse.Chunk("x")], done: false);

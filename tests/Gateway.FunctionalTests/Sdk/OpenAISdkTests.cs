@@ -8,24 +8,9 @@ using OpenAI.Embeddings;
 namespace Gateway.FunctionalTests.Sdk;
 
 /// <summary>The official OpenAI .NET SDK as a client, pointed at the gateway by base URL and nothing else.</summary>
-public sealed class OpenAISdkTests : IAsyncLifetime
+public sealed class OpenAISdkTests : UpstreamGatewayTest
 {
-    private FakeUpstream _upstream = null!;
-    private GatewayUnderTest _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await FakeUpstream.StartAsync();
-        _gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
-
-    private OpenAIClientOptions Options => new() { Endpoint = _gateway.OpenAIBase };
+    private OpenAIClientOptions Options => new() { Endpoint = Gateway.OpenAIBase };
 
     [Fact]
     public async Task Chat_NonStreaming_ThroughMockProvider()
@@ -42,7 +27,7 @@ public sealed class OpenAISdkTests : IAsyncLifetime
     [Fact]
     public async Task Chat_Streaming_WithUsage_ThroughAnHttpUpstream()
     {
-        _upstream.Handler = (ctx, _) => Sse.WriteAsync(ctx, [Sse.Chunk("Hel"), Sse.Chunk("lo"), Sse.Chunk("", "stop"), Sse.Usage]);
+        Upstream.Handler = (ctx, _) => Sse.WriteAsync(ctx, [Sse.Chunk("Hel"), Sse.Chunk("lo"), Sse.Chunk("", "stop"), Sse.Usage]);
         var client = new ChatClient("fake/gpt-4o", new ApiKeyCredential("unused"), Options);
 
         var text = "";
@@ -56,7 +41,7 @@ public sealed class OpenAISdkTests : IAsyncLifetime
         Assert.Equal("Hello", text);
         Assert.Equal(3, usage!.OutputTokenCount);
         // The SDK asks for usage in streams; the gateway forwards the option as sent.
-        Assert.Contains("\"include_usage\":true", Assert.Single(_upstream.Requests).BodyText);
+        Assert.Contains("\"include_usage\":true", Assert.Single(Upstream.Requests).BodyText);
     }
 
     [Fact]
@@ -76,7 +61,7 @@ public sealed class OpenAISdkTests : IAsyncLifetime
     [Fact]
     public async Task Chat_StreamCutInHalf_SdkRaises()
     {
-        _upstream.Handler = async (ctx, _) =>
+        Upstream.Handler = async (ctx, _) =>
         {
             await Sse.WriteAsync(ctx, [Sse.Chunk("part")], done: false);
             await Task.Delay(200);
@@ -123,7 +108,7 @@ public sealed class OpenAISdkTests : IAsyncLifetime
     [Fact]
     public async Task Embeddings_ThroughAnHttpUpstream()
     {
-        _upstream.Handler = async (ctx, body) =>
+        Upstream.Handler = async (ctx, body) =>
         {
             ctx.Response.ContentType = "application/json";
             await ctx.Response.WriteAsync("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":"AACAPwAAAEAAAEBA"}],"model":"text-embedding-3-small","usage":{"prompt_tokens":1,"total_tokens":1}}""");
@@ -133,7 +118,7 @@ public sealed class OpenAISdkTests : IAsyncLifetime
         OpenAIEmbedding embedding = await client.GenerateEmbeddingAsync("hello");
 
         Assert.Equal([1f, 2f, 3f], embedding.ToFloats().ToArray());
-        Assert.Contains("\"encoding_format\":\"base64\"", Assert.Single(_upstream.Requests).BodyText);
+        Assert.Contains("\"encoding_format\":\"base64\"", Assert.Single(Upstream.Requests).BodyText);
     }
 
     [Fact]
