@@ -58,6 +58,12 @@ else
   cat "$results/publish.log"; status=1
 fi
 
+# Hot-path allocation budgets (bench/Gateway.Benchmarks/allocation-budgets.txt), checked on every run.
+step "allocation budgets (bench/check-allocations.sh --in-process)"
+bash bench/check-allocations.sh --in-process > "$results/allocations.log" 2>&1 \
+  && sed -n '/^benchmark /,$p' "$results/allocations.log" \
+  || { cat "$results/allocations.log"; echo "allocation budgets exceeded or benchmarks failed"; status=1; }
+
 # Totals over every test run, from the TRX files (dotnet test's own summary is per run).
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
