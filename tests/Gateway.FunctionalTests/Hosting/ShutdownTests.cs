@@ -74,29 +74,37 @@ public sealed class ShutdownTests
         }
     }
 
-    [Fact]
-    public async Task Sigterm_LetsInFlightStreamsFinish_ThenExitsZero()
+    /// <summary>A gateway process whose mock streams one token per <paramref name="tokenDelayMs"/>, and one stream open through it.</summary>
+    private static async Task<(Process Process, Uri Url, string Config, HttpResponseMessage Response, Task<List<string>> Reading)> StartWithOpenStreamAsync(int tokenDelayMs, string words)
     {
         var config = Path.Combine(Path.GetTempPath(), $"gw-shutdown-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(config, """
+        await File.WriteAllTextAsync(config, $$"""
             server:
               shutdown_timeout_ms: 20000
+            span_store:
+              enabled: false
             providers:
               - name: mock
                 type: mock
-                token_delay_ms: 100
+                token_delay_ms: {{tokenDelayMs}}
                 models: [slow]
             """);
-        var (process, url, output) = await StartAsync(GatewayProcess.StartInfo("serve", "--config", config, "--urls", "http://127.0.0.1:0"));
+        var (process, url, _) = await StartAsync(GatewayProcess.StartInfo("serve", "--config", config, "--urls", "http://127.0.0.1:0"));
+        var client = new HttpClient { BaseAddress = url };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"mock/slow","stream":true,"messages":[{"role":"user","content":"{{words}}"}]}""", Encoding.UTF8, "application/json"),
+        };
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return (process, url, config, response, Sse.ReadAllAsync(response));
+    }
+
+    [Fact]
+    public async Task Sigterm_LetsInFlightStreamsFinish_ThenExitsZero()
+    {
+        var (process, _, config, response, reading) = await StartWithOpenStreamAsync(100, "one two three");
         try
         {
-            using var client = new HttpClient { BaseAddress = url };
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-            {
-                Content = new StringContent("""{"model":"mock/slow","stream":true,"messages":[{"role":"user","content":"one two three"}]}""", Encoding.UTF8, "application/json"),
-            };
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-            var reading = Sse.ReadAllAsync(response);
             await Task.Delay(300);
 
             GatewayProcess.Terminate(process);
@@ -108,6 +116,7 @@ public sealed class ShutdownTests
         }
         finally
         {
+            response.Dispose();
             if (!process.HasExited) process.Kill();
             File.Delete(config);
         }
@@ -116,26 +125,9 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Sigterm_StopsAcceptingNewConnections()
     {
-        var config = Path.Combine(Path.GetTempPath(), $"gw-shutdown-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(config, """
-            server:
-              shutdown_timeout_ms: 20000
-            providers:
-              - name: mock
-                type: mock
-                token_delay_ms: 200
-                models: [slow]
-            """);
-        var (process, url, _) = await StartAsync(GatewayProcess.StartInfo("serve", "--config", config, "--urls", "http://127.0.0.1:0"));
+        var (process, url, config, response, reading) = await StartWithOpenStreamAsync(200, "a b c d e");
         try
         {
-            using var client = new HttpClient { BaseAddress = url };
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-            {
-                Content = new StringContent("""{"model":"mock/slow","stream":true,"messages":[{"role":"user","content":"a b c d e"}]}""", Encoding.UTF8, "application/json"),
-            };
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-            var reading = Sse.ReadAllAsync(response);
             await Task.Delay(200);
             GatewayProcess.Terminate(process);
             await Task.Delay(300);
@@ -146,6 +138,7 @@ public sealed class ShutdownTests
         }
         finally
         {
+            response.Dispose();
             if (!process.HasExited) process.Kill();
             File.Delete(config);
         }
