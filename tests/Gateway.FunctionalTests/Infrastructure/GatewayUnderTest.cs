@@ -90,7 +90,15 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         {
             if (e.Data is not null) lock (Output) Output.Add(e.Data);
         };
-        _process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("gateway exited: " + string.Join('\n', Output)));
+        _process.Exited += (sender, _) =>
+        {
+            // Without a timeout, WaitForExit also waits for the redirected output to be read to the end,
+            // so the message holds the last lines the process wrote (its error) and not just the first.
+            ((Process)sender!).WaitForExit();
+            string text;
+            lock (Output) text = string.Join('\n', Output);
+            listening.TrySetException(new InvalidOperationException("gateway exited: " + text));
+        };
         _process.EnableRaisingEvents = true;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
