@@ -1,16 +1,16 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build of the Native AOT gateway. The builder has the full NuGet feed, so it publishes
-# net10.0 AOT; the final image is chiseled (distroless-style: no shell, no package manager) and runs
-# as the non-root "app" user.
+# Multi-stage build of the Native AOT gateway. The builder publishes net10.0 AOT with SQLite linked in
+# statically (libsqlite3-dev provides libsqlite3.a, the NativeLibrary in src/Gateway/Gateway.csproj);
+# the final image is chiseled (distroless-style: no shell, no package manager) and runs as the
+# non-root "app" user.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends clang zlib1g-dev \
+ && apt-get install -y --no-install-recommends clang zlib1g-dev libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props trimming.xml Gateway.sln ./
 COPY src/ src/
-RUN dotnet publish src/Gateway/Gateway.csproj -f net10.0 -c Release -r linux-x64 \
-      -p:PublishAot=true -o /out \
+RUN dotnet publish src/Gateway/Gateway.csproj -c Release -r linux-x64 -o /out \
  && rm -f /out/*.dbg /out/*.pdb
 
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled AS final

@@ -42,9 +42,9 @@ run_tests() { # name project [env...]
 run_tests unit tests/Gateway.Tests
 run_tests functional tests/Gateway.FunctionalTests
 
-step "publish Native AOT (net9.0)"
+step "publish Native AOT (net10.0)"
 rm -rf "$aot"
-if dotnet publish src/Gateway/Gateway.csproj -f net9.0 -c Release -r linux-x64 -o "$aot" -nologo > "$results/publish.log" 2>&1; then
+if dotnet publish src/Gateway/Gateway.csproj -c Release -r linux-x64 -o "$aot" -nologo > "$results/publish.log" 2>&1; then
   if grep -E "warning (IL|AOT|CS)[0-9]+" "$results/publish.log"; then
     echo "AOT publish produced warnings (above)"; status=1
   else

@@ -117,14 +117,14 @@ if [[ -n "$gateway_bin" ]]; then
   [[ -x "$gateway_bin" ]] || die "--gateway $gateway_bin is not an executable"
   build_kind="given: $gateway_bin"
 elif [[ $aot -eq 1 ]]; then
-  log "publishing the Native AOT gateway (net9.0, linux-x64)"
+  log "publishing the Native AOT gateway (net10.0, linux-x64)"
   t0=$(date +%s)
-  dotnet publish "$root/src/Gateway/Gateway.csproj" -f net9.0 -c Release -r linux-x64 -o "$work/bin" -nologo >"$work/logs/publish.log" 2>&1 \
+  dotnet publish "$root/src/Gateway/Gateway.csproj" -c Release -r linux-x64 -o "$work/bin" -nologo >"$work/logs/publish.log" 2>&1 \
     || { tail -30 "$work/logs/publish.log" >&2; die "AOT publish failed (see $work/logs/publish.log)"; }
   warnings="$(grep -cE ': warning [A-Z]+[0-9]+' "$work/logs/publish.log")"
   [[ "$warnings" -eq 0 ]] || fail "AOT publish printed $warnings warnings"
   gateway_bin="$work/bin/gateway"
-  build_kind="Native AOT (net9.0, linux-x64), publish $(( $(date +%s) - t0 )) s"
+  build_kind="Native AOT (net10.0, linux-x64), publish $(( $(date +%s) - t0 )) s"
 else
   log "building the framework-dependent gateway (net10.0; smoke mode, pass --aot for the AOT binary)"
   dotnet build "$root/src/Gateway/Gateway.csproj" -f net10.0 -c Release -nologo -v quiet >"$work/logs/build.log" 2>&1 \
