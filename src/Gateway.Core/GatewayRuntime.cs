@@ -12,7 +12,14 @@ internal sealed class GatewayRuntime : IDisposable
 {
     private volatile Snapshot _current;
 
-    public GatewayRuntime(GatewayConfig config) => _current = new Snapshot(config);
+    /// <param name="time">The clock of target health cool-downs (tests pass a fake one).</param>
+    public GatewayRuntime(GatewayConfig config, TimeProvider? time = null)
+    {
+        Time = time ?? TimeProvider.System;
+        _current = new Snapshot(config, Time);
+    }
+
+    public TimeProvider Time { get; }
 
     public Snapshot Current => _current;
 
@@ -20,11 +27,11 @@ internal sealed class GatewayRuntime : IDisposable
 
     internal sealed class Snapshot
     {
-        public Snapshot(GatewayConfig config)
+        public Snapshot(GatewayConfig config, TimeProvider time)
         {
             Config = config;
             Catalog = new ModelCatalog(config);
-            Routing = new RoutingTable(config, Catalog);
+            Routing = new RoutingTable(config, Catalog, time);
             Keys = new ApiKeyStore(config.ApiKeys);
         }
 

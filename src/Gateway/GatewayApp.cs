@@ -19,14 +19,15 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly GatewayRuntime _runtime;
     private readonly GatewayTelemetry _telemetry;
     private readonly SpanFeature _spans;
-    private volatile bool _stopping;
+    private readonly ShutdownDrain _drain;
 
-    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans)
+    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain)
     {
         _app = app;
         _runtime = runtime;
         _telemetry = telemetry;
         _spans = spans;
+        _drain = drain;
     }
 
     /// <summary>OpenTelemetry export (ENABLE_OTEL_TRACING and friends); inert when disabled.</summary>
@@ -39,9 +40,11 @@ internal sealed class GatewayApp : IAsyncDisposable
     public IReadOnlyList<string> Urls => [.. _app.Urls];
 
     /// <param name="environment">Reads environment variables (tests pass their own instead of the process's).</param>
-    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null)
+    /// <param name="time">The clock of cool-downs and the shutdown drain (tests pass a fake one).</param>
+    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
+        time ??= TimeProvider.System;
         // No reload-on-change for appsettings.json (the gateway reads its own YAML): with it, the host puts an
         // inotify watch on every directory under the working directory at startup. Started from / that took
         // ~1 s and 30 MB (bench/load/RESULTS.md, 2026-11-22 notes).
@@ -61,7 +64,9 @@ internal sealed class GatewayApp : IAsyncDisposable
         {
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         }
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(config.Server.ShutdownTimeoutMs));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownDrain.HostShutdownTimeout(config.Server));
+        builder.Services.AddSingleton(sp => new ShutdownDrain(config.Server, time, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway")));
+        builder.Services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ShutdownDrain>());
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -75,7 +80,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         logging?.Invoke(builder.Logging);
 
         var app = builder.Build();
-        var runtime = new GatewayRuntime(config);
+        var runtime = new GatewayRuntime(config, time);
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         var logger = loggerFactory.CreateLogger("Gateway");
         // The ActivitySource is process-wide: this object marks the span trees of this gateway, so its
@@ -99,9 +104,8 @@ internal sealed class GatewayApp : IAsyncDisposable
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        var gateway = new GatewayApp(app, runtime, telemetry, spans);
+        var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>());
         var proxy = new ProxyHandler(runtime, logger, telemetry.Listener);
-        app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
 
@@ -148,7 +152,7 @@ internal sealed class GatewayApp : IAsyncDisposable
             case SpanQueryHandler.Path:
                 return _spans.Handler.HandleAsync(context);
             case "/readyz":
-                return _stopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
+                return _drain.IsStopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
             default:
                 return ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }

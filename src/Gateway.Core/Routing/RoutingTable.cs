@@ -14,11 +14,13 @@ internal sealed class RoutingTable
     private readonly FrozenDictionary<string, RoutePlan> _direct;
     private readonly FrozenDictionary<string, TargetHealth> _health;
 
-    public RoutingTable(GatewayConfig config, ModelCatalog catalog)
+    /// <param name="time">The clock of cool-downs and latency staleness; <see cref="TimeProvider.System"/> when null.</param>
+    public RoutingTable(GatewayConfig config, ModelCatalog catalog, TimeProvider? time = null)
     {
         Catalog = catalog;
+        Time = time ?? TimeProvider.System;
         var options = config.Routing.Health;
-        _health = catalog.All.ToFrozenDictionary(t => t.Id, _ => new TargetHealth(options), StringComparer.Ordinal);
+        _health = catalog.All.ToFrozenDictionary(t => t.Id, _ => new TargetHealth(options, Time), StringComparer.Ordinal);
         _direct = catalog.All.ToFrozenDictionary(
             t => t.Id,
             t => new RoutePlan([new RouteStep(t) { Health = _health[t.Id] }]) { RequestedModel = t.Id },
@@ -31,6 +33,8 @@ internal sealed class RoutingTable
     }
 
     public ModelCatalog Catalog { get; }
+    /// <summary>Routing decisions read "now" from here: the same clock the health of every target uses.</summary>
+    public TimeProvider Time { get; }
     public IReadOnlyList<RoutingRule> Rules { get; }
     public IEnumerable<VirtualModel> VirtualModels => _virtualModels.Values;
 
