@@ -31,23 +31,7 @@ internal sealed class SpanSummaryHandler(
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (!HttpMethods.IsPost(context.Request.Method))
-        {
-            context.Response.Headers.Allow = "POST";
-            await ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(context.Request.Method, Path)).ConfigureAwait(false);
-            return;
-        }
-        var subject = authenticate(context);
-        if (subject is null)
-        {
-            await ErrorWriter.WriteAsync(context, SpanQueryErrors.Unauthenticated()).ConfigureAwait(false);
-            return;
-        }
-        if (_executor is null)
-        {
-            await ErrorWriter.WriteAsync(context, SpanQueryErrors.StoreDisabled()).ConfigureAwait(false);
-            return;
-        }
+        if (await SpanApiGate.AdmitAsync(context, HttpMethods.Post, Path, authenticate, storeOpen: _executor is not null).ConfigureAwait(false) is not { } subject) return;
         var body = await SpanQueryHandler.ReadBodyAsync(context).ConfigureAwait(false);
         if (body is null)
         {
@@ -58,10 +42,7 @@ internal sealed class SpanSummaryHandler(
         limit.CancelAfter(TimeLimit);
         // Off Kestrel's threads: SQLite is synchronous.
         var (status, response) = await Task.Run(() => Run(subject, body.Value, limit.Token), limit.Token).ConfigureAwait(false);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = response.Length;
-        await context.Response.Body.WriteAsync(response, context.RequestAborted).ConfigureAwait(false);
+        await SpanApiGate.WriteJsonAsync(context, status, response).ConfigureAwait(false);
     }
 
     /// <summary>The summary without HTTP: status and JSON body.</summary>

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text.Json;
 using Gateway.Auth;
 using Gateway.Config;
-using Gateway.OpenAI;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -20,22 +19,9 @@ internal sealed class TracingProjectsHandler(SpanStore? store, Func<TracingProje
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (!HttpMethods.IsGet(context.Request.Method))
-        {
-            context.Response.Headers.Allow = "GET";
-            await ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(context.Request.Method, Path)).ConfigureAwait(false);
-            return;
-        }
-        var subject = authenticate(context);
-        if (subject is null)
-        {
-            await ErrorWriter.WriteAsync(context, SpanQueryErrors.Unauthenticated()).ConfigureAwait(false);
-            return;
-        }
+        if (await SpanApiGate.AdmitAsync(context, HttpMethods.Get, Path, authenticate).ConfigureAwait(false) is not { } subject) return;
         var response = await Task.Run(() => Run(subject), context.RequestAborted).ConfigureAwait(false);
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = response.Length;
-        await context.Response.Body.WriteAsync(response, context.RequestAborted).ConfigureAwait(false);
+        await SpanApiGate.WriteJsonAsync(context, 200, response).ConfigureAwait(false);
     }
 
     internal byte[] Run(Subject subject)
