@@ -1,6 +1,8 @@
 // Page load of the trace explorer over a store of 100,000 spans (issue #16), in Chromium on loopback.
 //
-//   GATEWAY_BINARY=artifacts/aot/gateway node tests/browser/perf.mjs [--requests 33334] [--loads 7]
+//   GATEWAY_BINARY=artifacts/aot/gateway node tests/browser/perf.mjs [--requests 33334] [--loads 7] [--db PATH]
+//
+// --db keeps the store in PATH and reuses it on the next run (seeding only when it is empty).
 //
 // Seeds the store through the gateway itself (non-streaming mock requests: chatCompletions -> Model ->
 // Network Call, 3 spans each), waits until the span store has written them all (gateway_span_store_*
@@ -16,15 +18,20 @@ const arg = (name, fallback) => {
 };
 const requests = arg('requests', 33334);
 const loads = arg('loads', 7);
+const dbIndex = process.argv.indexOf('--db');
+const db = dbIndex > 0 ? process.argv[dbIndex + 1] : '$DIR/spans.db';
 
 const gateway = await startGateway(`
 providers:
   - {name: mock, type: mock, token_delay_ms: 0, models: [echo]}
-span_store: {path: $DIR/spans.db, queue_capacity: 262144}
+span_store: {path: ${db}, queue_capacity: 262144, retention_days: 0}
 `);
 try {
   const seedStart = Date.now();
-  let next = 0;
+  const stored = await (await fetch(gateway.url + '/api/svc/v1/spans/summary', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ startTime: '1970-01-01T00:00:00Z' }),
+  })).json();
+  let next = stored.requests > 0 ? requests : 0;
   const worker = async () => {
     while (next < requests) {
       const i = next++;
@@ -47,13 +54,13 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const summary = await (await fetch(gateway.url + '/api/svc/v1/spans/summary', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ startTime: new Date(Date.now() - 3600e3).toISOString() }),
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ startTime: '1970-01-01T00:00:00Z' }),
   })).json();
   console.log(`seeded ${summary.requests} requests (${summary.requests * 3} spans) in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
 
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
   const results = {};
-  for (const range of ['15m', '24h']) {
+  for (const range of ['15m', '24h', '7d']) {
     const samples = [];
     for (let i = 0; i <= loads; i++) {
       const page = await browser.newPage();
@@ -65,7 +72,8 @@ try {
           if (!window.__marks.summary && document.querySelector('#summary .card')) window.__marks.summary = performance.now();
         }).observe(document, { childList: true, subtree: true });
       });
-      await page.goto(`${gateway.url}/ui/?range=${range}`);
+      const query = range === '7d' ? `range=custom&from=${localTime(Date.now() - 7 * 24 * 3600e3)}` : `range=${range}`;
+      await page.goto(`${gateway.url}/ui/?${query}`);
       await page.waitForFunction(() => window.__marks.list && window.__marks.summary);
       const m = await page.evaluate(() => ({ load: performance.getEntriesByType('navigation')[0].loadEventEnd, ...window.__marks }));
       const rows = await page.locator('#requests tbody tr[data-trace-id]').count();
@@ -85,4 +93,10 @@ try {
   for (const [range, r] of Object.entries(results)) console.log(`${range} | ${r.load.toFixed(0)} | ${r.list.toFixed(0)} | ${r.summary.toFixed(0)}`);
 } finally {
   await gateway.stop();
+}
+
+function localTime(ms) {
+  const d = new Date(ms);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
