@@ -161,8 +161,8 @@ internal sealed class GatewayApp : IAsyncDisposable
             case TracingProjectsHandler.Path:
                 return _spans.Projects.HandleAsync(context);
             case GatewayMetrics.ScrapePath:
-                // GET and HEAD were answered by the scrape endpoint ahead of this dispatch.
-                return NotAllowed(context, method, path);
+                // GET and HEAD of /metrics were answered by the scrape endpoint ahead of this dispatch.
+                return path == GatewayMetrics.ScrapePath ? NotAllowed(context, method, path) : ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
             case "/readyz":
                 return _stopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
             default:

@@ -106,6 +106,9 @@ public sealed class MetricsEndpointTests
         using var post = await gateway.Client.PostAsync("/metrics", new StringContent(""));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
         Assert.Equal("GET", post.Content.Headers.Allow.Single());
+        // Only the root path: /v1/metrics is not an OpenAI route.
+        using var v1 = await gateway.Client.GetAsync("/v1/metrics");
+        Assert.Equal(HttpStatusCode.NotFound, v1.StatusCode);
     }
 
     private static async Task Send(GatewayUnderTest gateway, string body, HttpStatusCode expected = HttpStatusCode.OK)
