@@ -84,9 +84,14 @@ function navigate(href) {
   route();
 }
 
+let generation = 0;
+
 function route() {
   errorBox.classList.add('hidden');
-  const ctx = { project: currentProject(), defaultProject, projectsReady, navigate, showError, traceHref, backHref: listHref };
+  const mine = ++generation;
+  // A view still loading when the user moved on must not draw over the next one.
+  const current = () => mine === generation;
+  const ctx = { project: currentProject(), defaultProject, projectsReady, navigate, showError, traceHref, backHref: listHref, current };
   const trace = /^\/ui\/traces\/([0-9a-fA-F]{32})\/?$/.exec(location.pathname);
   if (trace) {
     document.title = 'Trace ' + trace[1].slice(0, 8) + ' · Gateway';

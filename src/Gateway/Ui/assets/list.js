@@ -93,7 +93,7 @@ export function renderList(root, ctx) {
         h('button', { type: 'button', id: 'older', disabled: !tokens[page + 1], onclick: () => { page++; loadPage(); } }, 'Older →'));
     } catch (e) {
       fill(tbody);
-      ctx.showError(e);
+      if (ctx.current()) ctx.showError(e);
     }
   };
 
@@ -105,8 +105,9 @@ export function renderList(root, ctx) {
     }
   };
 
-  loadPage();
-  loadSummary();
+  // The summary reads every request of the range: started once the first page is on screen, so on a
+  // small machine it does not compete with the page's own queries.
+  loadPage().finally(loadSummary);
   models().then((ids) => {
     const list = document.getElementById('model-options');
     if (list) fill(list, ids.map((id) => h('option', { value: id })));

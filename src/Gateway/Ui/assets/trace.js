@@ -4,7 +4,7 @@ import { api } from './api.js';
 import { chatOf, httpStatus, isError, metricsOf, modelOf, paramsOf, requestMetrics, spanType, subjectOf } from './spans.js';
 import { copyText, fill, fmtCost, fmtInt, fmtMs, fmtNs, fmtTime, h, isoToNs } from './util.js';
 
-/** ctx: {project, defaultProject, projectsReady, backHref, navigate, showError}; selected: a span id to open, or null for the root. */
+/** ctx: {project, defaultProject, projectsReady, backHref, navigate, showError, current}; selected: a span id to open, or null for the root. */
 export async function renderTrace(root, ctx, traceId, selected) {
   fill(root, h('div', { class: 'muted' }, 'Loading trace…'));
   let spans;
@@ -19,10 +19,12 @@ export async function renderTrace(root, ctx, traceId, selected) {
       if (spans.length) project = p;
     }
   } catch (e) {
+    if (!ctx.current()) return;
     fill(root);
     ctx.showError(e);
     return;
   }
+  if (!ctx.current()) return;
   if (!spans.length) {
     fill(root, backLink(ctx), h('div', { class: 'empty', id: 'not-found' }, `No spans of trace ${traceId} in the projects you can read.`));
     return;
