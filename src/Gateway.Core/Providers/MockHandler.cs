@@ -26,8 +26,9 @@ internal sealed class MockHandler(int tokenDelayMs) : HttpMessageHandler
         {
             req = MockRequest.Parse(body);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: text that is not valid Unicode where the mock needs a string.
             return Error(HttpStatusCode.BadRequest, "invalid JSON: " + e.Message);
         }
         var id = Interlocked.Increment(ref s_ids);
@@ -139,8 +140,8 @@ internal sealed class MockRequest
         {
             var name = reader.GetString();
             reader.Read();
-            if (name == "role" && reader.TokenType == JsonTokenType.String) role = reader.GetString();
-            else if (name == "content" && reader.TokenType == JsonTokenType.String) text = reader.GetString();
+            if (name == "role" && reader.TokenType == JsonTokenType.String) role = JsonText.ReadLenient(ref reader);
+            else if (name == "content" && reader.TokenType == JsonTokenType.String) text = JsonText.ReadLenient(ref reader);
             else if (name == "content" && reader.TokenType == JsonTokenType.StartArray)
             {
                 var sb = new StringBuilder();
@@ -163,7 +164,7 @@ internal sealed class MockRequest
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            Inputs.Add(reader.GetString()!);
+            Inputs.Add(JsonText.ReadLenient(ref reader)!);
         }
         else if (reader.TokenType == JsonTokenType.StartArray)
         {

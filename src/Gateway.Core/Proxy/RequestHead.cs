@@ -53,7 +53,11 @@ internal struct RequestHead
                         error = GatewayError.InvalidField("model", "'model' must be a string.");
                         return false;
                     }
-                    head.Model = reader.GetString();
+                    if (!JsonText.TryGetString(ref reader, out head.Model))
+                    {
+                        error = GatewayError.InvalidField("model", "'model' must be valid UTF-8 text without lone surrogates.");
+                        return false;
+                    }
                     head.ModelTokenStart = (int)reader.TokenStartIndex;
                     head.ModelTokenLength = reader.ValueSpan.Length + 2;
                 }

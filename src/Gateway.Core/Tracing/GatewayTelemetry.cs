@@ -48,11 +48,11 @@ internal sealed class GatewayTelemetry : IDisposable
     {
         var settings = OtlpSettings.FromEnvironment(environment);
         owner ??= new object();
+        var logger = loggerFactory.CreateLogger("Gateway.Tracing");
         if (!settings.AnyEnabled)
         {
-            return new GatewayTelemetry(settings, null, null, null, null, alwaysTrace ? new TracingListener(runtime, null, owner, project) : null);
+            return new GatewayTelemetry(settings, null, null, null, null, alwaysTrace ? new TracingListener(runtime, null, owner, project, logger) : null);
         }
-        var logger = loggerFactory.CreateLogger("Gateway.Tracing");
         var resource = Resource(settings);
 
         TracerProvider? tracer = null;
@@ -84,7 +84,7 @@ internal sealed class GatewayTelemetry : IDisposable
                 .Build();
             TracingLog.ExportEnabled(logger, "metrics", settings.Metrics.ToString(), settings.ServiceName);
         }
-        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, metrics, owner, project));
+        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, metrics, owner, project, logger));
     }
 
     private static ResourceBuilder Resource(OtlpSettings settings)

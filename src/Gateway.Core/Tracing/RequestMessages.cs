@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.OpenAI;
 using Gateway.Providers;
 
 namespace Gateway.Tracing;
@@ -71,7 +72,7 @@ internal static class RequestMessages
                 if (reader.ValueTextEquals("role"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) role = reader.GetString();
+                    role = JsonText.ReadLenient(ref reader);
                 }
                 else if (reader.ValueTextEquals("content"u8))
                 {
@@ -81,7 +82,7 @@ internal static class RequestMessages
                 else if (reader.ValueTextEquals("tool_call_id"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) toolCallId = reader.GetString();
+                    toolCallId = JsonText.ReadLenient(ref reader);
                 }
                 else if (reader.ValueTextEquals("tool_calls"u8))
                 {
@@ -125,7 +126,7 @@ internal static class RequestMessages
                 if (reader.ValueTextEquals("id"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) id = reader.GetString();
+                    id = JsonText.ReadLenient(ref reader);
                 }
                 else if (reader.ValueTextEquals("function"u8))
                 {
@@ -140,8 +141,8 @@ internal static class RequestMessages
                         var isName = reader.ValueTextEquals("name"u8);
                         var isArguments = reader.ValueTextEquals("arguments"u8);
                         reader.Read();
-                        if (isName && reader.TokenType == JsonTokenType.String) name = reader.GetString();
-                        else if (isArguments && capture && reader.TokenType == JsonTokenType.String) arguments = SpanText.Truncate(reader.GetString(), max);
+                        if (isName && reader.TokenType == JsonTokenType.String) name = JsonText.ReadLenient(ref reader);
+                        else if (isArguments && capture && reader.TokenType == JsonTokenType.String) arguments = SpanText.Truncate(JsonText.ReadLenient(ref reader), max);
                         else reader.Skip();
                     }
                 }
@@ -162,7 +163,7 @@ internal static class RequestMessages
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                return SpanText.Truncate(reader.GetString(), max);
+                return SpanText.Truncate(JsonText.ReadLenient(ref reader), max);
             case JsonTokenType.StartArray or JsonTokenType.StartObject:
                 var start = (int)reader.TokenStartIndex;
                 var copy = reader;
@@ -198,7 +199,7 @@ internal static class RequestMessages
                 {
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.String) return null;
-                    text = reader.GetString();
+                    text = JsonText.ReadLenient(ref reader);
                 }
                 else
                 {
@@ -220,7 +221,7 @@ internal static class RequestMessages
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            messages.Add(new PromptMessage("user") { Content = capture ? SpanText.Truncate(reader.GetString(), max) : null });
+            messages.Add(new PromptMessage("user") { Content = capture ? SpanText.Truncate(JsonText.ReadLenient(ref reader), max) : null });
             return;
         }
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -232,7 +233,7 @@ internal static class RequestMessages
         {
             if (reader.TokenType == JsonTokenType.String && messages.Count < MaxMessages)
             {
-                messages.Add(new PromptMessage("user") { Content = capture ? SpanText.Truncate(reader.GetString(), max) : null });
+                messages.Add(new PromptMessage("user") { Content = capture ? SpanText.Truncate(JsonText.ReadLenient(ref reader), max) : null });
             }
             else
             {

@@ -82,4 +82,43 @@ public sealed class RequestHeadTests
         Assert.False(head.Stream);
         Assert.Null(head.MaxTokens);
     }
+
+    [Theory]
+    [InlineData("""{"model":"\ud800"}""")]
+    [InlineData("""{"model":"a\udc00b"}""")]
+    [InlineData("""{"model":"\ud800\ud800"}""")]
+    public void LoneSurrogateInModel_Is400InvalidValueNamingTheField(string json)
+    {
+        var (ok, _, error) = Read(json);
+        Assert.False(ok);
+        Assert.Equal(400, error!.Status);
+        Assert.Equal("invalid_value", error.Code);
+        Assert.Equal("model", error.Param);
+    }
+
+    [Fact]
+    public void InvalidUtf8InModel_Is400InvalidValueNamingTheField()
+    {
+        byte[] body = [.. "{\"model\":\"mock/"u8, 0xFF, 0xC3, (byte)'"', (byte)'}'];
+        Assert.False(RequestHead.TryRead(body, out _, out var error));
+        Assert.Equal(400, error!.Status);
+        Assert.Equal("invalid_value", error.Code);
+        Assert.Equal("model", error.Param);
+    }
+
+    [Fact]
+    public void EscapedSurrogatePairInModel_IsText()
+    {
+        var (ok, head, _) = Read("""{"model":"m\ud83d\ude00"}""");
+        Assert.True(ok);
+        Assert.Equal("m\U0001F600", head.Model);
+    }
+
+    [Fact]
+    public void InvalidTextOutsideTheFieldsRead_IsLeftForTheUpstream()
+    {
+        byte[] body = [.. """{"model":"m","messages":[{"role":"user","content":"\ud800 "}],"x":" """u8, 0xFF, (byte)'"', (byte)'}'];
+        Assert.True(RequestHead.TryRead(body, out var head, out _));
+        Assert.Equal("m", head.Model);
+    }
 }
