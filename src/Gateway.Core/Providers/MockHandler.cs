@@ -98,12 +98,12 @@ internal sealed class MockRequest
                 case "model" when reader.TokenType == JsonTokenType.String: r.Model = reader.GetString()!; break;
                 case "stream" when reader.TokenType == JsonTokenType.True: r.Stream = true; break;
                 case "max_tokens" or "max_completion_tokens" when reader.TokenType == JsonTokenType.Number: r.MaxTokens = reader.GetInt64(); break;
-                case "encoding_format" when reader.TokenType == JsonTokenType.String: r.Base64 = reader.ValueTextEquals("base64"u8); break;
+                case "encoding_format" when reader.TokenType == JsonTokenType.String: r.Base64 = JsonText.TextEquals(ref reader, "base64"u8); break;
                 case "dimensions" when reader.TokenType == JsonTokenType.Number: r.Dimensions = Math.Clamp(reader.GetInt32(), 1, 4096); break;
                 case "stream_options" when reader.TokenType == JsonTokenType.StartObject:
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        var usage = reader.ValueTextEquals("include_usage"u8);
+                        var usage = JsonText.TextEquals(ref reader, "include_usage"u8);
                         reader.Read();
                         if (usage) r.IncludeUsage = reader.TokenType == JsonTokenType.True; else reader.Skip();
                     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Gateway.OpenAI;
 
 namespace Gateway.Streaming;
 
@@ -56,7 +57,7 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         var output = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("choices"u8))
+            if (JsonText.TextEquals(ref reader, "choices"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
@@ -65,22 +66,22 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
                     output |= ReadChoice(ref reader);
                 }
             }
-            else if (reader.ValueTextEquals("usage"u8))
+            else if (JsonText.TextEquals(ref reader, "usage"u8))
             {
                 reader.Read();
                 ReadUsage(ref reader);
             }
-            else if (reader.ValueTextEquals("id"u8))
+            else if (JsonText.TextEquals(ref reader, "id"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String && ResponseId is null) ResponseId = reader.GetString();
             }
-            else if (reader.ValueTextEquals("model"u8))
+            else if (JsonText.TextEquals(ref reader, "model"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String && ResponseModel is null) ResponseModel = reader.GetString();
             }
-            else if (reader.ValueTextEquals("error"u8))
+            else if (JsonText.TextEquals(ref reader, "error"u8))
             {
                 reader.Read();
                 ReadError(ref reader);
@@ -102,20 +103,20 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         // "index" usually comes first; until it is seen, assume choice 0.
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("index"u8))
+            if (JsonText.TextEquals(ref reader, "index"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Number) reader.TryGetInt32(out index);
                 choice = null;
             }
-            else if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
+            else if (JsonText.TextEquals(ref reader, "delta"u8) || JsonText.TextEquals(ref reader, "message"u8))
             {
                 reader.Read();
                 choice ??= Choice(index);
                 if (reader.TokenType == JsonTokenType.StartObject) output |= ReadMessage(ref reader, choice);
                 else reader.Skip();
             }
-            else if (reader.ValueTextEquals("text"u8))
+            else if (JsonText.TextEquals(ref reader, "text"u8))
             {
                 reader.Read();
                 choice ??= Choice(index);
@@ -125,7 +126,7 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
                     choice.AppendContent(ref reader, captureContent, maxContentChars);
                 }
             }
-            else if (reader.ValueTextEquals("finish_reason"u8))
+            else if (JsonText.TextEquals(ref reader, "finish_reason"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String)
@@ -149,9 +150,9 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         var output = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("reasoning_content"u8))
+            if (JsonText.TextEquals(ref reader, "content"u8) || JsonText.TextEquals(ref reader, "refusal"u8) || JsonText.TextEquals(ref reader, "reasoning_content"u8))
             {
-                var isContent = reader.ValueTextEquals("content"u8);
+                var isContent = JsonText.TextEquals(ref reader, "content"u8);
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
                 {
@@ -163,12 +164,12 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
                     reader.Skip();
                 }
             }
-            else if (reader.ValueTextEquals("role"u8))
+            else if (JsonText.TextEquals(ref reader, "role"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String) choice.Role ??= reader.GetString();
             }
-            else if (reader.ValueTextEquals("tool_calls"u8))
+            else if (JsonText.TextEquals(ref reader, "tool_calls"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
@@ -195,31 +196,31 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         ToolCallState? call = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("index"u8))
+            if (JsonText.TextEquals(ref reader, "index"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Number) reader.TryGetInt32(out index);
                 call = null;
             }
-            else if (reader.ValueTextEquals("id"u8))
+            else if (JsonText.TextEquals(ref reader, "id"u8))
             {
                 reader.Read();
                 call ??= choice.ToolCall(index);
                 if (reader.TokenType == JsonTokenType.String) call.Id ??= reader.GetString();
             }
-            else if (reader.ValueTextEquals("function"u8))
+            else if (JsonText.TextEquals(ref reader, "function"u8))
             {
                 reader.Read();
                 call ??= choice.ToolCall(index);
                 if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (reader.ValueTextEquals("name"u8))
+                    if (JsonText.TextEquals(ref reader, "name"u8))
                     {
                         reader.Read();
                         if (reader.TokenType == JsonTokenType.String) call.Name = (call.Name ?? "") + reader.GetString();
                     }
-                    else if (reader.ValueTextEquals("arguments"u8))
+                    else if (JsonText.TextEquals(ref reader, "arguments"u8))
                     {
                         reader.Read();
                         if (reader.TokenType == JsonTokenType.String && captureContent) call.AppendArguments(ref reader, maxContentChars);
@@ -244,23 +245,23 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return; }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8))
+            if (JsonText.TextEquals(ref reader, "prompt_tokens"u8) || JsonText.TextEquals(ref reader, "input_tokens"u8))
             {
                 reader.Read();
                 if (reader.TryGetInt64(out var v)) InputTokens = v;
             }
-            else if (reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8))
+            else if (JsonText.TextEquals(ref reader, "completion_tokens"u8) || JsonText.TextEquals(ref reader, "output_tokens"u8))
             {
                 reader.Read();
                 if (reader.TryGetInt64(out var v)) OutputTokens = v;
             }
-            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            else if (JsonText.TextEquals(ref reader, "prompt_tokens_details"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var cached = reader.ValueTextEquals("cached_tokens"u8);
+                    var cached = JsonText.TextEquals(ref reader, "cached_tokens"u8);
                     reader.Read();
                     if (cached && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var c)) CachedInputTokens = c;
                     else reader.Skip();
@@ -285,7 +286,7 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         ErrorMessage ??= "upstream error";
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var isMessage = reader.ValueTextEquals("message"u8);
+            var isMessage = JsonText.TextEquals(ref reader, "message"u8);
             reader.Read();
             if (isMessage && reader.TokenType == JsonTokenType.String) ErrorMessage = reader.GetString();
             else reader.Skip();

@@ -32,7 +32,7 @@ internal static class RequestMessages
             };
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var match = reader.ValueTextEquals(field);
+                var match = JsonText.TextEquals(ref reader, field);
                 reader.Read();
                 if (!match)
                 {
@@ -69,22 +69,22 @@ internal static class RequestMessages
             List<PromptToolCall>? toolCalls = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("role"u8))
+                if (JsonText.TextEquals(ref reader, "role"u8))
                 {
                     reader.Read();
                     role = JsonText.ReadLenient(ref reader);
                 }
-                else if (reader.ValueTextEquals("content"u8))
+                else if (JsonText.TextEquals(ref reader, "content"u8))
                 {
                     reader.Read();
                     content = capture ? ContentOf(ref reader, max, body) : SkipNull(ref reader);
                 }
-                else if (reader.ValueTextEquals("tool_call_id"u8))
+                else if (JsonText.TextEquals(ref reader, "tool_call_id"u8))
                 {
                     reader.Read();
                     toolCallId = JsonText.ReadLenient(ref reader);
                 }
-                else if (reader.ValueTextEquals("tool_calls"u8))
+                else if (JsonText.TextEquals(ref reader, "tool_calls"u8))
                 {
                     reader.Read();
                     toolCalls = ReadToolCalls(ref reader, capture, max);
@@ -123,12 +123,12 @@ internal static class RequestMessages
             string? id = null, name = null, arguments = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("id"u8))
+                if (JsonText.TextEquals(ref reader, "id"u8))
                 {
                     reader.Read();
                     id = JsonText.ReadLenient(ref reader);
                 }
-                else if (reader.ValueTextEquals("function"u8))
+                else if (JsonText.TextEquals(ref reader, "function"u8))
                 {
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.StartObject)
@@ -138,8 +138,8 @@ internal static class RequestMessages
                     }
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        var isName = reader.ValueTextEquals("name"u8);
-                        var isArguments = reader.ValueTextEquals("arguments"u8);
+                        var isName = JsonText.TextEquals(ref reader, "name"u8);
+                        var isArguments = JsonText.TextEquals(ref reader, "arguments"u8);
                         reader.Read();
                         if (isName && reader.TokenType == JsonTokenType.String) name = JsonText.ReadLenient(ref reader);
                         else if (isArguments && capture && reader.TokenType == JsonTokenType.String) arguments = SpanText.Truncate(JsonText.ReadLenient(ref reader), max);
@@ -189,13 +189,13 @@ internal static class RequestMessages
             var isText = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("type"u8))
+                if (JsonText.TextEquals(ref reader, "type"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType != JsonTokenType.String || !reader.ValueTextEquals("text"u8)) return null;
+                    if (reader.TokenType != JsonTokenType.String || !JsonText.TextEquals(ref reader, "text"u8)) return null;
                     isText = true;
                 }
-                else if (reader.ValueTextEquals("text"u8))
+                else if (JsonText.TextEquals(ref reader, "text"u8))
                 {
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.String) return null;

@@ -89,6 +89,28 @@ public sealed class InvalidTextTests : UpstreamGatewayTest
     }
 
     [Fact]
+    public async Task KeysWithLoneSurrogates_AreForwardedUntouched_AndTheSpanKeepsThePrompt()
+    {
+        Upstream.Handler = async (ctx, _) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync("""{"id":"c1","\ud800":1,"choices":[{"\udc00":2,"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}""");
+        };
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        const string body = """{"model":"fake/gpt-4o","\ud800":1,"stream_options":{"\udc00":true},"messages":[{"\ud800":"x","role":"user","content":"hi"}]}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Raw(Encoding.UTF8.GetBytes(body)) };
+        request.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01");
+
+        using var response = await Gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body.Replace("fake/gpt-4o", "gpt-4o-2024"), Assert.Single(Upstream.Requests).BodyText);
+        var attributes = (await RootSpanAsync(traceId)).GetProperty("spanAttributes");
+        Assert.Equal("hi", attributes.GetProperty("gen_ai.prompt.0.content").GetString());
+        Assert.Equal("ok", attributes.GetProperty("gen_ai.completion.0.content").GetString());
+    }
+
+    [Fact]
     public async Task InvalidTextInEmbeddingInput_IsForwarded_AndTheSpanKeepsTheInput()
     {
         Upstream.Handler = async (ctx, _) =>

@@ -49,4 +49,49 @@ public sealed class JsonTextTests
         Assert.True(reader.Read());
         Assert.True(reader.ValueTextEquals("c"u8));
     }
+
+    [Fact]
+    public void TextEquals_ResolvesEscapes_AndNeverThrowsOnLoneSurrogates()
+    {
+        var reader = new Utf8JsonReader("""{"m\u006fdel":1,"\ud800":2,"x\udc00":3,"caf\u00e9":4}"""u8);
+        reader.Read();
+        reader.Read();
+        Assert.True(JsonText.TextEquals(ref reader, "model"u8));
+        Assert.False(JsonText.TextEquals(ref reader, "mode"u8));
+        reader.Read();
+        reader.Read();
+        Assert.False(JsonText.TextEquals(ref reader, "abc"u8));
+        Assert.False(JsonText.TextEquals(ref reader, "\uFFFD"u8));
+        reader.Read();
+        reader.Read();
+        Assert.False(JsonText.TextEquals(ref reader, "x"u8));
+        reader.Read();
+        reader.Read();
+        Assert.True(JsonText.TextEquals(ref reader, "café"u8));
+    }
+
+    [Fact]
+    public void TextEquals_AndReadLenient_WorkAcrossSegments()
+    {
+        var first = new Segment("""{"mo\u00"""u8.ToArray());
+        var last = first.Append("""64el":"a\ud800b"}"""u8.ToArray());
+        var reader = new Utf8JsonReader(new System.Buffers.ReadOnlySequence<byte>(first, 0, last, last.Memory.Length));
+        reader.Read();
+        reader.Read();
+        Assert.True(JsonText.TextEquals(ref reader, "model"u8));
+        reader.Read();
+        Assert.Equal("a\uFFFDb", JsonText.ReadLenient(ref reader));
+    }
+
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Segment(byte[] bytes) => Memory = bytes;
+
+        public Segment Append(byte[] bytes)
+        {
+            var next = new Segment(bytes) { RunningIndex = RunningIndex + Memory.Length };
+            Next = next;
+            return next;
+        }
+    }
 }

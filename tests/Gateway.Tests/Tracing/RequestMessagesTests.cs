@@ -116,4 +116,13 @@ public sealed class RequestMessagesTests
         byte[] input = [.. """{"input":" """u8, 0xE2, 0x82, .. "\"}"u8];
         Assert.Equal(" \uFFFD", Assert.Single(RequestMessages.Read(input, Operation.Embedding, true, 100)).Content);
     }
+
+    [Fact]
+    public void KeysWithLoneSurrogates_AreSkipped_NotFatal()
+    {
+        var messages = Read("""{"\ud800":1,"messages":[{"\udc00":"x","role":"user","content":[{"\ud800":1,"type":"text","text":"t"}]}]}""");
+
+        Assert.Equal("user", Assert.Single(messages).Role);
+        Assert.Equal("t", messages[0].Content);
+    }
 }
