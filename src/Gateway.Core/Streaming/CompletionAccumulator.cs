@@ -23,10 +23,25 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
     public IReadOnlyList<ChoiceState> Choices => _choices;
     public bool AnyFinishReason { get; private set; }
 
-    /// <summary>Parses one payload; returns true when it carried output (content, text, tool call or refusal).</summary>
+    /// <summary>
+    /// Parses one payload; returns true when it carried output (content, text, tool call or refusal).
+    /// Never throws: the payload is the upstream's, on its way to the client untouched, and a value of an
+    /// unexpected type (a null count, an object for a string) is skipped like an unknown field.
+    /// </summary>
     public bool Observe(in ReadOnlySequence<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+        return ReadRootSafely(ref reader);
+    }
+
+    public bool Observe(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+        return ReadRootSafely(ref reader);
+    }
+
+    private bool ReadRootSafely(ref Utf8JsonReader reader)
+    {
         try
         {
             return ReadRoot(ref reader);
@@ -34,19 +49,6 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         catch (JsonException)
         {
             // Not JSON (a vendor's oddity): forwarded anyway, simply not understood.
-            return false;
-        }
-    }
-
-    public bool Observe(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
-        try
-        {
-            return ReadRoot(ref reader);
-        }
-        catch (JsonException)
-        {
             return false;
         }
     }
@@ -61,9 +63,10 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
-                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    output |= ReadChoice(ref reader);
+                    if (reader.TokenType == JsonTokenType.StartObject) output |= ReadChoice(ref reader);
+                    else reader.Skip();
                 }
             }
             else if (JsonText.TextEquals(ref reader, "usage"u8))
@@ -74,12 +77,14 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             else if (JsonText.TextEquals(ref reader, "id"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && ResponseId is null) ResponseId = reader.GetString();
+                var id = JsonText.ReadLenient(ref reader);
+                ResponseId ??= id;
             }
             else if (JsonText.TextEquals(ref reader, "model"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && ResponseModel is null) ResponseModel = reader.GetString();
+                var model = JsonText.ReadLenient(ref reader);
+                ResponseModel ??= model;
             }
             else if (JsonText.TextEquals(ref reader, "error"u8))
             {
@@ -106,7 +111,7 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             if (JsonText.TextEquals(ref reader, "index"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.Number) reader.TryGetInt32(out index);
+                if (Int32(ref reader) is { } i) index = i;
                 choice = null;
             }
             else if (JsonText.TextEquals(ref reader, "delta"u8) || JsonText.TextEquals(ref reader, "message"u8))
@@ -120,19 +125,23 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             {
                 reader.Read();
                 choice ??= Choice(index);
-                if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+                if (IsNonEmptyString(ref reader))
                 {
                     output = true;
                     choice.AppendContent(ref reader, captureContent, maxContentChars);
+                }
+                else
+                {
+                    reader.Skip();
                 }
             }
             else if (JsonText.TextEquals(ref reader, "finish_reason"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String)
+                if (JsonText.ReadLenient(ref reader) is { } reason)
                 {
                     choice ??= Choice(index);
-                    choice.FinishReason = reader.GetString();
+                    choice.FinishReason = reason;
                     AnyFinishReason = true;
                 }
             }
@@ -150,16 +159,16 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         var output = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (JsonText.TextEquals(ref reader, "content"u8) || JsonText.TextEquals(ref reader, "refusal"u8) || JsonText.TextEquals(ref reader, "reasoning_content"u8))
+            var isContent = JsonText.TextEquals(ref reader, "content"u8);
+            if (isContent || JsonText.TextEquals(ref reader, "refusal"u8) || JsonText.TextEquals(ref reader, "reasoning_content"u8))
             {
-                var isContent = JsonText.TextEquals(ref reader, "content"u8);
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+                if (IsNonEmptyString(ref reader))
                 {
                     output = true;
                     if (isContent) choice.AppendContent(ref reader, captureContent, maxContentChars);
                 }
-                else if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                else
                 {
                     reader.Skip();
                 }
@@ -167,15 +176,21 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             else if (JsonText.TextEquals(ref reader, "role"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String) choice.Role ??= reader.GetString();
+                var role = JsonText.ReadLenient(ref reader);
+                choice.Role ??= role;
             }
             else if (JsonText.TextEquals(ref reader, "tool_calls"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
                 var position = 0;
-                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
                     ReadToolCall(ref reader, choice, position++);
                     output = true;
                 }
@@ -199,14 +214,15 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             if (JsonText.TextEquals(ref reader, "index"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.Number) reader.TryGetInt32(out index);
+                if (Int32(ref reader) is { } i) index = i;
                 call = null;
             }
             else if (JsonText.TextEquals(ref reader, "id"u8))
             {
                 reader.Read();
                 call ??= choice.ToolCall(index);
-                if (reader.TokenType == JsonTokenType.String) call.Id ??= reader.GetString();
+                var id = JsonText.ReadLenient(ref reader);
+                call.Id ??= id;
             }
             else if (JsonText.TextEquals(ref reader, "function"u8))
             {
@@ -218,12 +234,13 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
                     if (JsonText.TextEquals(ref reader, "name"u8))
                     {
                         reader.Read();
-                        if (reader.TokenType == JsonTokenType.String) call.Name = (call.Name ?? "") + reader.GetString();
+                        if (JsonText.ReadLenient(ref reader) is { } name) call.Name = (call.Name ?? "") + name;
                     }
                     else if (JsonText.TextEquals(ref reader, "arguments"u8))
                     {
                         reader.Read();
                         if (reader.TokenType == JsonTokenType.String && captureContent) call.AppendArguments(ref reader, maxContentChars);
+                        else reader.Skip();
                     }
                     else
                     {
@@ -248,12 +265,12 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             if (JsonText.TextEquals(ref reader, "prompt_tokens"u8) || JsonText.TextEquals(ref reader, "input_tokens"u8))
             {
                 reader.Read();
-                if (reader.TryGetInt64(out var v)) InputTokens = v;
+                if (Int64(ref reader) is { } v) InputTokens = v;
             }
             else if (JsonText.TextEquals(ref reader, "completion_tokens"u8) || JsonText.TextEquals(ref reader, "output_tokens"u8))
             {
                 reader.Read();
-                if (reader.TryGetInt64(out var v)) OutputTokens = v;
+                if (Int64(ref reader) is { } v) OutputTokens = v;
             }
             else if (JsonText.TextEquals(ref reader, "prompt_tokens_details"u8))
             {
@@ -263,7 +280,7 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
                 {
                     var cached = JsonText.TextEquals(ref reader, "cached_tokens"u8);
                     reader.Read();
-                    if (cached && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var c)) CachedInputTokens = c;
+                    if (cached && Int64(ref reader) is { } c) CachedInputTokens = c;
                     else reader.Skip();
                 }
             }
@@ -279,7 +296,7 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            ErrorMessage = reader.GetString();
+            ErrorMessage = JsonText.ReadLenient(ref reader);
             return;
         }
         if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return; }
@@ -288,9 +305,28 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         {
             var isMessage = JsonText.TextEquals(ref reader, "message"u8);
             reader.Read();
-            if (isMessage && reader.TokenType == JsonTokenType.String) ErrorMessage = reader.GetString();
+            if (isMessage && JsonText.ReadLenient(ref reader) is { } message) ErrorMessage = message;
             else reader.Skip();
         }
+    }
+
+    /// <summary>A string token with at least one byte; a token split across segments has an empty ValueSpan, so both forms are looked at.</summary>
+    private static bool IsNonEmptyString(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.String && (reader.HasValueSequence ? !reader.ValueSequence.IsEmpty : !reader.ValueSpan.IsEmpty);
+
+    /// <summary>A count: a JSON integer that fits; anything else (null, a string, a fraction, an object) is skipped.</summary>
+    private static long? Int64(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value)) return value;
+        reader.Skip();
+        return null;
+    }
+
+    private static int? Int32(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value)) return value;
+        reader.Skip();
+        return null;
     }
 
     private ChoiceState Choice(int index)
@@ -339,7 +375,7 @@ internal sealed class ChoiceState(int index)
     internal static void AppendBounded(StringBuilder sb, ref Utf8JsonReader reader, int max)
     {
         if (sb.Length >= max) return;
-        var s = reader.GetString();
+        var s = JsonText.ReadLenient(ref reader);
         if (s is null) return;
         sb.Append(s, 0, Math.Min(s.Length, max - sb.Length));
     }
