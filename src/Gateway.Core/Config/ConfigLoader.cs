@@ -109,7 +109,7 @@ internal static class ConfigLoader
             switch (key)
             {
                 case "listen": listen = r.String(value, p); break;
-                case "max_request_body_bytes": body = r.Long(value, p, 1024, 1L << 32) ?? body; break;
+                case "max_request_body_bytes": body = r.Long(value, p, ServerOptions.MinRequestBodyBytes, ServerOptions.MaxRequestBodyBytesLimit) ?? body; break;
                 case "request_timeout_ms": request = r.Int(value, p, 0, int.MaxValue) ?? request; break;
                 case "ttft_timeout_ms": ttft = r.Int(value, p, 0, int.MaxValue) ?? ttft; break;
                 case "sse_keepalive_ms": keepalive = r.Int(value, p, 0, int.MaxValue) ?? keepalive; break;

@@ -19,7 +19,10 @@ internal sealed class ServerOptions
 {
     /// <summary>Listen URLs (semicolon separated), used when neither --urls nor ASPNETCORE_URLS is given.</summary>
     public string? Listen { get; init; }
+    /// <summary>413 past this; the body is held in one pooled array, so the range stays well inside an array's reach.</summary>
     public long MaxRequestBodyBytes { get; init; } = 10 * 1024 * 1024;
+    public const long MinRequestBodyBytes = 1024;
+    public const long MaxRequestBodyBytesLimit = 1024 * 1024 * 1024;
     /// <summary>Per attempt, headers through last byte. 0 disables.</summary>
     public int RequestTimeoutMs { get; init; } = 600_000;
     /// <summary>Streams only: request start to first token. 0 disables.</summary>

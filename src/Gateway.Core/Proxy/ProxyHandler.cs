@@ -502,39 +502,17 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             await DrainAsync(context, declared).ConfigureAwait(false);
             return (GatewayError.TooLarge(max), null, 0);
         }
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 256, max + 1));
-        var total = 0;
         try
         {
-            while (true)
-            {
-                if (total == buffer.Length)
-                {
-                    if (total > max)
-                    {
-                        await DrainAsync(context, null).ConfigureAwait(false);
-                        return (GatewayError.TooLarge(max), buffer, 0);
-                    }
-                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, max + 1));
-                    buffer.AsSpan(0, total).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-                var n = await request.Body.ReadAsync(buffer.AsMemory(total), context.RequestAborted).ConfigureAwait(false);
-                if (n == 0) break;
-                total += n;
-                if (total > max)
-                {
-                    await DrainAsync(context, null).ConfigureAwait(false);
-                    return (GatewayError.TooLarge(max), buffer, 0);
-                }
-            }
+            var body = await RequestBodyReader.ReadAsync(request.Body, request.ContentLength, max, ArrayPool<byte>.Shared, context.RequestAborted).ConfigureAwait(false);
+            if (!body.TooLarge) return (null, body.Buffer, body.Length);
         }
         catch (BadHttpRequestException e)
         {
-            return (e.StatusCode == 413 ? GatewayError.TooLarge(max) : new GatewayError(e.StatusCode, "invalid_request_error", "bad_request", e.Message), buffer, 0);
+            return (e.StatusCode == 413 ? GatewayError.TooLarge(max) : new GatewayError(e.StatusCode, "invalid_request_error", "bad_request", e.Message), null, 0);
         }
-        return (null, buffer, total);
+        await DrainAsync(context, null).ConfigureAwait(false);
+        return (GatewayError.TooLarge(max), null, 0);
     }
 
     /// <summary>
