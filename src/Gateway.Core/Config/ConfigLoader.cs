@@ -10,7 +10,7 @@ internal static class ConfigLoader
 
     private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing", "tracing", "tracing_projects", "span_store"];
     private static readonly string[] s_serverFields =
-        ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms"];
+        ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "allow_timeout_increase_by_header", "sse_keepalive_ms", "shutdown_timeout_ms"];
     private static readonly string[] s_providerFields =
         ["name", "type", "base_url", "api_key", "headers", "token_delay_ms", "connect_timeout_ms", "models"];
     private static readonly string[] s_modelFields = ["name", "upstream_model", "types", "price"];
@@ -104,6 +104,7 @@ internal static class ConfigLoader
         string? listen = null;
         long body = 10 * 1024 * 1024;
         int request = 600_000, ttft = 0, keepalive = 15_000, shutdown = 30_000;
+        var raiseByHeader = false;
         r.Fields(node, path, s_serverFields, (key, value, p) =>
         {
             switch (key)
@@ -112,6 +113,7 @@ internal static class ConfigLoader
                 case "max_request_body_bytes": body = r.Long(value, p, ServerOptions.MinRequestBodyBytes, ServerOptions.MaxRequestBodyBytesLimit) ?? body; break;
                 case "request_timeout_ms": request = r.Int(value, p, 0, int.MaxValue) ?? request; break;
                 case "ttft_timeout_ms": ttft = r.Int(value, p, 0, int.MaxValue) ?? ttft; break;
+                case "allow_timeout_increase_by_header": raiseByHeader = r.Bool(value, p) ?? raiseByHeader; break;
                 case "sse_keepalive_ms": keepalive = r.Int(value, p, 0, int.MaxValue) ?? keepalive; break;
                 case "shutdown_timeout_ms": shutdown = r.Int(value, p, 0, int.MaxValue) ?? shutdown; break;
             }
@@ -132,6 +134,7 @@ internal static class ConfigLoader
             MaxRequestBodyBytes = body,
             RequestTimeoutMs = request,
             TtftTimeoutMs = ttft,
+            AllowTimeoutIncreaseByHeader = raiseByHeader,
             SseKeepaliveMs = keepalive,
             ShutdownTimeoutMs = shutdown,
         };

@@ -27,6 +27,8 @@ internal sealed class ServerOptions
     public int RequestTimeoutMs { get; init; } = 600_000;
     /// <summary>Streams only: request start to first token. 0 disables.</summary>
     public int TtftTimeoutMs { get; init; }
+    /// <summary>Whether the timeout headers may raise the two timeouts above; by default they may only lower them.</summary>
+    public bool AllowTimeoutIncreaseByHeader { get; init; }
     /// <summary>SSE comment keepalive while waiting for the first token. 0 disables.</summary>
     public int SseKeepaliveMs { get; init; } = 15_000;
     public int ShutdownTimeoutMs { get; init; } = 30_000;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using Gateway.OpenAI;
 using Gateway.Providers;
@@ -18,9 +17,6 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExchangeListener? listener = null)
 {
-    public const string RequestTimeoutHeader = "x-tfy-request-timeout";
-    public const string TtftTimeoutHeader = "x-tfy-ttft-timeout-ms";
-
     public Task ChatCompletions(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Chat, subject);
     public Task Completions(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Completion, subject);
     public Task Embeddings(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Embedding, subject);
@@ -70,8 +66,9 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 await ErrorWriter.WriteAsync(context, routeError).ConfigureAwait(false);
                 return;
             }
-            if (!TryTimeout(context, RequestTimeoutHeader, server.RequestTimeoutMs, out var requestMs, out var timeoutError) ||
-                !TryTimeout(context, TtftTimeoutHeader, server.TtftTimeoutMs, out var ttftMs, out timeoutError))
+            var headers = context.Request.Headers;
+            if (!TimeoutHeader.TryResolve(TimeoutHeader.Request, headers[TimeoutHeader.Request], server.RequestTimeoutMs, server.AllowTimeoutIncreaseByHeader, out var requestMs, out var timeoutError) ||
+                !TimeoutHeader.TryResolve(TimeoutHeader.Ttft, headers[TimeoutHeader.Ttft], server.TtftTimeoutMs, server.AllowTimeoutIncreaseByHeader, out var ttftMs, out timeoutError))
             {
                 exchange.ErrorMessage = timeoutError!.Message;
                 await ErrorWriter.WriteAsync(context, timeoutError).ConfigureAwait(false);
@@ -544,20 +541,6 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         {
             ArrayPool<byte>.Shared.Return(scratch);
         }
-    }
-
-    private static bool TryTimeout(HttpContext context, string header, int configured, out int ms, out GatewayError? error)
-    {
-        error = null;
-        ms = configured;
-        if (!context.Request.Headers.TryGetValue(header, out var values)) return true;
-        if (!int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || parsed <= 0)
-        {
-            error = GatewayError.InvalidField(header, $"The header '{header}' must be a positive number of milliseconds.");
-            return false;
-        }
-        ms = parsed;
-        return true;
     }
 
     private void Notify(Action<Exchange> action, Exchange exchange)

@@ -153,4 +153,13 @@ public sealed class ConfigLoaderTests
         var config = ConfigLoader.Load("server:\n  max_request_body_bytes: 1073741824\nproviders:\n  - {name: m, type: mock, models: [x]}", "gw.yaml", NoEnv);
         Assert.Equal(1L << 30, config.Server.MaxRequestBodyBytes);
     }
+
+    [Fact]
+    public void TimeoutHeaders_MayOnlyLowerTheTimeouts_UnlessTheSwitchIsOn()
+    {
+        const string providers = "providers:\n  - {name: m, type: mock, models: [x]}";
+        Assert.False(ConfigLoader.Load(providers, "gw.yaml", NoEnv).Server.AllowTimeoutIncreaseByHeader);
+        Assert.True(ConfigLoader.Load("server:\n  allow_timeout_increase_by_header: true\n" + providers, "gw.yaml", NoEnv).Server.AllowTimeoutIncreaseByHeader);
+        Assert.Contains(Errors("server:\n  allow_timeout_increase_by_header: sometimes\n" + providers), e => e.StartsWith("gw.yaml:2:37: server.allow_timeout_increase_by_header:", StringComparison.Ordinal));
+    }
 }
