@@ -61,28 +61,17 @@ public sealed class InvalidTextTests : UpstreamGatewayTest
         Assert.Empty(Upstream.Requests);
     }
 
+    private const string ChatAnswer = """{"id":"c1","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}""";
+
     [Fact]
     public async Task InvalidTextInContent_IsForwardedUntouched_AndTheSpanKeepsInputAndPrompt()
     {
-        Upstream.Handler = async (ctx, _) =>
-        {
-            ctx.Response.ContentType = "application/json";
-            await ctx.Response.WriteAsync("""{"id":"c1","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}""");
-        };
-        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         byte[] body = [.. """{"model":"fake/gpt-4o","messages":[{"role":"user","content":"hi \ud800 """u8, 0xFF, .. "\"}]}"u8];
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Raw(body) };
-        request.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01");
 
-        using var response = await Gateway.Client.SendAsync(request);
+        var attributes = await SendTracedAsync("/v1/chat/completions", body, ChatAnswer);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var sent = Assert.Single(Upstream.Requests);
         byte[] expected = [.. """{"model":"gpt-4o-2024","messages":[{"role":"user","content":"hi \ud800 """u8, 0xFF, .. "\"}]}"u8];
-        Assert.Equal(expected, sent.Body);
-
-        var root = await RootSpanAsync(traceId);
-        var attributes = root.GetProperty("spanAttributes");
+        Assert.Equal(expected, Assert.Single(Upstream.Requests).Body);
         Assert.Equal(Encoding.UTF8.GetString(body), attributes.GetProperty("tfy.input").GetString());
         Assert.Equal("hi \uFFFD \uFFFD", attributes.GetProperty("gen_ai.prompt.0.content").GetString());
         Assert.Equal("ok", attributes.GetProperty("gen_ai.completion.0.content").GetString());
@@ -91,21 +80,12 @@ public sealed class InvalidTextTests : UpstreamGatewayTest
     [Fact]
     public async Task KeysWithLoneSurrogates_AreForwardedUntouched_AndTheSpanKeepsThePrompt()
     {
-        Upstream.Handler = async (ctx, _) =>
-        {
-            ctx.Response.ContentType = "application/json";
-            await ctx.Response.WriteAsync("""{"id":"c1","\ud800":1,"choices":[{"\udc00":2,"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}""");
-        };
-        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         const string body = """{"model":"fake/gpt-4o","\ud800":1,"stream_options":{"\udc00":true},"messages":[{"\ud800":"x","role":"user","content":"hi"}]}""";
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Raw(Encoding.UTF8.GetBytes(body)) };
-        request.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01");
 
-        using var response = await Gateway.Client.SendAsync(request);
+        var attributes = await SendTracedAsync("/v1/chat/completions", Encoding.UTF8.GetBytes(body),
+            """{"id":"c1","\ud800":1,"choices":[{"\udc00":2,"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}""");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(body.Replace("fake/gpt-4o", "gpt-4o-2024"), Assert.Single(Upstream.Requests).BodyText);
-        var attributes = (await RootSpanAsync(traceId)).GetProperty("spanAttributes");
         Assert.Equal("hi", attributes.GetProperty("gen_ai.prompt.0.content").GetString());
         Assert.Equal("ok", attributes.GetProperty("gen_ai.completion.0.content").GetString());
     }
@@ -113,23 +93,30 @@ public sealed class InvalidTextTests : UpstreamGatewayTest
     [Fact]
     public async Task InvalidTextInEmbeddingInput_IsForwarded_AndTheSpanKeepsTheInput()
     {
+        var attributes = await SendTracedAsync("/v1/embeddings", """{"model":"fake/embed","input":["a\udc00"]}"""u8.ToArray(),
+            """{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1]}],"usage":{"prompt_tokens":1,"total_tokens":1}}""");
+
+        Assert.Single(Upstream.Requests);
+        Assert.True(attributes.TryGetProperty("tfy.input", out _));
+        Assert.Equal("a\uFFFD", attributes.GetProperty("gen_ai.prompt.0.content").GetString());
+    }
+
+    /// <summary>Sends <paramref name="body"/> in a trace of its own, the upstream answering 200 with <paramref name="answer"/>; returns the root span's attributes.</summary>
+    private async Task<JsonElement> SendTracedAsync(string path, byte[] body, string answer)
+    {
         Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.ContentType = "application/json";
-            await ctx.Response.WriteAsync("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1]}],"usage":{"prompt_tokens":1,"total_tokens":1}}""");
+            await ctx.Response.WriteAsync(answer);
         };
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = Raw("""{"model":"fake/embed","input":["a\udc00"]}"""u8.ToArray()) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Raw(body) };
         request.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01");
 
         using var response = await Gateway.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Single(Upstream.Requests);
-        var root = await RootSpanAsync(traceId);
-        var attributes = root.GetProperty("spanAttributes");
-        Assert.True(attributes.TryGetProperty("tfy.input", out _));
-        Assert.Equal("a\uFFFD", attributes.GetProperty("gen_ai.prompt.0.content").GetString());
+        return (await RootSpanAsync(traceId)).GetProperty("spanAttributes");
     }
 
     /// <summary>The root span of a trace, read back from the span store (polled: the writer is off the request path).</summary>

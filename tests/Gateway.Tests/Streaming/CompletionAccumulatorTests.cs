@@ -140,13 +140,10 @@ public sealed class CompletionAccumulatorTests
     public void UnexpectedTypes_AcrossSegments_AreSkippedToo(string value)
     {
         var bytes = Encoding.UTF8.GetBytes(EveryFieldHolding(value));
-        // One segment per byte: every token the reader meets may straddle a boundary.
-        var first = new Segment(bytes[..1]);
-        var last = first;
-        for (var i = 1; i < bytes.Length; i++) last = last.Append(bytes[i..(i + 1)]);
         var acc = new CompletionAccumulator(true, 1000);
 
-        Assert.True(acc.Observe(new System.Buffers.ReadOnlySequence<byte>(first, 0, last, 1)));
+        // One segment per byte: every token the reader meets straddles a boundary.
+        Assert.True(acc.Observe(Sequences.Split(bytes, 1)));
 
         Assert.Equal(3, acc.InputTokens);
         Assert.Equal("ok", Assert.Single(acc.Choices, c => c.Index == 1).Content);
@@ -177,17 +174,5 @@ public sealed class CompletionAccumulatorTests
         Assert.Equal("s\uFFFD", choice.FinishReason);
         Assert.Equal(("c\uFFFD", "f\uFFFD", "\uFFFD"), (choice.ToolCalls[0].Id, choice.ToolCalls[0].Name, choice.ToolCalls[0].Arguments));
         Assert.Equal("m\uFFFD", acc.ErrorMessage);
-    }
-
-    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
-    {
-        public Segment(byte[] bytes) => Memory = bytes;
-
-        public Segment Append(byte[] bytes)
-        {
-            var next = new Segment(bytes) { RunningIndex = RunningIndex + Memory.Length };
-            Next = next;
-            return next;
-        }
     }
 }
