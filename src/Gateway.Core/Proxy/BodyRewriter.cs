@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Gateway.OpenAI;
 using Gateway.Routing;
 
 namespace Gateway.Proxy;
@@ -112,7 +113,7 @@ internal static class BodyRewriter
             var field = -1;
             for (var f = 0; f < overrides.Count; f++)
             {
-                if (reader.ValueTextEquals(overrides.Names[f]))
+                if (JsonText.TextEquals(ref reader, overrides.Names[f]))
                 {
                     field = f;
                     break;

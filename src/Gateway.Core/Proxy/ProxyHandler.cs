@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using Gateway.OpenAI;
 using Gateway.Providers;
@@ -18,9 +17,6 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExchangeListener? listener = null)
 {
-    public const string RequestTimeoutHeader = "x-tfy-request-timeout";
-    public const string TtftTimeoutHeader = "x-tfy-ttft-timeout-ms";
-
     public Task ChatCompletions(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Chat, subject);
     public Task Completions(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Completion, subject);
     public Task Embeddings(HttpContext context, Auth.Subject subject) => HandleAsync(context, Operation.Embedding, subject);
@@ -70,8 +66,9 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 await ErrorWriter.WriteAsync(context, routeError).ConfigureAwait(false);
                 return;
             }
-            if (!TryTimeout(context, RequestTimeoutHeader, server.RequestTimeoutMs, out var requestMs, out var timeoutError) ||
-                !TryTimeout(context, TtftTimeoutHeader, server.TtftTimeoutMs, out var ttftMs, out timeoutError))
+            var headers = context.Request.Headers;
+            if (!TimeoutHeader.TryResolve(TimeoutHeader.Request, headers[TimeoutHeader.Request], server.RequestTimeoutMs, server.AllowTimeoutIncreaseByHeader, out var requestMs, out var timeoutError) ||
+                !TimeoutHeader.TryResolve(TimeoutHeader.Ttft, headers[TimeoutHeader.Ttft], server.TtftTimeoutMs, server.AllowTimeoutIncreaseByHeader, out var ttftMs, out timeoutError))
             {
                 exchange.ErrorMessage = timeoutError!.Message;
                 await ErrorWriter.WriteAsync(context, timeoutError).ConfigureAwait(false);
@@ -502,39 +499,17 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             await DrainAsync(context, declared).ConfigureAwait(false);
             return (GatewayError.TooLarge(max), null, 0);
         }
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 256, max + 1));
-        var total = 0;
         try
         {
-            while (true)
-            {
-                if (total == buffer.Length)
-                {
-                    if (total > max)
-                    {
-                        await DrainAsync(context, null).ConfigureAwait(false);
-                        return (GatewayError.TooLarge(max), buffer, 0);
-                    }
-                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, max + 1));
-                    buffer.AsSpan(0, total).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-                var n = await request.Body.ReadAsync(buffer.AsMemory(total), context.RequestAborted).ConfigureAwait(false);
-                if (n == 0) break;
-                total += n;
-                if (total > max)
-                {
-                    await DrainAsync(context, null).ConfigureAwait(false);
-                    return (GatewayError.TooLarge(max), buffer, 0);
-                }
-            }
+            var body = await RequestBodyReader.ReadAsync(request.Body, request.ContentLength, max, ArrayPool<byte>.Shared, context.RequestAborted).ConfigureAwait(false);
+            if (!body.TooLarge) return (null, body.Buffer, body.Length);
         }
         catch (BadHttpRequestException e)
         {
-            return (e.StatusCode == 413 ? GatewayError.TooLarge(max) : new GatewayError(e.StatusCode, "invalid_request_error", "bad_request", e.Message), buffer, 0);
+            return (e.StatusCode == 413 ? GatewayError.TooLarge(max) : new GatewayError(e.StatusCode, "invalid_request_error", "bad_request", e.Message), null, 0);
         }
-        return (null, buffer, total);
+        await DrainAsync(context, null).ConfigureAwait(false);
+        return (GatewayError.TooLarge(max), null, 0);
     }
 
     /// <summary>
@@ -566,20 +541,6 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         {
             ArrayPool<byte>.Shared.Return(scratch);
         }
-    }
-
-    private static bool TryTimeout(HttpContext context, string header, int configured, out int ms, out GatewayError? error)
-    {
-        error = null;
-        ms = configured;
-        if (!context.Request.Headers.TryGetValue(header, out var values)) return true;
-        if (!int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || parsed <= 0)
-        {
-            error = GatewayError.InvalidField(header, $"The header '{header}' must be a positive number of milliseconds.");
-            return false;
-        }
-        ms = parsed;
-        return true;
     }
 
     private void Notify(Action<Exchange> action, Exchange exchange)

@@ -49,12 +49,12 @@ internal sealed class GatewayTelemetry : IDisposable
     {
         var settings = OtlpSettings.FromEnvironment(environment);
         owner ??= new object();
+        var logger = loggerFactory.CreateLogger("Gateway.Tracing");
         if (!settings.AnyEnabled)
         {
             var listen = alwaysTrace || sharedMetrics is not null;
-            return new GatewayTelemetry(settings, null, null, null, null, listen ? new TracingListener(runtime, sharedMetrics, owner, project) : null);
+            return new GatewayTelemetry(settings, null, null, null, null, listen ? new TracingListener(runtime, sharedMetrics, owner, project, logger) : null);
         }
-        var logger = loggerFactory.CreateLogger("Gateway.Tracing");
         var resource = Resource(settings);
 
         TracerProvider? tracer = null;
@@ -87,7 +87,7 @@ internal sealed class GatewayTelemetry : IDisposable
                 .Build();
             TracingLog.ExportEnabled(logger, "metrics", settings.Metrics.ToString(), settings.ServiceName);
         }
-        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, sharedMetrics ?? metrics, owner, project));
+        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, sharedMetrics ?? metrics, owner, project, logger));
     }
 
     private static ResourceBuilder Resource(OtlpSettings settings)

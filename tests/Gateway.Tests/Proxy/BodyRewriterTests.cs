@@ -66,4 +66,11 @@ public sealed class BodyRewriterTests : IDisposable
         Assert.Equal(0.5, ov.Temperature);
         Assert.Equal("\"x\"", Encoding.UTF8.GetString(ov.QuotedNames[2]));
     }
+
+    [Fact]
+    public void Overrides_LeaveKeysWithLoneSurrogatesAsSent()
+    {
+        const string body = """{"model":"v","\ud800":1,"s\udc00eed":2,"seed":3}""";
+        Assert.Equal("""{"model":"up","\ud800":1,"s\udc00eed":2,"seed":0}""", Rewrite(body, "up", ("seed", "0")));
+    }
 }
