@@ -24,6 +24,14 @@ internal static class SpanQueryErrors
         new(404, "invalid_request_error", "span_store_disabled",
             "The span store is not available on this gateway: it is disabled (span_store.enabled: false) or could not be opened (see the gateway's log).");
 
+    public static GatewayError Timeout(long timeoutMs) =>
+        new(504, "timeout_error", "query_timeout",
+            $"The span query did not finish within {timeoutMs} ms (span_store.query_timeout_ms) and was stopped. Narrow the time window, add filters on indexed fields (traceIds, createdBySubjectSlugs, parentSpanIds) or page with a smaller limit.");
+
+    public static GatewayError Busy() =>
+        new(429, "rate_limit_error", "too_many_queries",
+            "Every span query thread is busy and the waiting line is full (span_store.query_workers). Retry in a moment.");
+
     public static GatewayError StoreFailed() =>
         new(500, "server_error", "span_store_error", "The span store could not run the query; see the gateway's log.");
 }

@@ -106,6 +106,7 @@ internal sealed class SpanStore : IAsyncDisposable
         {
             _retentionTimer = time.CreateTimer(static s => ((SpanStore)s!).RequestRetention(), this, TimeSpan.FromSeconds(1), retentionInterval);
         }
+        Queries = new SpanQueryRunner(ReaderConnectionString, options.QueryWorkers, TimeSpan.FromMilliseconds(options.QueryTimeoutMs), time, logger);
         SpanStoreLog.Opened(logger, fullPath, options.QueueCapacity, options.RetentionDays, options.MaxRows);
     }
 
@@ -145,6 +146,8 @@ internal sealed class SpanStore : IAsyncDisposable
     public string FullPath { get; }
     public string ReaderConnectionString { get; }
     public SpanRecordConverter Converter => _converter;
+    /// <summary>Where queries run: off the request threads, each stopped by its caller leaving or its time limit.</summary>
+    public SpanQueryRunner Queries { get; }
 
     public long Enqueued => Interlocked.Read(ref _enqueued);
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -407,6 +410,7 @@ internal sealed class SpanStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Queries.Dispose();
         _retentionTimer?.Dispose();
         _queue.Writer.TryComplete();
         // Spans already queued are written before the file closes; a stuck disk does not hold shutdown forever.
