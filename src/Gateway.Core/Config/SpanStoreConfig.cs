@@ -32,4 +32,9 @@ internal sealed class SpanStoreConfig
     /// A few more per thread may wait; beyond that a query is answered 429.
     /// </summary>
     public int QueryWorkers { get; init; } = 2;
+    /// <summary>
+    /// With no API keys the query API's caller is the store's admin; off, only callers on this machine
+    /// get it (<see cref="Gateway.Spans.AnonymousQueryAccess"/>) and others get 403. No effect with keys.
+    /// </summary>
+    public bool AllowAnonymousRemote { get; init; }
 }

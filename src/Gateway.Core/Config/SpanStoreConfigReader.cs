@@ -2,10 +2,10 @@ using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Config;
 
-/// <summary>Reads <c>span_store: {enabled, path, retention_days, max_rows, queue_capacity, page_token_key, query_timeout_ms, query_workers}</c>.</summary>
+/// <summary>Reads <c>span_store: {enabled, path, retention_days, max_rows, queue_capacity, page_token_key, query_timeout_ms, query_workers, allow_anonymous_remote}</c>.</summary>
 internal static class SpanStoreConfigReader
 {
-    private static readonly string[] s_fields = ["enabled", "path", "retention_days", "max_rows", "queue_capacity", "page_token_key", "query_timeout_ms", "query_workers"];
+    private static readonly string[] s_fields = ["enabled", "path", "retention_days", "max_rows", "queue_capacity", "page_token_key", "query_timeout_ms", "query_workers", "allow_anonymous_remote"];
 
     public static SpanStoreConfig Read(YamlReader r, YamlNode node, string path)
     {
@@ -14,6 +14,7 @@ internal static class SpanStoreConfigReader
         string storePath = defaults.Path;
         int retentionDays = defaults.RetentionDays, queue = defaults.QueueCapacity;
         int queryTimeout = defaults.QueryTimeoutMs, queryWorkers = defaults.QueryWorkers;
+        var allowAnonymousRemote = defaults.AllowAnonymousRemote;
         long maxRows = defaults.MaxRows;
         string? key = null;
         r.Fields(node, path, s_fields, (k, value, p) =>
@@ -40,6 +41,7 @@ internal static class SpanStoreConfigReader
                 case "query_timeout_ms": queryTimeout = r.Int(value, p, 1, 600_000) ?? queryTimeout; break;
                 // Each thread holds a read connection and can keep a core busy.
                 case "query_workers": queryWorkers = r.Int(value, p, 1, 32) ?? queryWorkers; break;
+                case "allow_anonymous_remote": allowAnonymousRemote = r.Bool(value, p) ?? allowAnonymousRemote; break;
             }
         });
         return new SpanStoreConfig
@@ -52,6 +54,7 @@ internal static class SpanStoreConfigReader
             PageTokenKey = key,
             QueryTimeoutMs = queryTimeout,
             QueryWorkers = queryWorkers,
+            AllowAnonymousRemote = allowAnonymousRemote,
         };
     }
 }

@@ -9,6 +9,10 @@ internal static class SpanQueryErrors
         new(401, "invalid_request_error", "invalid_api_key",
             "Missing or invalid API key. Send it as 'Authorization: Bearer <key>'.");
 
+    public static GatewayError AnonymousRemote() =>
+        new(403, "permission_error", "anonymous_remote_forbidden",
+            "This gateway has no API keys, so its span query API answers callers on its own machine only (the anonymous caller reads every stored prompt). Configure auth.api_keys, or set span_store.allow_anonymous_remote: true to serve every address.");
+
     public static GatewayError Forbidden(string subject, string fqn) =>
         new(403, "permission_error", "forbidden",
             $"'{subject}' may not read tracing project '{fqn}': only its collaborators and admins can.", "tracingProjectFqn");

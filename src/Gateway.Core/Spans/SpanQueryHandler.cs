@@ -15,11 +15,11 @@ namespace Gateway.Spans;
 /// all busy, 504 past span_store.query_timeout_ms, stopped when the client leaves), answer with the
 /// spans and the next page token.
 /// </summary>
-/// <param name="authenticate">The seam with auth: the caller's subject, or null when the request carries no valid key.</param>
+/// <param name="authenticate">The seam with auth: the caller's subject, null when the request carries no valid key (401), or a refusal.</param>
 internal sealed class SpanQueryHandler(
     SpanStore? store,
     Func<TracingProjectsConfig> projects,
-    Func<HttpContext, Subject?> authenticate,
+    Func<HttpContext, SpanCaller> authenticate,
     PageTokenCodec tokens,
     ILogger logger,
     TimeProvider? time = null)
@@ -38,10 +38,10 @@ internal sealed class SpanQueryHandler(
             await ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(context.Request.Method, Path)).ConfigureAwait(false);
             return;
         }
-        var subject = authenticate(context);
+        var (subject, refusal) = authenticate(context);
         if (subject is null)
         {
-            await ErrorWriter.WriteAsync(context, SpanQueryErrors.Unauthenticated()).ConfigureAwait(false);
+            await ErrorWriter.WriteAsync(context, refusal ?? SpanQueryErrors.Unauthenticated()).ConfigureAwait(false);
             return;
         }
         if (store is null)
