@@ -41,7 +41,7 @@ internal static class BodyRewriter
             at += replacement.Length;
             copy[at++] = (byte)'"';
             body.AsSpan(start + oldLength, length - start - oldLength).CopyTo(copy.AsSpan(at));
-            return new PooledContent(copy, newLength, ArrayPool<byte>.Shared);
+            return new PooledContent(copy, newLength);
         }
         return RewriteWithOverrides(body, length, start, oldLength, replacement, overrides);
     }
@@ -97,7 +97,7 @@ internal static class BodyRewriter
         }
         body.AsSpan(closing, length - closing).CopyTo(output[at..]);
         at += length - closing;
-        return new PooledContent(copy, at, ArrayPool<byte>.Shared);
+        return new PooledContent(copy, at);
     }
 
     /// <summary>

@@ -12,19 +12,22 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed class PooledContent : HttpContent
 {
-    private readonly int _length;
-    private readonly ArrayPool<byte>? _pool;
-    private readonly PooledBuffer? _lender;
-    private byte[]? _array;
-    private int _refs = 1;
-    private int _ownerReleased;
+    // Two fields hold all the state, so the object is no bigger than before it could borrow (the
+    // allocation budget of RewriteModel_Typical). _refs: bit 0 is the owner's reference, and each send
+    // in flight adds 2; the owner's release clears its bit once, however often it is called.
+    private const int OwnerBit = 1;
+    private const int SendRef = 2;
 
-    /// <summary>Content over its own copy, which goes back to <paramref name="pool"/> (null: no pool owns it).</summary>
-    public PooledContent(byte[] array, int length, ArrayPool<byte>? pool)
+    private readonly int _length;
+    /// <summary>The bytes and where they go back: an array of our own (rented from the shared pool) or the lending <see cref="PooledBuffer"/>; null once freed.</summary>
+    private object? _source;
+    private int _refs = OwnerBit;
+
+    /// <summary>Content over its own copy, rented from <see cref="ArrayPool{T}.Shared"/> and returned there.</summary>
+    public PooledContent(byte[] rented, int length)
     {
-        _array = array;
+        _source = rented;
         _length = length;
-        _pool = pool;
         Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
     }
 
@@ -32,26 +35,33 @@ internal sealed class PooledContent : HttpContent
     public PooledContent(PooledBuffer body, int length)
     {
         if (!body.TryAcquire()) throw new ObjectDisposedException(nameof(PooledBuffer));
-        _lender = body;
-        _array = body.Array;
+        _source = body;
         _length = length;
         Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
     }
 
     /// <summary>The bytes sent. Only for the owner, until it calls <see cref="Release"/>.</summary>
-    public ReadOnlyMemory<byte> Memory => _array is null ? default : _array.AsMemory(0, _length);
+    public ReadOnlyMemory<byte> Memory => Volatile.Read(ref _source) is null ? default : Array.AsMemory(0, _length);
+
+    /// <summary>Only while holding a reference.</summary>
+    private byte[] Array => Volatile.Read(ref _source) switch
+    {
+        byte[] own => own,
+        PooledBuffer lent => lent.Array,
+        _ => throw new ObjectDisposedException(nameof(PooledContent)),
+    };
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         // The reference first, then the array: while it is held, nobody can return the array.
-        if (!RefCount.TryAcquire(ref _refs)) throw new ObjectDisposedException(nameof(PooledContent));
+        if (!RefCount.TryAcquire(ref _refs, SendRef)) throw new ObjectDisposedException(nameof(PooledContent));
         try
         {
-            await stream.WriteAsync(_array!.AsMemory(0, _length), cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(Array.AsMemory(0, _length), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            Drop();
+            if (Interlocked.Add(ref _refs, -SendRef) == 0) Free();
         }
     }
 
@@ -70,15 +80,26 @@ internal sealed class PooledContent : HttpContent
     /// </summary>
     public void Release()
     {
-        if (Interlocked.Exchange(ref _ownerReleased, 1) == 0) Drop();
+        var current = Volatile.Read(ref _refs);
+        while ((current & OwnerBit) != 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _refs, current & ~OwnerBit, current);
+            if (seen == current)
+            {
+                if (current == OwnerBit) Free();
+                return;
+            }
+            current = seen;
+        }
     }
 
-    private void Drop()
+    private void Free()
     {
-        if (!RefCount.Release(ref _refs)) return;
-        var array = Interlocked.Exchange(ref _array, null);
-        if (_lender is not null) _lender.Release();
-        else if (array is not null) _pool?.Return(array);
+        switch (Interlocked.Exchange(ref _source, null))
+        {
+            case PooledBuffer lent: lent.Release(); break;
+            case byte[] own: ArrayPool<byte>.Shared.Return(own); break;
+        }
     }
 
     // Ownership is by reference count, not by HttpRequestMessage disposal.

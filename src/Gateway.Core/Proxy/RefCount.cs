@@ -7,13 +7,13 @@ namespace Gateway.Proxy;
 /// </summary>
 internal static class RefCount
 {
-    /// <summary>Takes a reference if one is still held; false once the count reached zero.</summary>
-    public static bool TryAcquire(ref int refs)
+    /// <summary>Takes a reference (<paramref name="step"/> units) if one is still held; false once the count reached zero.</summary>
+    public static bool TryAcquire(ref int refs, int step = 1)
     {
         var current = Volatile.Read(ref refs);
         while (current > 0)
         {
-            var seen = Interlocked.CompareExchange(ref refs, current + 1, current);
+            var seen = Interlocked.CompareExchange(ref refs, current + step, current);
             if (seen == current) return true;
             current = seen;
         }

@@ -95,17 +95,16 @@ public sealed class PooledContentTests : IDisposable
     }
 
     [Fact]
-    public async Task Rewritten_copy_stays_out_of_the_pool_while_a_send_runs()
+    public async Task A_second_release_by_the_owner_does_not_take_a_running_sends_reference()
     {
         var pool = new TrackingPool();
-        var array = pool.Rent(64);
-        var content = new PooledContent(array, 64, pool);
+        var array = new byte[64];
+        var content = Lent(pool, array);
         var probe = new SendProbe(pool, array, hold: true);
 
         var send = content.CopyToAsync(probe);
         await probe.Entered;
         content.Release();
-        // A second release by the owner must not take the send's reference.
         content.Release();
         Assert.Equal(0, pool.Returns(array));
 
@@ -119,8 +118,8 @@ public sealed class PooledContentTests : IDisposable
     public async Task A_send_after_the_last_release_fails_without_touching_the_array()
     {
         var pool = new TrackingPool();
-        var array = pool.Rent(64);
-        var content = new PooledContent(array, 64, pool);
+        var array = new byte[64];
+        var content = Lent(pool, array);
         content.Release();
         var probe = new SendProbe(pool, array);
 
@@ -144,15 +143,24 @@ public sealed class PooledContentTests : IDisposable
 
     private ModelTarget Target(string upstreamModel) => new(_upstream, new ModelConfig { Name = "x", UpstreamModel = upstreamModel });
 
-    /// <summary>One race: a fresh content over a fresh pooled array, sent by several threads while the owner lets go.</summary>
+    /// <summary>Content over a body from <paramref name="pool"/> that only the content holds (the request already let go).</summary>
+    private static PooledContent Lent(TrackingPool pool, byte[] array)
+    {
+        var body = new PooledBuffer(array, pool);
+        var content = new PooledContent(body, array.Length);
+        body.Release();
+        return content;
+    }
+
+    /// <summary>One race: a fresh content over a fresh pooled body, sent by several threads while the owner lets go.</summary>
     private sealed class Round
     {
         private int _sent;
 
         public Round()
         {
-            Array = Pool.Rent(64);
-            Content = new PooledContent(Array, 64, Pool);
+            Array = new byte[64];
+            Content = Lent(Pool, Array);
             Probe = new SendProbe(Pool, Array);
         }
 
