@@ -86,25 +86,7 @@ public sealed class PooledContentTests : IDisposable
         // of the content, then the request ends and lets go of the body.
         content.Release();
         body.Release();
-        Assert.Equal(0, pool.Returns(array));
-
-        probe.Finish();
-        await send;
-        Assert.Equal(0, probe.RecycledWrites);
-        Assert.Equal(1, pool.Returns(array));
-    }
-
-    [Fact]
-    public async Task A_second_release_by_the_owner_does_not_take_a_running_sends_reference()
-    {
-        var pool = new TrackingPool();
-        var array = new byte[64];
-        var content = Lent(pool, array);
-        var probe = new SendProbe(pool, array, hold: true);
-
-        var send = content.CopyToAsync(probe);
-        await probe.Entered;
-        content.Release();
+        // A second release by the owner must not take the send's reference.
         content.Release();
         Assert.Equal(0, pool.Returns(array));
 
