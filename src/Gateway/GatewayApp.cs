@@ -91,8 +91,9 @@ internal sealed class GatewayApp : IAsyncDisposable
         // exporter and its store keep only their own (several gateways share a process in tests).
         var owner = new object();
         // The query API authenticates like /v1: API keys; with none configured the caller is the anonymous
-        // admin of its local store.
-        var spans = SpanFeature.Start(config, environment, ctx => Authenticate(runtime, ctx), logger, owner);
+        // admin of its local store, from this machine only unless span_store.allow_anonymous_remote.
+        var spans = SpanFeature.Start(config, environment,
+            ctx => AnonymousQueryAccess.Resolve(runtime.Current.Keys, ctx, runtime.Current.Config.SpanStore.AllowAnonymousRemote), logger, owner);
         Func<Exchange, string> project = config.TracingProjects.IsConfigured
             ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
             : _ => config.Tracing.DefaultProjectFqn;
@@ -121,6 +122,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, models);
         if (runtime.Current.Keys.IsEmpty) GatewayLog.Anonymous(logger);
         else GatewayLog.KeysRequired(logger, runtime.Current.Keys.Count);
+        if (runtime.Current.Keys.IsEmpty && spans.Store is not null) SpanFeature.LogAnonymousAccess(logger, config.SpanStore.AllowAnonymousRemote);
         if (config.VirtualModels.Count + config.Routing.Rules.Count > 0) GatewayLog.Routing(logger, config.VirtualModels.Count, config.Routing.Rules.Count);
         // A plain line on stdout that scripts and tests can wait for.
         Console.Out.WriteLine("gateway listening on " + string.Join(" ", app.Urls));
@@ -172,14 +174,6 @@ internal sealed class GatewayApp : IAsyncDisposable
             default:
                 return UiHandler.Serves(path) ? UiHandler.HandleAsync(context) : ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }
-    }
-
-    /// <summary>The span query API's caller: the key's subject, the anonymous admin with no keys, null for 401.</summary>
-    private static Auth.Subject? Authenticate(GatewayRuntime runtime, HttpContext context)
-    {
-        var keys = runtime.Current.Keys;
-        if (keys.IsEmpty) return SpanFeature.AnonymousAdmin;
-        return keys.TryAuthenticate(context.Request.Headers.Authorization, out var subject, out _) ? subject : null;
     }
 
     private static Task NotAllowed(HttpContext context, string method, string path)

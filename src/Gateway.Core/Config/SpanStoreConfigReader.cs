@@ -2,10 +2,10 @@ using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Config;
 
-/// <summary>Reads <c>span_store: {enabled, path, retention_days, max_rows, queue_capacity, page_token_key}</c>.</summary>
+/// <summary>Reads <c>span_store: {enabled, path, retention_days, max_rows, queue_capacity, page_token_key, query_timeout_ms, query_workers, allow_anonymous_remote}</c>.</summary>
 internal static class SpanStoreConfigReader
 {
-    private static readonly string[] s_fields = ["enabled", "path", "retention_days", "max_rows", "queue_capacity", "page_token_key"];
+    private static readonly string[] s_fields = ["enabled", "path", "retention_days", "max_rows", "queue_capacity", "page_token_key", "query_timeout_ms", "query_workers", "allow_anonymous_remote"];
 
     public static SpanStoreConfig Read(YamlReader r, YamlNode node, string path)
     {
@@ -13,6 +13,8 @@ internal static class SpanStoreConfigReader
         bool enabled = defaults.Enabled;
         string storePath = defaults.Path;
         int retentionDays = defaults.RetentionDays, queue = defaults.QueueCapacity;
+        int queryTimeout = defaults.QueryTimeoutMs, queryWorkers = defaults.QueryWorkers;
+        var allowAnonymousRemote = defaults.AllowAnonymousRemote;
         long maxRows = defaults.MaxRows;
         string? key = null;
         r.Fields(node, path, s_fields, (k, value, p) =>
@@ -35,6 +37,11 @@ internal static class SpanStoreConfigReader
                     if (key is { Length: > 0 and < 16 }) r.Error(value, p, "must be at least 16 characters (or left out for a random key per process)");
                     if (key is { Length: 0 }) key = null;
                     break;
+                // Ten minutes at most: a query is an interactive read, not a batch job.
+                case "query_timeout_ms": queryTimeout = r.Int(value, p, 1, 600_000) ?? queryTimeout; break;
+                // Each thread holds a read connection and can keep a core busy.
+                case "query_workers": queryWorkers = r.Int(value, p, 1, 32) ?? queryWorkers; break;
+                case "allow_anonymous_remote": allowAnonymousRemote = r.Bool(value, p) ?? allowAnonymousRemote; break;
             }
         });
         return new SpanStoreConfig
@@ -45,6 +52,9 @@ internal static class SpanStoreConfigReader
             MaxRows = maxRows,
             QueueCapacity = queue,
             PageTokenKey = key,
+            QueryTimeoutMs = queryTimeout,
+            QueryWorkers = queryWorkers,
+            AllowAnonymousRemote = allowAnonymousRemote,
         };
     }
 }

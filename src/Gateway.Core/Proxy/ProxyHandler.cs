@@ -27,6 +27,8 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
         var server = snapshot.Config.Server;
         var exchange = new Exchange { Operation = op, StartTimestamp = Stopwatch.GetTimestamp(), Subject = subject };
         byte[]? body = null;
+        // The handler's reference on the body; a send still running after the response holds its own.
+        PooledBuffer? bodyBuffer = null;
         var length = 0;
         var started = false;
         try
@@ -37,6 +39,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 return;
             }
             (var readError, body, length) = await ReadBodyAsync(context, server.MaxRequestBodyBytes).ConfigureAwait(false);
+            if (body is not null) bodyBuffer = new PooledBuffer(body, ArrayPool<byte>.Shared);
             if (readError is not null)
             {
                 await ErrorWriter.WriteAsync(context, readError).ConfigureAwait(false);
@@ -78,7 +81,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             exchange.Target = plan.Steps[0].Target;
             // After OnStart, so the span is a child of the request's root span when tracing runs.
             if (spans && plan.IsBalanced) RoutingSpans.LoadBalance(context.Request, exchange, plan, planStart, DateTimeOffset.UtcNow);
-            await ExecuteAsync(context, exchange, plan, body!, length, new Timeouts(requestMs, ttftMs, server.SseKeepaliveMs)).ConfigureAwait(false);
+            await ExecuteAsync(context, exchange, plan, bodyBuffer!, length, new Timeouts(requestMs, ttftMs, server.SseKeepaliveMs)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -103,7 +106,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
             exchange.ClientStatus = exchange.ClientDisconnected ? 499 : context.Response.StatusCode;
             if (started) Notify(listener!.OnEnd, exchange);
             exchange.RequestBody = default;
-            if (body is not null) ArrayPool<byte>.Shared.Return(body);
+            bodyBuffer?.Release();
         }
     }
 
@@ -113,7 +116,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     /// Walks the plan: each step's target is tried up to its attempt count, then the next step, for as
     /// long as nothing has reached the client. The last failure is what the client sees.
     /// </summary>
-    private async Task ExecuteAsync(HttpContext context, Exchange exchange, RoutePlan plan, byte[] body, int length, Timeouts timeouts)
+    private async Task ExecuteAsync(HttpContext context, Exchange exchange, RoutePlan plan, PooledBuffer body, int length, Timeouts timeouts)
     {
         GatewayError? lastError = null;
         // The last step that may run: later ones are not fallback candidates.
@@ -164,7 +167,7 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
                 content.Release();
                 if (fallbackSpan is not null) RoutingSpans.EndFallback(fallbackSpan, exchange.Attempts.Count > 0 ? exchange.Attempts[^1] : null);
                 // The rewritten copy just went back to the pool; listeners keep reading the original until OnEnd.
-                exchange.RequestBody = body.AsMemory(0, length);
+                exchange.RequestBody = body.Array.AsMemory(0, length);
             }
         }
         if (lastError is not null)
@@ -483,11 +486,11 @@ internal sealed class ProxyHandler(GatewayRuntime runtime, ILogger logger, IExch
     /// Replaces the model name in one copy (DESIGN.md decision 1); every other byte is left as the client sent it.
     /// Returns content over the original buffer when nothing changes.
     /// </summary>
-    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target) =>
+    internal static PooledContent Rewrite(PooledBuffer body, int length, in RequestHead head, ModelTarget target) =>
         BodyRewriter.Rewrite(body, length, in head, target, null);
 
     /// <summary>Replaces the model name and applies a target's override_params in the same single copy.</summary>
-    internal static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target, OverrideParams? overrides) =>
+    internal static PooledContent Rewrite(PooledBuffer body, int length, in RequestHead head, ModelTarget target, OverrideParams? overrides) =>
         BodyRewriter.Rewrite(body, length, in head, target, overrides);
 
     /// <summary>Reads the whole body into a pooled array (the caller returns it), enforcing the size limit.</summary>

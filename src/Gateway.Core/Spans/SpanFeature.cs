@@ -13,7 +13,8 @@ internal sealed class SpanFeature : IAsyncDisposable
 {
     /// <summary>
     /// The caller in anonymous mode (no API keys configured): an admin of its own local store, so
-    /// `gateway spans query` works out of the box on one machine. With keys, auth supplies subjects.
+    /// `gateway spans query` works out of the box on one machine; only from loopback unless
+    /// span_store.allow_anonymous_remote (<see cref="AnonymousQueryAccess"/>). With keys, auth supplies subjects.
     /// </summary>
     public static readonly Subject AnonymousAdmin = Subject.Anonymous with { IsAdmin = true };
 
@@ -48,7 +49,7 @@ internal sealed class SpanFeature : IAsyncDisposable
     /// then pass false and add <see cref="Processor"/> to the provider instead.
     /// </param>
     /// <param name="owner">Marks this gateway's span trees (see TracingListener.OwnerProperty); others are not stored.</param>
-    public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, Subject?> authenticate, ILogger logger, object? owner = null, bool listen = true)
+    public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, SpanCaller> authenticate, ILogger logger, object? owner = null, bool listen = true)
     {
         var resolver = new TracingProjectResolver(config.TracingProjects);
         var applicationName = Tracing.OtlpSettings.ServiceNameFrom(environment);
@@ -71,6 +72,13 @@ internal sealed class SpanFeature : IAsyncDisposable
         var summary = new SpanSummaryHandler(store, () => resolver.Config, authenticate, logger);
         var projects = new TracingProjectsHandler(store, () => resolver.Config, authenticate, logger);
         return new SpanFeature(store, processor, listener, resolver, handler, summary, projects);
+    }
+
+    /// <summary>The startup line that says who may query in anonymous mode (no API keys).</summary>
+    public static void LogAnonymousAccess(ILogger logger, bool allowRemote)
+    {
+        if (allowRemote) SpanFeatureLog.AnonymousRemote(logger);
+        else SpanFeatureLog.AnonymousLocalOnly(logger);
     }
 
     public async ValueTask DisposeAsync()

@@ -17,7 +17,7 @@ public sealed class BodyRewriterTests : IDisposable
         Assert.True(RequestHead.TryRead(bytes, out var head, out var error), error?.Message);
         var target = new ModelTarget(_upstream, new ModelConfig { Name = "x", UpstreamModel = upstreamModel });
         var ov = OverrideParams.From(overrides.Select(o => new KeyValuePair<string, byte[]>(o.Name, Encoding.UTF8.GetBytes(o.Json))).ToList());
-        var content = BodyRewriter.Rewrite(bytes, bytes.Length, in head, target, ov);
+        var content = BodyRewriter.Rewrite(new PooledBuffer(bytes, pool: null), bytes.Length, in head, target, ov);
         try
         {
             return Encoding.UTF8.GetString(content.Memory.Span);
