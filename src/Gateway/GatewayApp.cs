@@ -83,14 +83,14 @@ internal sealed class GatewayApp : IAsyncDisposable
         var owner = new object();
         // The query API authenticates like /v1: API keys; with none configured the caller is the anonymous
         // admin of its local store.
-        var spans = SpanFeature.Start(config, environment, ctx => Authenticate(runtime, ctx), logger, owner);
+        var spans = SpanFeature.Start(config, environment, ctx => Authenticate(runtime, ctx), logger, owner, listen: false);
         Func<Exchange, string> project = config.TracingProjects.IsConfigured
             ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
             : _ => config.Tracing.DefaultProjectFqn;
         GatewayTelemetry telemetry;
         try
         {
-            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, alwaysTrace: spans.Enabled, project);
+            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, spans.Processor, config.SpanStore.Sampling == SpanStoreSampling.All, project);
         }
         catch (ConfigException)
         {
