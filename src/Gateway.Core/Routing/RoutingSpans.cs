@@ -26,6 +26,7 @@ internal static class RoutingSpans
         if (activity is null) return;
         if (activity.IsAllDataRequested)
         {
+            (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity);
             activity.SetTag(SpanAttributes.LoadBalanceHttpUrl, string.Concat(request.Scheme, "://", request.Host.Value, request.PathBase.Value, request.Path.Value));
             activity.SetTag(SpanAttributes.LoadBalanceHttpMethod, request.Method);
             activity.SetTag(SpanAttributes.UserTenantName, exchange.Subject.Tenant);
@@ -47,6 +48,7 @@ internal static class RoutingSpans
         Activity.Current = saved;
         if (activity.IsAllDataRequested)
         {
+            (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity);
             activity.SetTag(SpanAttributes.FallbackHttpUrl, step.Target.Upstream.UrlFor(exchange.Operation).AbsoluteUri);
             activity.SetTag(SpanAttributes.FallbackHttpMethod, "POST");
             activity.SetTag(SpanAttributes.FallbackRequestedModel, plan.RequestedModel);

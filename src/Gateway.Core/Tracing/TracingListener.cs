@@ -51,13 +51,13 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             if (root is null) Activity.Current = previous;
         }
         if (owner is not null) root?.SetCustomProperty(OwnerProperty, owner);
-        var state = new ExchangeTrace(root, options) { ProjectFqn = project?.Invoke(exchange) ?? options.DefaultProjectFqn };
+        var state = new ExchangeTrace(root, options, exchange.Subject, exchange.Metadata) { ProjectFqn = project?.Invoke(exchange) ?? options.DefaultProjectFqn };
         exchange.ListenerState = state;
         if (root is null || !root.IsAllDataRequested) return;
 
         ref readonly var head = ref exchange.Head;
         root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
-        root.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+        state.TagRequest(root);
         root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
         root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
         root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
@@ -98,14 +98,13 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         {
             var options = state.Options;
             model.AddTag(SpanAttributes.TfySpanType, SpanTypes.Model);
-            model.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+            state.TagRequest(model);
             model.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
             model.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiRequestModel, target.Model.UpstreamModel);
             SetRequestParameters(model, in exchange.Head);
             model.AddTag(SpanAttributes.TfyRequestModelName, exchange.Head.Model);
-            model.AddTag(SpanAttributes.TfyRequestCreatedBySubject, exchange.Subject.ToString());
             model.AddTag(SpanAttributes.TfyModelId, target.Id);
             model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
             model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
@@ -116,7 +115,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
         if (network is { IsAllDataRequested: true })
         {
-            network.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+            state.TagRequest(network);
             network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
             if (attempt.Url is { } upstreamUrl)
             {
@@ -184,10 +183,6 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             root.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
             root.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
         }
-        var subject = exchange.Subject;
-        root.AddTag(SpanAttributes.TfyRequestCreatedBySubject, subject.ToString());
-        if (subject.Teams.Count > 0) root.AddTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, subject.Teams as string[] ?? [.. subject.Teams]);
-        if (exchange.Metadata.Count > 0) root.AddTag(SpanAttributes.TfyRequestMetadata, CompletionTags.MetadataJson(exchange.Metadata));
         if (exchange.ConversationId is { } conversation)
         {
             root.AddTag(SpanAttributes.TfyRequestConversationId, conversation);
