@@ -27,7 +27,7 @@ internal static class RoutingSpans
         if (activity.IsAllDataRequested)
         {
             (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity);
-            activity.SetTag(SpanAttributes.LoadBalanceHttpUrl, string.Concat(request.Scheme, "://", request.Host.Value, request.PathBase.Value, request.Path.Value));
+            activity.SetTag(SpanAttributes.LoadBalanceHttpUrl, SpanUrl.Of(request));
             activity.SetTag(SpanAttributes.LoadBalanceHttpMethod, request.Method);
             activity.SetTag(SpanAttributes.UserTenantName, exchange.Subject.Tenant);
             activity.SetTag(SpanAttributes.LoadBalanceRequestedModel, plan.RequestedModel);
@@ -49,7 +49,7 @@ internal static class RoutingSpans
         if (activity.IsAllDataRequested)
         {
             (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity);
-            activity.SetTag(SpanAttributes.FallbackHttpUrl, step.Target.Upstream.UrlFor(exchange.Operation).AbsoluteUri);
+            activity.SetTag(SpanAttributes.FallbackHttpUrl, SpanUrl.Of(step.Target.Upstream.UrlFor(exchange.Operation)));
             activity.SetTag(SpanAttributes.FallbackHttpMethod, "POST");
             activity.SetTag(SpanAttributes.FallbackRequestedModel, plan.RequestedModel);
             activity.SetTag(SpanAttributes.FallbackResolvedModel, step.Target.Id);

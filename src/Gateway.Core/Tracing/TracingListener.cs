@@ -93,7 +93,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         TraceContext.Inject(request, network ?? model ?? root);
 
         var target = attempt.Target;
-        var url = model is { IsAllDataRequested: true } ? SafeUrl(attempt.Url) : null;
+        var url = model is { IsAllDataRequested: true } ? SpanUrl.Of(attempt.Url) : null;
         if (model is { IsAllDataRequested: true })
         {
             var options = state.Options;
@@ -119,7 +119,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
             if (attempt.Url is { } upstreamUrl)
             {
-                network.AddTag(SpanAttributes.UrlFull, url ?? SafeUrl(upstreamUrl));
+                network.AddTag(SpanAttributes.UrlFull, url ?? SpanUrl.Of(upstreamUrl));
                 network.AddTag(SpanAttributes.ServerAddress, upstreamUrl.Host);
                 network.AddTag(SpanAttributes.ServerPort, upstreamUrl.Port);
             }
@@ -321,9 +321,6 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         if (head.Temperature is { } temperature) activity.AddTag(SpanAttributes.GenAiRequestTemperature, temperature);
         if (head.TopP is { } topP) activity.AddTag(SpanAttributes.GenAiRequestTopP, topP);
     }
-
-    /// <summary>The URL without query or user info: some providers take keys in the query string.</summary>
-    private static string? SafeUrl(Uri? url) => url?.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     private static DateTimeOffset StartTime(long timestamp) => DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(timestamp);
 
