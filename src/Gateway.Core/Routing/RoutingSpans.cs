@@ -26,7 +26,7 @@ internal static class RoutingSpans
         if (activity is null) return;
         if (activity.IsAllDataRequested)
         {
-            (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity);
+            (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity, exchange);
             activity.SetTag(SpanAttributes.LoadBalanceHttpUrl, SpanUrl.Of(request));
             activity.SetTag(SpanAttributes.LoadBalanceHttpMethod, request.Method);
             activity.SetTag(SpanAttributes.UserTenantName, exchange.Subject.Tenant);
@@ -48,7 +48,7 @@ internal static class RoutingSpans
         Activity.Current = saved;
         if (activity.IsAllDataRequested)
         {
-            (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity);
+            (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity, exchange);
             activity.SetTag(SpanAttributes.FallbackHttpUrl, SpanUrl.Of(step.Target.Upstream.UrlFor(exchange.Operation)));
             activity.SetTag(SpanAttributes.FallbackHttpMethod, "POST");
             activity.SetTag(SpanAttributes.FallbackRequestedModel, plan.RequestedModel);

@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using Gateway.Auth;
+using Gateway.Proxy;
 using Gateway.Config;
 
 namespace Gateway.Tracing;
 
 /// <summary>What tracing keeps per request (in <see cref="Proxy.Exchange.ListenerState"/>).</summary>
-internal sealed class ExchangeTrace(Activity? root, TracingOptions options, Subject subject, IReadOnlyDictionary<string, string> metadata)
+internal sealed class ExchangeTrace(Activity? root, TracingOptions options)
 {
     private string? _subject;
     private string[]? _teams;
@@ -28,12 +28,14 @@ internal sealed class ExchangeTrace(Activity? root, TracingOptions options, Subj
     /// it whenever the store writes it (spans end, and are written, before the root ends) and wherever it is
     /// exported. The values are built once per request, on its first recorded span.
     /// </summary>
-    public void TagRequest(Activity? span)
+    public void TagRequest(Activity? span, Exchange exchange)
     {
         if (span is not { IsAllDataRequested: true }) return;
         var subjectText = Volatile.Read(ref _subject);
         if (subjectText is null)
         {
+            var subject = exchange.Subject;
+            var metadata = exchange.Metadata;
             _teams = subject.Teams.Count == 0 ? null : subject.Teams as string[] ?? [.. subject.Teams];
             _metadata = metadata.Count == 0 ? null : CompletionTags.MetadataJson(metadata);
             // Published last: a span started on another thread sees teams and metadata once it sees the subject.

@@ -17,7 +17,7 @@ internal static class GatewaySpans
     {
         var activity = GatewayActivitySource.Instance.StartActivity(name, kind);
         if (activity is not { IsAllDataRequested: true }) return activity;
-        (exchange?.ListenerState as ExchangeTrace)?.TagRequest(activity);
+        if (exchange?.ListenerState is ExchangeTrace trace) trace.TagRequest(activity, exchange);
         if (spanType is not null) activity.SetTag(SpanAttributes.TfySpanType, spanType);
         return activity;
     }

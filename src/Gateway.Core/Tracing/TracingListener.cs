@@ -51,13 +51,13 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             if (root is null) Activity.Current = previous;
         }
         if (owner is not null) root?.SetCustomProperty(OwnerProperty, owner);
-        var state = new ExchangeTrace(root, options, exchange.Subject, exchange.Metadata) { ProjectFqn = project?.Invoke(exchange) ?? options.DefaultProjectFqn };
+        var state = new ExchangeTrace(root, options) { ProjectFqn = project?.Invoke(exchange) ?? options.DefaultProjectFqn };
         exchange.ListenerState = state;
         if (root is null || !root.IsAllDataRequested) return;
 
         ref readonly var head = ref exchange.Head;
         root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
-        state.TagRequest(root);
+        state.TagRequest(root, exchange);
         root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
         root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
         root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
@@ -98,7 +98,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         {
             var options = state.Options;
             model.AddTag(SpanAttributes.TfySpanType, SpanTypes.Model);
-            state.TagRequest(model);
+            state.TagRequest(model, exchange);
             model.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
             model.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
@@ -115,7 +115,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
         if (network is { IsAllDataRequested: true })
         {
-            state.TagRequest(network);
+            state.TagRequest(network, exchange);
             network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
             if (attempt.Url is { } upstreamUrl)
             {
