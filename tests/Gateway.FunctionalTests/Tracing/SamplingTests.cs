@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using Gateway.FunctionalTests.Infrastructure;
 using Gateway.FunctionalTests.Tracing.Otlp;
 using static Gateway.FunctionalTests.Tracing.TracingSetup;
@@ -62,7 +60,7 @@ public sealed class SamplingTests : IAsyncLifetime
         var traceId = sent[1];
         Assert.Equal(sampled ? "01" : "00", sent[3]);
         // Recorded either way: the store has the request's three spans with their attributes.
-        var stored = await StoredSpansAsync(gateway, traceId, 3);
+        var stored = await gateway.WaitForStoredSpansAsync(SpanQueries.TraceFilter(traceId), 3);
         Assert.Equal(["Model", "Network Call", "chatCompletions"], stored.Select(s => s.GetProperty("spanName").GetString()).Order());
         if (sampled)
         {
@@ -97,8 +95,8 @@ public sealed class SamplingTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
             Assert.EndsWith("-00", _upstream.Requests.First().Headers["traceparent"]);
             // The store writes in the order spans end: once the later request is in, the earlier one would be too.
-            await StoredSpansAsync(gateway, sampledTrace, 3);
-            Assert.Empty(await QueryAsync(gateway, droppedTrace));
+            await gateway.WaitForStoredSpansAsync(SpanQueries.TraceFilter(sampledTrace), 3);
+            Assert.Empty(await gateway.QuerySpansAsync(SpanQueries.TraceFilter(droppedTrace)));
             await _receiver.WaitForTraceAsync(sampledTrace, s => s.Count >= 3);
             Assert.DoesNotContain(_receiver.Spans, s => s.TraceId == droppedTrace);
         }
@@ -106,28 +104,5 @@ public sealed class SamplingTests : IAsyncLifetime
         {
             foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
         }
-    }
-
-    /// <summary>Polls the span query API until the trace has <paramref name="count"/> spans (the writer is off the request path).</summary>
-    private static async Task<List<JsonElement>> StoredSpansAsync(GatewayUnderTest gateway, string traceId, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            var spans = await QueryAsync(gateway, traceId);
-            if (spans.Count >= count) return spans;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"trace {traceId}: {spans.Count} of {count} spans stored");
-            await Task.Delay(20);
-        }
-    }
-
-    private static async Task<List<JsonElement>> QueryAsync(GatewayUnderTest gateway, string traceId)
-    {
-        var start = DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O");
-        using var content = new StringContent($$"""{"startTime":"{{start}}","traceIds":["{{traceId}}"]}""", Encoding.UTF8, "application/json");
-        using var response = await gateway.Client.PostAsync("/api/svc/v1/spans/query", content);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        return [.. JsonDocument.Parse(text).RootElement.GetProperty("data").EnumerateArray().Select(e => e.Clone())];
     }
 }
