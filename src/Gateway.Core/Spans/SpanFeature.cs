@@ -36,8 +36,6 @@ internal sealed class SpanFeature : IAsyncDisposable
     public SpanStoreProcessor? Processor { get; }
     public TracingProjectResolver Resolver { get; }
 
-    /// <summary>The store is open: its <see cref="Processor"/> wants spans even with OTLP export off.</summary>
-    public bool Enabled => Processor is not null;
     public SpanQueryHandler Handler { get; }
 
     /// <param name="listen">
