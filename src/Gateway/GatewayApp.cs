@@ -93,7 +93,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         // The query API authenticates like /v1: API keys; with none configured the caller is the anonymous
         // admin of its local store, from this machine only unless span_store.allow_anonymous_remote.
         var spans = SpanFeature.Start(config, environment,
-            ctx => AnonymousQueryAccess.Resolve(runtime.Current.Keys, ctx, runtime.Current.Config.SpanStore.AllowAnonymousRemote), logger, owner);
+            ctx => AnonymousQueryAccess.Resolve(runtime.Current.Keys, ctx, runtime.Current.Config.SpanStore.AllowAnonymousRemote), logger, owner, listen: false);
         Func<Exchange, string> project = config.TracingProjects.IsConfigured
             ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
             : _ => config.Tracing.DefaultProjectFqn;
@@ -101,7 +101,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         GatewayTelemetry telemetry;
         try
         {
-            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, alwaysTrace: spans.Enabled, project, metrics.GenAi);
+            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, spans.Processor, config.SpanStore.Sampling == SpanStoreSampling.All, project, metrics.GenAi);
         }
         catch (ConfigException)
         {

@@ -19,6 +19,8 @@ internal sealed class SpanStoreConfig
     /// about a second of the writer's sustained rate (bench/spans/RESULTS.md).
     /// </summary>
     public int QueueCapacity { get; init; } = 16_384;
+    /// <summary>Which requests are stored, beside the export sampler's choice; default all (see <see cref="SpanStoreSampling"/>).</summary>
+    public SpanStoreSampling Sampling { get; init; } = SpanStoreSampling.All;
     /// <summary>HMAC key for page tokens; null means a random key per process (tokens die with a restart).</summary>
     public string? PageTokenKey { get; init; }
     /// <summary>

@@ -2,10 +2,10 @@ using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Config;
 
-/// <summary>Reads <c>span_store: {enabled, path, retention_days, max_rows, queue_capacity, page_token_key, query_timeout_ms, query_workers, allow_anonymous_remote}</c>.</summary>
+/// <summary>Reads <c>span_store: {enabled, path, retention_days, max_rows, queue_capacity, sampling, page_token_key, query_timeout_ms, query_workers, allow_anonymous_remote}</c>.</summary>
 internal static class SpanStoreConfigReader
 {
-    private static readonly string[] s_fields = ["enabled", "path", "retention_days", "max_rows", "queue_capacity", "page_token_key", "query_timeout_ms", "query_workers", "allow_anonymous_remote"];
+    private static readonly string[] s_fields = ["enabled", "path", "retention_days", "max_rows", "queue_capacity", "sampling", "page_token_key", "query_timeout_ms", "query_workers", "allow_anonymous_remote"];
 
     public static SpanStoreConfig Read(YamlReader r, YamlNode node, string path)
     {
@@ -17,6 +17,7 @@ internal static class SpanStoreConfigReader
         var allowAnonymousRemote = defaults.AllowAnonymousRemote;
         long maxRows = defaults.MaxRows;
         string? key = null;
+        var sampling = defaults.Sampling;
         r.Fields(node, path, s_fields, (k, value, p) =>
         {
             switch (k)
@@ -31,6 +32,15 @@ internal static class SpanStoreConfigReader
                 case "max_rows": maxRows = r.Long(value, p, 0, long.MaxValue) ?? maxRows; break;
                 // 16 is enough for a test; 4M spans of a few KB each is already gigabytes of RAM.
                 case "queue_capacity": queue = r.Int(value, p, 16, 4_194_304) ?? queue; break;
+                case "sampling":
+                    switch (r.String(value, p))
+                    {
+                        case "all": sampling = SpanStoreSampling.All; break;
+                        case "sampled": sampling = SpanStoreSampling.Sampled; break;
+                        case null: break;
+                        case var other: r.Error(value, p, $"expected all or sampled, got '{other}'"); break;
+                    }
+                    break;
                 case "page_token_key":
                     key = r.String(value, p);
                     // 16 characters: an HMAC key shorter than that is guessable.
@@ -51,6 +61,7 @@ internal static class SpanStoreConfigReader
             RetentionDays = retentionDays,
             MaxRows = maxRows,
             QueueCapacity = queue,
+            Sampling = sampling,
             PageTokenKey = key,
             QueryTimeoutMs = queryTimeout,
             QueryWorkers = queryWorkers,

@@ -35,9 +35,9 @@ internal sealed class Upstream : IDisposable
             };
         _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
         var baseUrl = config.Kind == ProviderKind.Mock ? "http://mock.invalid/v1" : config.BaseUrl!;
-        _chat = new Uri(baseUrl + "/chat/completions");
-        _completions = new Uri(baseUrl + "/completions");
-        _embeddings = new Uri(baseUrl + "/embeddings");
+        _chat = Endpoint(baseUrl, "/chat/completions");
+        _completions = Endpoint(baseUrl, "/completions");
+        _embeddings = Endpoint(baseUrl, "/embeddings");
         Authorization = config.ApiKey is null ? null : new AuthenticationHeaderValue("Bearer", config.ApiKey);
     }
 
@@ -46,6 +46,14 @@ internal sealed class Upstream : IDisposable
     public AuthenticationHeaderValue? Authorization { get; }
     /// <summary>The OpenTelemetry <c>gen_ai.system</c> / provider name.</summary>
     public string System => Config.Kind == ProviderKind.Mock ? "mock" : "openai";
+
+    /// <summary>The operation's path after the base URL's path; a query (some providers take a key there) stays the query.</summary>
+    private static Uri Endpoint(string baseUrl, string path)
+    {
+        var url = new UriBuilder(baseUrl);
+        url.Path = url.Path.TrimEnd('/') + path;
+        return url.Uri;
+    }
 
     public Uri UrlFor(Operation op) => op switch
     {

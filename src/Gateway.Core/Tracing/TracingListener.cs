@@ -65,7 +65,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
         ref readonly var head = ref exchange.Head;
         root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
-        root.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+        state.TagRequest(root, exchange);
         root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
         root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
         root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
@@ -122,19 +122,18 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         TraceContext.Inject(request, network ?? model ?? root);
 
         var target = attempt.Target;
-        var url = model is { IsAllDataRequested: true } ? SafeUrl(attempt.Url) : null;
+        var url = model is { IsAllDataRequested: true } ? SpanUrl.Of(attempt.Url) : null;
         if (model is { IsAllDataRequested: true })
         {
             var options = state.Options;
             model.AddTag(SpanAttributes.TfySpanType, SpanTypes.Model);
-            model.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+            state.TagRequest(model, exchange);
             model.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
             model.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiRequestModel, target.Model.UpstreamModel);
             SetRequestParameters(model, in exchange.Head);
             model.AddTag(SpanAttributes.TfyRequestModelName, exchange.Head.Model);
-            model.AddTag(SpanAttributes.TfyRequestCreatedBySubject, exchange.Subject.ToString());
             model.AddTag(SpanAttributes.TfyModelId, target.Id);
             model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
             model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
@@ -145,11 +144,11 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
         if (network is { IsAllDataRequested: true })
         {
-            network.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+            state.TagRequest(network, exchange);
             network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
             if (attempt.Url is { } upstreamUrl)
             {
-                network.AddTag(SpanAttributes.UrlFull, url ?? SafeUrl(upstreamUrl));
+                network.AddTag(SpanAttributes.UrlFull, url ?? SpanUrl.Of(upstreamUrl));
                 network.AddTag(SpanAttributes.ServerAddress, upstreamUrl.Host);
                 network.AddTag(SpanAttributes.ServerPort, upstreamUrl.Port);
             }
@@ -258,12 +257,9 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
     }
 
+    /// <summary>What the root learns late; subject, teams, metadata and project are on every span from its start (ExchangeTrace.TagRequest).</summary>
     private static void SetRequestContext(Activity root, Exchange exchange)
     {
-        var subject = exchange.Subject;
-        root.AddTag(SpanAttributes.TfyRequestCreatedBySubject, subject.ToString());
-        if (subject.Teams.Count > 0) root.AddTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, subject.Teams as string[] ?? [.. subject.Teams]);
-        if (exchange.Metadata.Count > 0) root.AddTag(SpanAttributes.TfyRequestMetadata, CompletionTags.MetadataJson(exchange.Metadata));
         if (exchange.ConversationId is { } conversation)
         {
             root.AddTag(SpanAttributes.TfyRequestConversationId, conversation);
@@ -399,9 +395,6 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         if (head.Temperature is { } temperature) activity.AddTag(SpanAttributes.GenAiRequestTemperature, temperature);
         if (head.TopP is { } topP) activity.AddTag(SpanAttributes.GenAiRequestTopP, topP);
     }
-
-    /// <summary>The URL without query or user info: some providers take keys in the query string.</summary>
-    private static string? SafeUrl(Uri? url) => url?.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     private static DateTimeOffset StartTime(long timestamp) => DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(timestamp);
 
