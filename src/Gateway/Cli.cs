@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Gateway.Config;
 
 namespace Gateway;
@@ -14,7 +15,7 @@ internal static class Cli
     public const string Version = "0.1.0";
 
     /// <summary>Exit code of a command line the parser rejects (unknown command or option, bad value), as before the move to System.CommandLine.</summary>
-    public const int UsageError = 2;
+    private const int UsageError = 2;
 
     // Printed after the standard help of the root command and of 'serve': what the options cannot say.
     private const string ServeNotes = $"""
@@ -99,15 +100,24 @@ internal static class Cli
         printDefault.SetAction(r => PrintDefaultConfig(r.InvocationConfiguration.Output, environment));
 
         var query = new SpansQueryCommand(environment, time);
-        var root = new RootCommand("gateway - an OpenAI-compatible LLM gateway")
-        {
-            configFile,
-            urls,
-            serve,
-            new Command("config", "validate or print a configuration") { check, printDefault },
-            new Command("spans", "read the spans a running gateway stored") { query },
-        };
+        var config = new Command("config", "validate or print a configuration") { check, printDefault };
+        var spans = new Command("spans", "read the spans a running gateway stored") { query };
+        var root = new RootCommand("gateway - an OpenAI-compatible LLM gateway") { configFile, urls, serve, config, spans };
         root.SetAction(Serve);
+        foreach (var command in new Command[] { check, printDefault, query })
+        {
+            // 'gateway --config FILE config check OTHER' would otherwise ignore --config without a word.
+            // (System.CommandLine runs the validators of the command that was invoked, not of its parents.)
+            command.Validators.Add(r =>
+            {
+                var top = r;
+                while (top.Parent is CommandResult parent) top = parent;
+                if (top.Children.Any(c => c is OptionResult o && (o.Option == configFile || o.Option == urls)))
+                {
+                    r.AddError("--config and --urls are options of 'serve'.");
+                }
+            });
+        }
 
         foreach (var option in root.Options)
         {

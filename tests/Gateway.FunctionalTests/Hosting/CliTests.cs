@@ -56,6 +56,9 @@ public sealed class CliTests
     [InlineData("gateway config check: Unrecognized command or argument 'b.yaml'.", "See 'gateway config check --help'.", "config", "check", "a.yaml", "b.yaml")]
     [InlineData("gateway config print-default: Unrecognized command or argument 'x'.", "See 'gateway config print-default --help'.", "config", "print-default", "x")]
     [InlineData("gateway spans: Required command was not provided.", "See 'gateway spans --help'.", "spans")]
+    [InlineData("gateway config check: --config and --urls are options of 'serve'.", "See 'gateway config check --help'.", "--config", "a.yaml", "config", "check", "b.yaml")]
+    [InlineData("gateway config print-default: --config and --urls are options of 'serve'.", "See 'gateway config print-default --help'.", "--config=a.yaml", "config", "print-default")]
+    [InlineData("gateway spans query: --config and --urls are options of 'serve'.", "See 'gateway spans query --help'.", "--urls", "http://127.0.0.1:1", "spans", "query")]
     public async Task UsageErrors_Exit2_NamingTheCommandAndItsHelp(string error, string hint, params string[] args)
     {
         var (code, stdout, stderr) = await GatewayProcess.RunAsync(args);
