@@ -1,31 +1,28 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Gateway.Config;
 
 namespace Gateway;
 
 /// <summary>
-/// <c>gateway [serve]</c>, <c>gateway config check FILE</c>, <c>gateway spans query</c>, <c>--version</c>, <c>--help</c>.
-/// Hand-parsed: a handful of verbs does not need a parser library, and this keeps startup small.
+/// <c>gateway [serve]</c>, <c>gateway config check FILE</c>, <c>gateway config print-default</c>,
+/// <c>gateway spans query</c>, <c>--version</c>, <c>--help</c>, on System.CommandLine (issue #10, item 6).
 /// </summary>
 internal static class Cli
 {
     public const string Version = "0.1.0";
 
-    private const string Help = $"""
-        gateway - an OpenAI-compatible LLM gateway
+    /// <summary>Exit code of a command line the parser rejects (unknown command or option, bad value), as before the move to System.CommandLine.</summary>
+    private const int UsageError = 2;
 
-        Usage:
-          gateway [serve] [--config FILE] [--urls URLS]   run the gateway (the default)
-          gateway config check FILE                       validate a configuration file
-          gateway config print-default                    print the embedded default configuration
-          gateway spans query [options]                   query stored spans (see 'gateway spans query --help')
-          gateway --version                               print the version
-          gateway --help                                  print this help
-
-        Options:
-          --config FILE   YAML configuration (or GATEWAY_CONFIG). Without one, an embedded default
-                          serves mock models, and OpenAI's when OPENAI_API_KEY is set.
-          --urls URLS     listen addresses, e.g. http://0.0.0.0:8080 (or ASPNETCORE_URLS; then the
-                          config's server.listen; then http://127.0.0.1:8080)
+    // Printed after the standard help of the root command and of 'serve': what the options cannot say.
+    private const string ServeNotes = $"""
+        Environment:
+          GATEWAY_CONFIG                           the configuration file when --config is not given
+          ASPNETCORE_URLS                          listen addresses when --urls is not given
+          OPENAI_API_KEY                           the embedded default also serves OpenAI's models
 
         Tracing (OpenTelemetry, OTLP):
           ENABLE_OTEL_TRACING=true                 export spans
@@ -37,40 +34,114 @@ internal static class Cli
           ENABLE_OTEL_METRICS=true                 also export the gen_ai.* metrics
           Content capture and size: the config's tracing: section.
 
+        Examples:
+          gateway serve --config examples/gateway.yaml --urls http://0.0.0.0:8080
+          gateway config check examples/gateway.yaml
+          gateway config print-default > gateway.yaml
+          gateway spans query --start 1h --root --output table
+
         OpenAI clients point their base URL at http://HOST:PORT/v1.
         """;
 
-    public static async Task<int> RunAsync(string[] args)
+    // Parsed as written: an argument that starts with '@' (a file name, a slug) is not a response file.
+    private static readonly ParserConfiguration s_parser = new() { ResponseFileTokenReplacer = null };
+
+    public static Task<int> RunAsync(string[] args) =>
+        RunAsync(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System);
+
+    /// <summary>The whole command line; writers, environment and clock are parameters so tests run it in process.</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider? time = null)
     {
-        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
-        var rest = verb == "serve" && args.Length > 0 && args[0] == "serve" ? args[1..] : verb == "serve" ? args : args[1..];
-        if (verb == "spans")
+        var result = CreateRootCommand(environment, time ?? TimeProvider.System).Parse(args, s_parser);
+        if (result.Action is ParseErrorAction)
         {
-            // Its own help and flags (SpansCli.cs).
-            return await SpansCli.RunAsync(rest, Console.Out, Console.Error).ConfigureAwait(false);
+            // One line per error and a pointer to the help, exit code 2, instead of the default
+            // (the whole help after the errors, exit code 1).
+            var command = CommandPath(result.CommandResult.Command);
+            foreach (var error in result.Errors) await stderr.WriteLineAsync($"{command}: {error.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"See '{command} --help'.").ConfigureAwait(false);
+            return UsageError;
         }
-        if (args.Contains("--help") || args.Contains("-h"))
+        var invocation = new InvocationConfiguration
         {
-            Console.Out.WriteLine(Help);
-            return 0;
-        }
-        if (args.Contains("--version"))
+            Output = stdout,
+            Error = stderr,
+            // The gateway handles SIGTERM itself (shutdown drain, GatewayApp); System.CommandLine's
+            // handler would cancel the action and end the process after its timeout (ShutdownTests fail with it).
+            ProcessTerminationTimeout = null,
+            // An unexpected exception ends the process as it did before: with the runtime's report.
+            EnableDefaultExceptionHandler = false,
+        };
+        return await result.InvokeAsync(invocation).ConfigureAwait(false);
+    }
+
+    internal static RootCommand CreateRootCommand(Func<string, string?> environment, TimeProvider time)
+    {
+        var configFile = new Option<string>("--config")
         {
-            Console.Out.WriteLine("gateway " + Version);
-            return 0;
-        }
-        switch (verb)
+            HelpName = "FILE",
+            Description = "YAML configuration (or GATEWAY_CONFIG). Without one, an embedded default serves mock models, and OpenAI's when OPENAI_API_KEY is set.",
+        };
+        var urls = new Option<string>("--urls")
         {
-            case "serve":
-                return await ServeAsync(rest).ConfigureAwait(false);
-            case "config" when rest.Length == 2 && rest[0] == "check":
-                return CheckConfig(rest[1], Console.Out, Console.Error);
-            case "config" when rest.Length == 1 && rest[0] == "print-default":
-                return PrintDefaultConfig(Console.Out);
-            default:
-                Console.Error.WriteLine($"gateway: unknown command '{string.Join(' ', args)}'. See 'gateway --help'.");
-                return 2;
+            HelpName = "URLS",
+            Description = "listen addresses, e.g. http://0.0.0.0:8080 (or ASPNETCORE_URLS; then the config's server.listen; then http://127.0.0.1:8080)",
+        };
+        Task<int> Serve(ParseResult r, CancellationToken _) =>
+            ServeAsync(r.GetValue(configFile), r.GetValue(urls), r.InvocationConfiguration.Error, environment);
+
+        var serve = new Command("serve", "run the gateway (the default)") { configFile, urls };
+        serve.SetAction(Serve);
+
+        var file = new Argument<string>("FILE") { Description = "the YAML configuration to validate" };
+        var check = new Command("check", "validate a configuration file: file:line:column errors, or a summary") { file };
+        check.SetAction(r => CheckConfig(r.GetValue(file)!, r.InvocationConfiguration.Output, r.InvocationConfiguration.Error, environment));
+        var printDefault = new Command("print-default", "print the embedded default configuration (what 'serve' runs without --config), as YAML");
+        printDefault.SetAction(r => PrintDefaultConfig(r.InvocationConfiguration.Output, environment));
+
+        var query = new SpansQueryCommand(environment, time);
+        var config = new Command("config", "validate or print a configuration") { check, printDefault };
+        var spans = new Command("spans", "read the spans a running gateway stored") { query };
+        var root = new RootCommand("gateway - an OpenAI-compatible LLM gateway") { configFile, urls, serve, config, spans };
+        root.SetAction(Serve);
+        foreach (var command in new Command[] { check, printDefault, query })
+        {
+            // 'gateway --config FILE config check OTHER' would otherwise ignore --config without a word.
+            // (System.CommandLine runs the validators of the command that was invoked, not of its parents.)
+            command.Validators.Add(r =>
+            {
+                var top = r;
+                while (top.Parent is CommandResult parent) top = parent;
+                if (top.Children.Any(c => c is OptionResult o && (o.Option == configFile || o.Option == urls)))
+                {
+                    r.AddError("--config and --urls are options of 'serve'.");
+                }
+            });
         }
+
+        foreach (var option in root.Options)
+        {
+            if (option is HelpOption { Action: HelpAction help })
+            {
+                option.Action = new HelpWithNotesAction(help, new Dictionary<Command, string> { [root] = ServeNotes, [serve] = ServeNotes, [query] = SpansQueryCommand.Notes });
+            }
+            else if (option is VersionOption)
+            {
+                option.Action = new VersionAction("gateway " + Version);
+            }
+        }
+        return root;
+    }
+
+    /// <summary><c>gateway config check</c> for a command, as a user types it.</summary>
+    private static string CommandPath(Command command)
+    {
+        var path = command is RootCommand ? "gateway" : command.Name;
+        for (var parent = command.Parents.OfType<Command>().FirstOrDefault(); parent is not null; parent = parent.Parents.OfType<Command>().FirstOrDefault())
+        {
+            path = (parent is RootCommand ? "gateway" : parent.Name) + " " + path;
+        }
+        return path;
     }
 
     /// <summary><c>gateway config check FILE</c>; the writers and environment are parameters so tests run it in process.</summary>
@@ -107,38 +178,20 @@ internal static class Cli
         return 0;
     }
 
-    private static async Task<int> ServeAsync(string[] args)
+    private static async Task<int> ServeAsync(string? configFile, string? urls, TextWriter stderr, Func<string, string?> environment)
     {
-        string? configFile = Environment.GetEnvironmentVariable("GATEWAY_CONFIG");
-        string? urls = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--config" when i + 1 < args.Length: configFile = args[++i]; break;
-                case "--urls" when i + 1 < args.Length: urls = args[++i]; break;
-                default:
-                    if (args[i].StartsWith("--config=", StringComparison.Ordinal)) configFile = args[i]["--config=".Length..];
-                    else if (args[i].StartsWith("--urls=", StringComparison.Ordinal)) urls = args[i]["--urls=".Length..];
-                    else
-                    {
-                        Console.Error.WriteLine($"gateway serve: unknown option '{args[i]}'. See 'gateway --help'.");
-                        return 2;
-                    }
-                    break;
-            }
-        }
+        configFile ??= environment("GATEWAY_CONFIG");
         GatewayConfig config;
         try
         {
-            config = string.IsNullOrEmpty(configFile) ? ConfigLoader.LoadDefault() : ConfigLoader.LoadFile(configFile);
+            config = string.IsNullOrEmpty(configFile) ? ConfigLoader.LoadDefault(environment) : ConfigLoader.LoadFile(configFile, environment);
         }
         catch (ConfigException e)
         {
-            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            foreach (var error in e.Errors) await stderr.WriteLineAsync(error).ConfigureAwait(false);
             return 1;
         }
-        urls ??= Environment.GetEnvironmentVariable("ASPNETCORE_URLS");
+        urls ??= environment("ASPNETCORE_URLS");
         if (string.IsNullOrWhiteSpace(urls)) urls = config.Server.Listen ?? "http://127.0.0.1:8080";
 
         GatewayApp app;
@@ -149,7 +202,7 @@ internal static class Cli
         catch (ConfigException e)
         {
             // Invalid OTEL_* environment (tracing export): as fatal as a bad config file.
-            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            foreach (var error in e.Errors) await stderr.WriteLineAsync(error).ConfigureAwait(false);
             return 1;
         }
         await using (app.ConfigureAwait(false))

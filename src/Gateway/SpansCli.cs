@@ -8,75 +8,19 @@ using Gateway.Spans;
 namespace Gateway;
 
 /// <summary>
-/// <c>gateway spans query</c>: the query API from a shell, against a running gateway. Hand-parsed
-/// like <see cref="Cli"/>; builds the same JSON body a client would send.
+/// <c>gateway spans query</c>: the query API from a shell, against a running gateway. Sends the same
+/// JSON body a client would and prints a table or the combined JSON; the flags are <see cref="SpansQueryCommand"/>'s.
 /// </summary>
 internal static class SpansCli
 {
-    public const string Help = """
-        gateway spans query - query the spans a running gateway stored
-
-        Usage:
-          gateway spans query [options]
-
-        Options:
-          --url URL             the gateway (or GATEWAY_URL; default http://127.0.0.1:8080)
-          --api-key KEY         sent as a bearer token (or GATEWAY_API_KEY)
-          --project FQN         tracing project, e.g. acme:tracing-project:default (default: the gateway's)
-          --start TIME          ISO 8601 (2025-06-01T00:00:00Z) or an age: 30s, 15m, 1h, 7d (default 1h)
-          --end TIME            same forms (default: now)
-          --root                root spans only
-          --subject-type TYPE   user, virtualaccount, ... (repeatable)
-          --subject TYPE:SLUG   one caller, e.g. user:example@email.com or virtualaccount:exampleaccount
-          --subject-slug SLUG   a caller by slug alone (repeatable)
-          --trace-id ID         spans of one trace (repeatable)
-          --span-id ID          (repeatable)
-          --application NAME    (repeatable)
-          --filter EXPR         SCOPE:KEY OP [VALUE], SCOPE one of field, attr, meta; OP an operator
-                                name (EQUAL, IN, STRING_CONTAINS, PRESENT, ...) or = != > < >= <= ~;
-                                list values comma-separated (repeatable). Examples:
-                                  --filter 'field:spanName = chatCompletions'
-                                  --filter 'attr:tfy.model.metric.cost_in_usd > 0.01'
-                                  --filter 'meta:env IN prod,staging'
-          --filter-json JSON    one filter object as the API takes it (repeatable)
-          --limit N             spans per page (default 200, at most 1000)
-          --sort asc|desc       by start time (default desc)
-          --page-token TOKEN    continue from a previous page
-          --all                 follow pages to the end
-          --output table|json   (default table)
-        """;
-
     private static readonly Dictionary<string, string> s_symbols = new(StringComparer.Ordinal)
     {
         ["="] = "EQUAL", ["=="] = "EQUAL", ["!="] = "NOT_EQUAL", [">"] = "GREATER_THAN", ["<"] = "LESS_THAN",
         [">="] = "GREATER_THAN_EQUAL", ["<="] = "LESS_THAN_EQUAL", ["~"] = "STRING_CONTAINS",
     };
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?>? environment = null, TimeProvider? time = null)
+    public static async Task<int> QueryAsync(SpansQueryOptions o, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        environment ??= Environment.GetEnvironmentVariable;
-        time ??= TimeProvider.System;
-        if (args.Length == 0 || args[0] != "query")
-        {
-            await stderr.WriteLineAsync("gateway spans: expected 'query'. See 'gateway spans query --help'.").ConfigureAwait(false);
-            return 2;
-        }
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            await stdout.WriteLineAsync(Help).ConfigureAwait(false);
-            return 0;
-        }
-        SpansQueryOptions o;
-        try
-        {
-            o = Parse(args[1..], environment, time);
-        }
-        catch (FormatException e)
-        {
-            await stderr.WriteLineAsync("gateway spans query: " + e.Message).ConfigureAwait(false);
-            return 2;
-        }
-
         using var http = new HttpClient { BaseAddress = new Uri(o.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
         if (!string.IsNullOrEmpty(o.ApiKey)) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", o.ApiKey);
         var token = o.PageToken;
@@ -91,7 +35,7 @@ internal static class SpansCli
             {
                 using var content = new ByteArrayContent(body);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                response = await http.PostAsync(SpanQueryHandler.Path.TrimStart('/'), content).ConfigureAwait(false);
+                response = await http.PostAsync(SpanQueryHandler.Path.TrimStart('/'), content, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
@@ -100,7 +44,7 @@ internal static class SpansCli
             }
             using (response)
             {
-                var bytes = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
                     await stderr.WriteLineAsync($"gateway spans query: {(int)response.StatusCode} {ErrorMessage(bytes)}").ConfigureAwait(false);
@@ -237,79 +181,6 @@ internal static class SpansCli
         w.WriteStartArray(name);
         foreach (var v in values) w.WriteStringValue(v);
         w.WriteEndArray();
-    }
-
-    internal static SpansQueryOptions Parse(string[] args, Func<string, string?> environment, TimeProvider time)
-    {
-        var o = new SpansQueryOptions
-        {
-            Url = environment("GATEWAY_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080",
-            ApiKey = environment("GATEWAY_API_KEY"),
-            Start = Time("1h", time),
-        };
-        for (var i = 0; i < args.Length; i++)
-        {
-            var arg = args[i];
-            string? inline = null;
-            var eq = arg.IndexOf('=');
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 2)
-            {
-                inline = arg[(eq + 1)..];
-                arg = arg[..eq];
-            }
-            string Value() => inline ?? (i + 1 < args.Length ? args[++i] : throw new FormatException($"{arg} needs a value."));
-            switch (arg)
-            {
-                case "--url": o.Url = Value(); break;
-                case "--api-key": o.ApiKey = Value(); break;
-                case "--project": o.Project = Value(); break;
-                case "--start": o.Start = Time(Value(), time); break;
-                case "--end": o.End = Time(Value(), time); break;
-                case "--root": o.Root = true; break;
-                case "--subject-type": o.SubjectTypes.Add(Value()); break;
-                case "--subject":
-                    var subject = Value();
-                    var (type, slug) = SubjectRef.Split(subject);
-                    if (type is null) throw new FormatException($"--subject '{subject}': expected TYPE:SLUG, e.g. user:example@email.com.");
-                    if (!o.SubjectTypes.Contains(type)) o.SubjectTypes.Add(type);
-                    o.SubjectSlugs.Add(slug);
-                    break;
-                case "--subject-slug": o.SubjectSlugs.Add(Value()); break;
-                case "--trace-id": o.TraceIds.Add(Value()); break;
-                case "--span-id": o.SpanIds.Add(Value()); break;
-                case "--application": o.Applications.Add(Value()); break;
-                case "--filter": o.Filters.Add(Filter(Value())); break;
-                case "--filter-json":
-                    var json = Value();
-                    try
-                    {
-                        using var doc = JsonDocument.Parse(json);
-                        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new FormatException("--filter-json takes one JSON object.");
-                    }
-                    catch (JsonException e)
-                    {
-                        throw new FormatException("--filter-json is not valid JSON: " + e.Message);
-                    }
-                    o.Filters.Add(json);
-                    break;
-                case "--limit":
-                    var limit = Value();
-                    o.Limit = int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new FormatException($"--limit '{limit}' is not a positive integer.");
-                    break;
-                case "--sort":
-                    var sort = Value().ToUpperInvariant();
-                    o.Sort = sort is "ASC" or "DESC" ? sort : throw new FormatException("--sort takes asc or desc.");
-                    break;
-                case "--page-token": o.PageToken = Value(); break;
-                case "--all": o.All = true; break;
-                case "--output" or "-o":
-                    var output = Value();
-                    o.Json = output switch { "json" => true, "table" => false, _ => throw new FormatException($"--output '{output}': expected table or json.") };
-                    break;
-                default: throw new FormatException($"unknown option '{args[i]}'. See 'gateway spans query --help'.");
-            }
-        }
-        return o;
     }
 
     /// <summary>ISO 8601 as given, or an age (<c>90s</c>, <c>15m</c>, <c>1h</c>, <c>7d</c>) turned into the time that long ago.</summary>

@@ -1,24 +1,24 @@
 namespace Gateway;
 
-/// <summary>The parsed flags of <c>gateway spans query</c>.</summary>
+/// <summary>The flags of <c>gateway spans query</c>, bound by <see cref="SpansQueryCommand"/>.</summary>
 internal sealed class SpansQueryOptions
 {
-    public required string Url { get; set; }
-    public string? ApiKey { get; set; }
-    public string? Project { get; set; }
-    public required string Start { get; set; }
-    public string? End { get; set; }
-    public bool Root { get; set; }
-    public List<string> SubjectTypes { get; } = [];
-    public List<string> SubjectSlugs { get; } = [];
-    public List<string> TraceIds { get; } = [];
-    public List<string> SpanIds { get; } = [];
-    public List<string> Applications { get; } = [];
+    public required string Url { get; init; }
+    public string? ApiKey { get; init; }
+    public string? Project { get; init; }
+    public required string Start { get; init; }
+    public string? End { get; init; }
+    public bool Root { get; init; }
+    public IReadOnlyList<string> SubjectTypes { get; init; } = [];
+    public IReadOnlyList<string> SubjectSlugs { get; init; } = [];
+    public IReadOnlyList<string> TraceIds { get; init; } = [];
+    public IReadOnlyList<string> SpanIds { get; init; } = [];
+    public IReadOnlyList<string> Applications { get; init; } = [];
     /// <summary>Filter objects as JSON text.</summary>
-    public List<string> Filters { get; } = [];
-    public int? Limit { get; set; }
-    public string? Sort { get; set; }
-    public string? PageToken { get; set; }
-    public bool All { get; set; }
-    public bool Json { get; set; }
+    public IReadOnlyList<string> Filters { get; init; } = [];
+    public int? Limit { get; init; }
+    public string? Sort { get; init; }
+    public string? PageToken { get; init; }
+    public bool All { get; init; }
+    public bool Json { get; init; }
 }

@@ -113,7 +113,7 @@ public sealed class GatewaySpansTests : IAsyncLifetime
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await SpansCli.RunAsync(args, output, error, _ => null);
+        var code = await Gateway.Cli.RunAsync(["spans", .. args], output, error, _ => null);
         return (code, output.ToString(), error.ToString());
     }
 }

@@ -48,27 +48,94 @@ public sealed class SpansCliTests
     [Fact]
     public void Flags_make_the_api_body()
     {
-        var o = SpansCli.Parse(
-            ["--project", "acme:tracing-project:default", "--start=1h", "--root", "--subject", "virtualaccount:exampleaccount",
-             "--trace-id", "4bf92f3577b34da6a3ce929d0e0e4736", "--filter", "meta:env = prod", "--limit", "50", "--sort", "asc", "-o", "json"],
-            name => name == "GATEWAY_API_KEY" ? "sk-env" : null, Noon);
+        var o = Bind(name => name == "GATEWAY_API_KEY" ? "sk-env" : null,
+            "--project", "acme:tracing-project:default", "--start=1h", "--root", "--subject", "virtualaccount:exampleaccount",
+            "--trace-id", "4bf92f3577b34da6a3ce929d0e0e4736", "--filter", "meta:env = prod", "--limit", "50", "--sort", "asc", "-o", "json");
         Assert.Equal("http://127.0.0.1:8080", o.Url);
         Assert.Equal("sk-env", o.ApiKey);
         Assert.True(o.Json);
-        using var body = JsonDocument.Parse(SpansCli.Body(o, "tok"));
         Assert.Equal(
             """{"tracingProjectFqn":"acme:tracing-project:default","startTime":"2025-06-01T11:00:00.0000000Z","traceIds":["4bf92f3577b34da6a3ce929d0e0e4736"],"parentSpanIds":[""],"createdBySubjectTypes":["virtualaccount"],"createdBySubjectSlugs":["exampleaccount"],"filters":[{"gatewayRequestMetadataKey":"env","operator":"EQUAL","value":"prod"}],"limit":50,"sortDirection":"ASC","pageToken":"tok"}""",
             Encoding.UTF8.GetString(SpansCli.Body(o, "tok")));
     }
 
+    [Fact]
+    public void Defaults_come_from_the_environment_then_the_builtin_ones()
+    {
+        var o = Bind(_ => null);
+        Assert.Equal("http://127.0.0.1:8080", o.Url);
+        Assert.Null(o.ApiKey);
+        Assert.False(o.Json);
+        Assert.Equal("""{"startTime":"2025-06-01T11:00:00.0000000Z"}""", Encoding.UTF8.GetString(SpansCli.Body(o, null)));
+
+        var env = new Dictionary<string, string> { ["GATEWAY_URL"] = "http://gw:9000", ["GATEWAY_API_KEY"] = "sk-env" };
+        o = Bind(name => env.GetValueOrDefault(name));
+        Assert.Equal(("http://gw:9000", "sk-env"), (o.Url, o.ApiKey));
+        o = Bind(name => env.GetValueOrDefault(name), "--url", "http://other:1", "--api-key", "sk-flag");
+        Assert.Equal(("http://other:1", "sk-flag"), (o.Url, o.ApiKey));
+    }
+
+    [Fact]
+    public void Repeated_flags_accumulate_and_subjects_split_into_type_and_slug()
+    {
+        var o = Bind(_ => null,
+            "--subject-type", "user", "--subject", "virtualaccount:ci", "--subject", "user:a@b.c", "--subject-slug", "bob",
+            "--trace-id", "t1", "--trace-id", "t2", "--span-id", "s1", "--application", "app",
+            "--filter", "attr:x PRESENT", "--filter-json", """{"spanFieldName":"spanName","operator":"EQUAL","value":"y"}""", "--filter", "field:spanName ~ chat",
+            "--end", "2025-06-01T11:30:00Z", "--page-token", "p", "--all");
+        Assert.Equal(
+            """{"startTime":"2025-06-01T11:00:00.0000000Z","endTime":"2025-06-01T11:30:00Z","traceIds":["t1","t2"],"spanIds":["s1"],"createdBySubjectTypes":["user","virtualaccount"],"createdBySubjectSlugs":["bob","ci","a@b.c"],"applicationNames":["app"],"filters":[{"spanAttributeKey":"x","operator":"PRESENT"},{"spanFieldName":"spanName","operator":"STRING_CONTAINS","value":"chat"},{"spanFieldName":"spanName","operator":"EQUAL","value":"y"}],"pageToken":"p"}""",
+            Encoding.UTF8.GetString(SpansCli.Body(o, o.PageToken)));
+        Assert.True(o.All);
+    }
+
+    /// <summary>A bad flag is a usage error: exit code 2 and the reason, before any request (no gateway listens at the URL).</summary>
     [Theory]
-    [InlineData("--bogus")]
-    [InlineData("--limit", "0")]
-    [InlineData("--sort", "sideways")]
-    [InlineData("--output", "yaml")]
-    [InlineData("--subject", "example@email.com")]
-    [InlineData("--filter-json", "{not json")]
-    [InlineData("--project")]
-    public void Bad_flags(params string[] args) =>
-        Assert.Throws<FormatException>(() => SpansCli.Parse(args, _ => null, Noon));
+    [InlineData("Unrecognized command or argument '--bogus'", "--bogus")]
+    [InlineData("--limit '0' is not a positive integer", "--limit", "0")]
+    [InlineData("--limit 'ten' is not a positive integer", "--limit", "ten")]
+    [InlineData("--sort takes asc or desc", "--sort", "sideways")]
+    [InlineData("--output 'yaml': expected table or json", "--output", "yaml")]
+    [InlineData("--subject 'example@email.com': expected TYPE:SLUG", "--subject", "example@email.com")]
+    [InlineData("--filter-json is not valid JSON", "--filter-json", "{not json")]
+    [InlineData("--filter-json takes one JSON object", "--filter-json", "[1]")]
+    [InlineData("unknown operator 'LIKE'", "--filter", "attr:x LIKE y")]
+    [InlineData("neither an ISO 8601 time nor an age", "--end", "yesterday")]
+    [InlineData("Required argument missing for option: '--project'", "--project")]
+    [InlineData("Required argument missing for option: '--start'", "--start")]
+    public async Task Bad_flags(string message, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await Cli.RunAsync(["spans", "query", "--url", "http://127.0.0.1:1", .. args], stdout, stderr, _ => null, Noon);
+        Assert.Equal(2, code);
+        Assert.StartsWith("gateway spans query: ", stderr.ToString());
+        Assert.Contains(message, stderr.ToString());
+        Assert.Contains("See 'gateway spans query --help'.", stderr.ToString());
+        Assert.Empty(stdout.ToString());
+    }
+
+    [Fact]
+    public async Task Help_lists_every_flag_and_the_filter_grammar()
+    {
+        using var stdout = new StringWriter();
+        var code = await Cli.RunAsync(["spans", "query", "--help"], stdout, TextWriter.Null, _ => null, Noon);
+        Assert.Equal(0, code);
+        var help = stdout.ToString();
+        foreach (var flag in new[] { "--url", "--api-key", "--project", "--start", "--end", "--root", "--subject-type", "--subject", "--subject-slug",
+            "--trace-id", "--span-id", "--application", "--filter", "--filter-json", "--limit", "--sort", "--page-token", "--all", "-o, --output" })
+        {
+            Assert.Contains("  " + flag + " ", help);
+        }
+        Assert.Contains("SCOPE:KEY OP [VALUE]", help);
+        Assert.Contains("gateway spans query --filter 'field:spanName = chatCompletions'", help);
+    }
+
+    private static SpansQueryOptions Bind(Func<string, string?> environment, params string[] args)
+    {
+        var command = new SpansQueryCommand(environment, Noon);
+        var result = command.Parse(args);
+        Assert.Empty(result.Errors);
+        return command.Bind(result);
+    }
 }
