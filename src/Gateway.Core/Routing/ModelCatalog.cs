@@ -6,18 +6,21 @@ using Gateway.Providers;
 
 namespace Gateway.Routing;
 
-/// <summary>Every model the configuration serves, by the name clients use.</summary>
-internal sealed class ModelCatalog : IDisposable
+/// <summary>
+/// Every model the configuration serves, by the name clients use. The upstreams come from the
+/// <see cref="UpstreamRegistry"/>, which owns them (they outlive the snapshot when a reload keeps them).
+/// </summary>
+internal sealed class ModelCatalog
 {
     private readonly FrozenDictionary<string, ModelTarget> _models;
-    private readonly List<Upstream> _upstreams = [];
+    private readonly HashSet<Upstream> _upstreams = [];
 
-    public ModelCatalog(GatewayConfig config)
+    public ModelCatalog(GatewayConfig config, UpstreamRegistry upstreams)
     {
         var models = new Dictionary<string, ModelTarget>(StringComparer.Ordinal);
         foreach (var provider in config.Providers)
         {
-            var upstream = new Upstream(provider);
+            var upstream = upstreams.Get(provider);
             _upstreams.Add(upstream);
             foreach (var model in provider.Models)
             {
@@ -36,6 +39,9 @@ internal sealed class ModelCatalog : IDisposable
     public byte[] ModelsJson { get; }
 
     public IEnumerable<ModelTarget> All => _models.Values;
+
+    /// <summary>The upstreams this snapshot sends to.</summary>
+    public IReadOnlySet<Upstream> Upstreams => _upstreams;
 
     public bool TryGet(string name, out ModelTarget target) => _models.TryGetValue(name, out target!);
 
@@ -60,10 +66,5 @@ internal sealed class ModelCatalog : IDisposable
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
-    }
-
-    public void Dispose()
-    {
-        foreach (var u in _upstreams) u.Dispose();
     }
 }

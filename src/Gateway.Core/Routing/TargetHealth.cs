@@ -23,9 +23,12 @@ internal sealed class TargetHealth
 
     public TargetHealth(HealthOptions options)
     {
+        Options = options;
         _threshold = options.FailureThreshold;
         _cooldownTicks = options.CooldownMs * Stopwatch.Frequency / 1000;
     }
+
+    public HealthOptions Options { get; }
 
     public long CooldownTicks => _cooldownTicks;
 

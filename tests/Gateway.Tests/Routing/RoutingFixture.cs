@@ -18,9 +18,11 @@ internal sealed class RoutingFixture : IDisposable
     public RoutingFixture(string routingYaml)
     {
         Config = ConfigText.Load(Providers + routingYaml);
-        Catalog = new ModelCatalog(Config);
-        Table = new RoutingTable(Config, Catalog);
+        Catalog = new ModelCatalog(Config, _upstreams);
+        Table = new RoutingTable(Config, Catalog, new HealthRegistry());
     }
+
+    private readonly Gateway.Providers.UpstreamRegistry _upstreams = new(TimeProvider.System);
 
     public GatewayConfig Config { get; }
     public ModelCatalog Catalog { get; }
@@ -47,5 +49,5 @@ internal sealed class RoutingFixture : IDisposable
         {{targets}}
         """;
 
-    public void Dispose() => Catalog.Dispose();
+    public void Dispose() => _upstreams.Dispose();
 }
