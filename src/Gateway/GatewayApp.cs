@@ -1,5 +1,6 @@
 using Gateway.Config;
 using Gateway.OpenAI;
+using Gateway.Pipeline;
 using Gateway.Proxy;
 using Gateway.Tracing;
 using Gateway.Spans;
@@ -39,7 +40,9 @@ internal sealed class GatewayApp : IAsyncDisposable
     public IReadOnlyList<string> Urls => [.. _app.Urls];
 
     /// <param name="environment">Reads environment variables (tests pass their own instead of the process's).</param>
-    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null)
+    /// <param name="featureStages">Extra request stages per snapshot (tests; the features of later issues register theirs here).</param>
+    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null,
+        IReadOnlyList<Func<GatewayRuntime.Snapshot, IRequestStage?>>? featureStages = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         // No reload-on-change for appsettings.json (the gateway reads its own YAML): with it, the host puts an
@@ -51,8 +54,8 @@ internal sealed class GatewayApp : IAsyncDisposable
         {
             k.AddServerHeader = false;
             // The handlers enforce the configured limit themselves (413 in OpenAI's shape); Kestrel's cap sits
-            // above it so a rejected body can be drained and the client reads the 413 (ProxyHandler.DrainAsync).
-            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes + ProxyHandler.DrainLimitBytes;
+            // above it so a rejected body can be drained and the client reads the 413 (RequestBody.DrainAsync).
+            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes + RequestBody.DrainLimitBytes;
         });
         // Opt-in, as the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
         // (which System.Net.Sockets already honours for the upstream connections) Kestrel also runs request code
@@ -100,7 +103,7 @@ internal sealed class GatewayApp : IAsyncDisposable
             throw;
         }
         var gateway = new GatewayApp(app, runtime, telemetry, spans);
-        var proxy = new ProxyHandler(runtime, logger, telemetry.Listener);
+        var proxy = new RequestPath(runtime, logger, telemetry.Listener, featureStages);
         app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
@@ -120,27 +123,32 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     public Task StopAsync() => _app.StopAsync();
 
-    private Task Dispatch(HttpContext context, ProxyHandler proxy)
+    private Task Dispatch(HttpContext context, RequestPath proxy)
     {
         var path = context.Request.Path.Value ?? "";
         var method = context.Request.Method;
         // Clients configured with base URL ".../v1" and without the suffix both work.
         var route = path.StartsWith("/v1/", StringComparison.Ordinal) ? path.AsSpan(3) : path.AsSpan();
-        var subject = Auth.Subject.Anonymous;
+        // The OpenAI endpoints authenticate in their first stage (Pipeline/RequestPath.cs).
+        if (HttpMethods.IsPost(method))
+        {
+            switch (route)
+            {
+                case "/chat/completions": return proxy.ChatCompletions(context);
+                case "/completions": return proxy.Completions(context);
+                case "/embeddings": return proxy.Embeddings(context);
+            }
+        }
         // Probes stay open; everything else needs a key once any is configured.
-        if (route is not ("/healthz" or "/readyz") && !_runtime.Current.Keys.TryAuthenticate(context.Request.Headers.Authorization, out subject, out var authError))
+        if (route is not ("/healthz" or "/readyz") && !_runtime.Current.Keys.TryAuthenticate(context.Request.Headers.Authorization, out _, out var authError))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return ErrorWriter.WriteAsync(context, authError!);
         }
         switch (route)
         {
-            case "/chat/completions":
-                return HttpMethods.IsPost(method) ? proxy.ChatCompletions(context, subject) : NotAllowed(context, method, path);
-            case "/completions":
-                return HttpMethods.IsPost(method) ? proxy.Completions(context, subject) : NotAllowed(context, method, path);
-            case "/embeddings":
-                return HttpMethods.IsPost(method) ? proxy.Embeddings(context, subject) : NotAllowed(context, method, path);
+            case "/chat/completions" or "/completions" or "/embeddings":
+                return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);
             case "/healthz":

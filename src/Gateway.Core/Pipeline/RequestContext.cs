@@ -44,6 +44,9 @@ internal sealed class RequestContext
     /// <summary>The targets to try. Set by the route stage.</summary>
     public RoutePlan? Plan { get; set; }
 
+    /// <summary>How many stages have been entered (their end hooks are owed); reset once the hooks ran.</summary>
+    public int StagesEntered { get; set; }
+
     /// <summary>The error a stage turned the request away with, and which stage.</summary>
     public GatewayError? Rejection { get; set; }
     public string? RejectedBy { get; set; }

@@ -40,7 +40,12 @@ internal sealed class ClientSink(HttpContext context) : IResponseSink
         if (upstream.Content.Headers.ContentLength is long length) client.ContentLength = length;
     }
 
-    public Task WriteErrorAsync(GatewayError error) => ErrorWriter.WriteAsync(context, error);
+    public Task WriteErrorAsync(GatewayError error)
+    {
+        // Headers an upstream answer had set (Start) do not belong to the gateway's error.
+        if (!context.Response.HasStarted) context.Response.Headers.Clear();
+        return ErrorWriter.WriteAsync(context, error);
+    }
 
     /// <summary>SDKs that read error events (OpenAI Python, Node) raise on the event; those that ignore them (OpenAI .NET) raise on the truncation.</summary>
     public async Task AbortAsync()
