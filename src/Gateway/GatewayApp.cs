@@ -21,6 +21,7 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly GatewayTelemetry _telemetry;
     private readonly SpanFeature _spans;
     private volatile bool _stopping;
+    private ConfigReloader? _reloader;
 
     private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans)
     {
@@ -35,6 +36,12 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     /// <summary>The span store and its query endpoint (issue #4).</summary>
     internal SpanFeature Spans => _spans;
+
+    /// <summary>The live config and the registries that outlive it.</summary>
+    internal GatewayRuntime Runtime => _runtime;
+
+    /// <summary>Watches the config file; null when the config did not come from a file.</summary>
+    internal ConfigReloader? Reloader => _reloader;
 
     /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
@@ -53,9 +60,10 @@ internal sealed class GatewayApp : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            // The handlers enforce the configured limit themselves (413 in OpenAI's shape); Kestrel's cap sits
-            // above it so a rejected body can be drained and the client reads the 413 (RequestBody.DrainAsync).
-            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes + RequestBody.DrainLimitBytes;
+            // The read stage enforces the live config's limit itself (413 in OpenAI's shape) and sets Kestrel's cap
+            // per request just above it, so a rejected body can be drained and the client reads the 413
+            // (RequestBody.DrainAsync). This default only covers the other endpoints.
+            k.Limits.MaxRequestBodySize = 1024 * 1024;
         });
         // Opt-in, as the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
         // (which System.Net.Sockets already honours for the upstream connections) Kestrel also runs request code
@@ -103,13 +111,18 @@ internal sealed class GatewayApp : IAsyncDisposable
             throw;
         }
         var gateway = new GatewayApp(app, runtime, telemetry, spans);
+        if (config.SourceIsFile)
+        {
+            gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
+            gateway._reloader.Start();
+        }
         var proxy = new RequestPath(runtime, logger, telemetry.Listener, featureStages);
         app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
 
         var models = runtime.Current.Catalog.All.Count();
-        GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, models);
+        GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, runtime.Current.Version, models);
         if (runtime.Current.Keys.IsEmpty) GatewayLog.Anonymous(logger);
         else GatewayLog.KeysRequired(logger, runtime.Current.Keys.Count);
         if (config.VirtualModels.Count + config.Routing.Rules.Count > 0) GatewayLog.Routing(logger, config.VirtualModels.Count, config.Routing.Rules.Count);
@@ -156,7 +169,8 @@ internal sealed class GatewayApp : IAsyncDisposable
             case SpanQueryHandler.Path:
                 return _spans.Handler.HandleAsync(context);
             case "/readyz":
-                return _stopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
+                var version = "config_version=" + _runtime.Current.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n";
+                return _stopping ? Text(context, 503, "stopping " + version) : Text(context, 200, "ready " + version);
             default:
                 return ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }
@@ -192,6 +206,7 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _reloader?.Dispose();
         await _app.DisposeAsync().ConfigureAwait(false);
         // After the server: requests still in flight end their spans before the last flush and the last write.
         _telemetry.Dispose();

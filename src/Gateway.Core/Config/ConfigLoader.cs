@@ -28,7 +28,7 @@ internal static class ConfigLoader
         {
             throw new ConfigException([$"{path}: cannot read the file: {e.Message}"]);
         }
-        return Load(text, path, getEnv);
+        return Load(text, path, getEnv, fromFile: true);
     }
 
     /// <summary>The configuration used when no file is given: the mock models, plus OpenAI's when OPENAI_API_KEY is set.</summary>
@@ -38,7 +38,8 @@ internal static class ConfigLoader
         return Load(DefaultConfig.Yaml(!string.IsNullOrEmpty(getEnv("OPENAI_API_KEY"))), EmbeddedSource, getEnv);
     }
 
-    public static GatewayConfig Load(string text, string file, Func<string, string?>? getEnv = null)
+    /// <param name="fromFile">The text is <paramref name="file"/>'s content (then the gateway watches it for live reload).</param>
+    public static GatewayConfig Load(string text, string file, Func<string, string?>? getEnv = null, bool fromFile = false)
     {
         getEnv ??= Environment.GetEnvironmentVariable;
         var reader = new YamlReader(file, getEnv);
@@ -88,6 +89,7 @@ internal static class ConfigLoader
         return new GatewayConfig
         {
             Source = file,
+            SourceIsFile = fromFile,
             Server = server,
             Providers = providers,
             ApiKeys = apiKeys,

@@ -14,6 +14,7 @@ internal sealed class UpstreamRegistry(TimeProvider time) : IDisposable
     private readonly Dictionary<string, Upstream> _current = new(StringComparer.Ordinal);
     private readonly HashSet<Upstream> _all = [];
     private readonly HashSet<ITimer> _timers = [];
+    private int _retiring;
     private readonly Lock _lock = new();
     private bool _disposed;
 
@@ -46,11 +47,16 @@ internal sealed class UpstreamRegistry(TimeProvider time) : IDisposable
                 _all.Remove(u);
                 if (_current.TryGetValue(u.Name, out var c) && ReferenceEquals(c, u)) _current.Remove(u.Name);
             }
+            _retiring += retired.Length;
             ITimer? timer = null;
             timer = time.CreateTimer(_ =>
             {
                 foreach (var u in retired) u.Dispose();
-                lock (_lock) _timers.Remove(timer!);
+                lock (_lock)
+                {
+                    _timers.Remove(timer!);
+                    _retiring -= retired.Length;
+                }
                 timer!.Dispose();
             }, null, grace, Timeout.InfiniteTimeSpan);
             _timers.Add(timer);
@@ -60,7 +66,7 @@ internal sealed class UpstreamRegistry(TimeProvider time) : IDisposable
     /// <summary>Upstreams in use or waiting out their grace period.</summary>
     public int Live
     {
-        get { lock (_lock) return _all.Count; }
+        get { lock (_lock) return _all.Count + _retiring; }
     }
 
     internal static bool SameConnection(ProviderConfig a, ProviderConfig b) =>

@@ -75,7 +75,7 @@ internal sealed class GatewayTelemetry : IDisposable
         MeterProvider? meter = null;
         if (settings.MetricsEnabled)
         {
-            metrics = new GenAiMetrics();
+            metrics = new GenAiMetrics(() => runtime.Current.Version);
             var exporter = new OtlpMetricExporter(ExporterOptions(settings.Metrics));
             meter = Sdk.CreateMeterProviderBuilder()
                 .SetResourceBuilder(resource)

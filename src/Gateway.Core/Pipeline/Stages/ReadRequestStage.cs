@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.OpenAI;
 using Gateway.Proxy;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Pipeline.Stages;
 
@@ -25,6 +26,11 @@ internal sealed class ReadRequestStage : IRequestStage
         var exchange = context.Exchange;
         if (!RequestContextHeaders.TryApply(http.Request.Headers, exchange, out var retry, out var headerError)) return headerError;
         context.RetryOverride = retry;
+        // Kestrel's cap follows the live config, just above its limit so a rejected body can be drained (RequestBody.DrainAsync).
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = server.MaxRequestBodyBytes + RequestBody.DrainLimitBytes;
+        }
         var (readError, body, length) = await RequestBody.ReadAsync(http, server.MaxRequestBodyBytes).ConfigureAwait(false);
         // Owned by the request from here: the path returns it to the pool when the request ends.
         context.Body = body;
