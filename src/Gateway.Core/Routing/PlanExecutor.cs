@@ -23,7 +23,8 @@ internal sealed class PlanExecutor(ModelCaller caller, IExchangeListener? listen
         // The last step that may run: later ones are not fallback candidates.
         var lastStep = plan.Steps.Count - 1;
         while (lastStep > 0 && !plan.Steps[lastStep].FallbackCandidate) lastStep--;
-        var wantsDetails = exchange.Accumulator is not null && (listener?.WantsResponseDetails ?? false);
+        // Whoever wants usage, finish reasons and content of answers (tracing, an agent loop) puts an accumulator on the exchange.
+        var wantsDetails = exchange.Accumulator is not null;
         for (var s = 0; s <= lastStep; s++)
         {
             var step = plan.Steps[s];
