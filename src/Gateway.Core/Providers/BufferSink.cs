@@ -1,4 +1,6 @@
 using System.IO.Pipelines;
+using System.Text.Json;
+using Gateway.OpenAI.Wire;
 using Gateway.OpenAI;
 
 namespace Gateway.Providers;
@@ -29,6 +31,38 @@ internal sealed class BufferSink : IResponseSink
 
     /// <summary>The bytes written so far (flushed ones).</summary>
     public ReadOnlyMemory<byte> Content => _body.GetBuffer().AsMemory(0, (int)_body.Length);
+
+    /// <summary>The answer as a chat completion; null when it is not one (an error, a stream).</summary>
+    public ChatCompletion? ReadChatCompletion()
+    {
+        if (Status is < 200 or > 299 || ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true) return null;
+        try
+        {
+            return JsonSerializer.Deserialize(Content.Span, OpenAIJsonContext.Wire.ChatCompletion);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The chunks of a streamed answer, in order (events that are not chunks are skipped).</summary>
+    public IReadOnlyList<ChatCompletionChunk> ReadChunks()
+    {
+        var chunks = new List<ChatCompletionChunk>();
+        foreach (var line in System.Text.Encoding.UTF8.GetString(Content.Span).Split('\n'))
+        {
+            if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
+            try
+            {
+                if (JsonSerializer.Deserialize(line.AsSpan(6), OpenAIJsonContext.Wire.ChatCompletionChunk) is { } chunk) chunks.Add(chunk);
+            }
+            catch (JsonException)
+            {
+            }
+        }
+        return chunks;
+    }
 
     public void StartEventStream(HttpResponseMessage? upstream)
     {

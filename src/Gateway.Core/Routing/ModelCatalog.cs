@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Collections.Frozen;
 using System.Text.Json;
 using Gateway.Config;
+using Gateway.OpenAI;
+using Gateway.OpenAI.Wire;
 using Gateway.Providers;
 
 namespace Gateway.Routing;
@@ -45,26 +46,8 @@ internal sealed class ModelCatalog
 
     public bool TryGet(string name, out ModelTarget target) => _models.TryGetValue(name, out target!);
 
-    private static byte[] BuildModelsJson(IEnumerable<(string Id, string Owner)> models)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("object"u8, "list");
-            w.WriteStartArray("data"u8);
-            foreach (var m in models)
-            {
-                w.WriteStartObject();
-                w.WriteString("id"u8, m.Id);
-                w.WriteString("object"u8, "model");
-                w.WriteNumber("created"u8, 0);
-                w.WriteString("owned_by"u8, m.Owner);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
+    private static byte[] BuildModelsJson(IEnumerable<(string Id, string Owner)> models) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new ModelList("list", models.Select(m => new ModelList.Model(m.Id, "model", 0, m.Owner)).ToArray()),
+            OpenAIJsonContext.Wire.ModelList);
 }

@@ -55,6 +55,10 @@ public sealed class BufferSinkTests : IAsyncLifetime
         Assert.Equal(200, sink.Status);
         Assert.False(sink.Truncated);
         Assert.Equal(FakeResponses.CompletionJson("buffered", completionTokens: 2), Encoding.UTF8.GetString(sink.Content.Span));
+        var completion = sink.ReadChatCompletion();
+        Assert.NotNull(completion);
+        Assert.Equal("buffered", completion.Choices[0].Message.Content);
+        Assert.Equal(2, completion.Usage!.CompletionTokens);
         Assert.Equal(2, exchange.Accumulator!.OutputTokens);
         Assert.Equal(AttemptOutcome.Delivered, Assert.Single(exchange.Attempts).Outcome);
     }
@@ -69,6 +73,9 @@ public sealed class BufferSinkTests : IAsyncLifetime
         var text = Encoding.UTF8.GetString(sink.Content.Span);
         Assert.EndsWith("data: [DONE]\n\n", text);
         Assert.Contains("You said: hi", FakeResponses.StreamedText(text));
+        var chunks = sink.ReadChunks();
+        Assert.Contains("You said: hi", string.Concat(chunks.Select(c => c.Choices.Count > 0 ? c.Choices[0].Delta.Content : "")));
+        Assert.Equal("stop", chunks.Last(c => c.Choices.Count > 0).Choices[0].FinishReason);
         Assert.True(exchange.TokenEvents > 1);
     }
 
