@@ -17,11 +17,12 @@ internal sealed class GatewayRuntime : IDisposable
     private volatile Snapshot _current;
     private int _version;
 
+    /// <param name="time">The clock of target health cool-downs and upstream retirement (tests pass a fake one).</param>
     public GatewayRuntime(GatewayConfig config, TimeProvider? time = null)
     {
         Time = time ?? TimeProvider.System;
         Upstreams = new UpstreamRegistry(Time);
-        Health = new HealthRegistry();
+        Health = new HealthRegistry(Time);
         _current = new Snapshot(config, ++_version, Time.GetUtcNow(), Upstreams, Health);
     }
 

@@ -10,12 +10,13 @@ internal static class Cli
 {
     public const string Version = "0.1.0";
 
-    private const string Help = """
+    private const string Help = $"""
         gateway - an OpenAI-compatible LLM gateway
 
         Usage:
           gateway [serve] [--config FILE] [--urls URLS]   run the gateway (the default)
           gateway config check FILE                       validate a configuration file
+          gateway config print-default                    print the embedded default configuration
           gateway spans query [options]                   query stored spans (see 'gateway spans query --help')
           gateway --version                               print the version
           gateway --help                                  print this help
@@ -31,7 +32,8 @@ internal static class Cli
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT       e.g. http://collector:4318/v1/traces
           OTEL_EXPORTER_OTLP_TRACES_HEADERS        key=value,... (e.g. collector credentials)
           OTEL_EXPORTER_OTLP_TRACES_PROTOCOL       http/protobuf (default) or grpc
-          OTEL_SERVICE_NAME                        service.name of the spans (default: gateway)
+          OTEL_SERVICE_NAME                        service.name of the spans, exported and stored
+                                                   (default: {Tracing.OtlpSettings.DefaultServiceName})
           ENABLE_OTEL_METRICS=true                 also export the gen_ai.* metrics
           Content capture and size: the config's tracing: section.
 
@@ -62,28 +64,47 @@ internal static class Cli
             case "serve":
                 return await ServeAsync(rest).ConfigureAwait(false);
             case "config" when rest.Length == 2 && rest[0] == "check":
-                return CheckConfig(rest[1]);
+                return CheckConfig(rest[1], Console.Out, Console.Error);
+            case "config" when rest.Length == 1 && rest[0] == "print-default":
+                return PrintDefaultConfig(Console.Out);
             default:
                 Console.Error.WriteLine($"gateway: unknown command '{string.Join(' ', args)}'. See 'gateway --help'.");
                 return 2;
         }
     }
 
-    private static int CheckConfig(string file)
+    /// <summary><c>gateway config check FILE</c>; the writers and environment are parameters so tests run it in process.</summary>
+    internal static int CheckConfig(string file, TextWriter stdout, TextWriter stderr, Func<string, string?>? environment = null)
     {
         try
         {
-            var config = ConfigLoader.LoadFile(file);
+            var config = ConfigLoader.LoadFile(file, environment);
             var models = config.Providers.Sum(p => p.Models.Count);
-            Console.Out.WriteLine($"{file}: ok ({config.Providers.Count} providers, {models} models, {config.VirtualModels.Count} virtual models, " +
+            stdout.WriteLine($"{file}: ok ({config.Providers.Count} providers, {models} models, {config.VirtualModels.Count} virtual models, " +
                 $"{config.Routing.Rules.Count} routing rules, {config.ApiKeys.Count} API keys)");
             return 0;
         }
         catch (ConfigException e)
         {
-            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            foreach (var error in e.Errors) stderr.WriteLine(error);
             return 1;
         }
+    }
+
+    /// <summary>
+    /// <c>gateway config print-default</c>: the configuration <c>serve</c> uses without <c>--config</c>, as a
+    /// starting point for a file of one's own (it depends on OPENAI_API_KEY as serve's does).
+    /// </summary>
+    internal static int PrintDefaultConfig(TextWriter stdout, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var withOpenAI = ConfigLoader.DefaultIncludesOpenAI(environment);
+        stdout.WriteLine("# The embedded default configuration: what 'gateway serve' runs without --config.");
+        stdout.WriteLine(withOpenAI
+            ? "# OPENAI_API_KEY is set, so OpenAI's models are served too, as openai-main/<model>."
+            : "# Set OPENAI_API_KEY to also serve OpenAI's models, as openai-main/<model>.");
+        stdout.Write(DefaultConfig.Yaml(withOpenAI));
+        return 0;
     }
 
     private static async Task<int> ServeAsync(string[] args)

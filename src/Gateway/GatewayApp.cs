@@ -20,15 +20,16 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly GatewayRuntime _runtime;
     private readonly GatewayTelemetry _telemetry;
     private readonly SpanFeature _spans;
-    private volatile bool _stopping;
+    private readonly ShutdownDrain _drain;
     private ConfigReloader? _reloader;
 
-    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans)
+    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain)
     {
         _app = app;
         _runtime = runtime;
         _telemetry = telemetry;
         _spans = spans;
+        _drain = drain;
     }
 
     /// <summary>OpenTelemetry export (ENABLE_OTEL_TRACING and friends); inert when disabled.</summary>
@@ -47,11 +48,13 @@ internal sealed class GatewayApp : IAsyncDisposable
     public IReadOnlyList<string> Urls => [.. _app.Urls];
 
     /// <param name="environment">Reads environment variables (tests pass their own instead of the process's).</param>
+    /// <param name="time">The clock of cool-downs and the shutdown drain (tests pass a fake one).</param>
     /// <param name="featureStages">Extra request stages per snapshot (tests; the features of later issues register theirs here).</param>
-    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null,
+    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null,
         IReadOnlyList<Func<GatewayRuntime.Snapshot, IRequestStage?>>? featureStages = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
+        time ??= TimeProvider.System;
         // No reload-on-change for appsettings.json (the gateway reads its own YAML): with it, the host puts an
         // inotify watch on every directory under the working directory at startup. Started from / that took
         // ~1 s and 30 MB (bench/load/RESULTS.md, 2026-11-22 notes).
@@ -72,7 +75,9 @@ internal sealed class GatewayApp : IAsyncDisposable
         {
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         }
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(config.Server.ShutdownTimeoutMs));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownDrain.HostShutdownTimeout(config.Server));
+        builder.Services.AddSingleton(sp => new ShutdownDrain(config.Server, time, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway")));
+        builder.Services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ShutdownDrain>());
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -86,7 +91,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         logging?.Invoke(builder.Logging);
 
         var app = builder.Build();
-        var runtime = new GatewayRuntime(config);
+        var runtime = new GatewayRuntime(config, time);
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         var logger = loggerFactory.CreateLogger("Gateway");
         // The ActivitySource is process-wide: this object marks the span trees of this gateway, so its
@@ -110,14 +115,13 @@ internal sealed class GatewayApp : IAsyncDisposable
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        var gateway = new GatewayApp(app, runtime, telemetry, spans);
+        var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>());
         if (config.SourceIsFile)
         {
             gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
             gateway._reloader.Start();
         }
         var proxy = new RequestPath(runtime, logger, telemetry.Listener, featureStages);
-        app.Lifetime.ApplicationStopping.Register(() => gateway._stopping = true);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
 
@@ -170,7 +174,7 @@ internal sealed class GatewayApp : IAsyncDisposable
                 return _spans.Handler.HandleAsync(context);
             case "/readyz":
                 var version = "config_version=" + _runtime.Current.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n";
-                return _stopping ? Text(context, 503, "stopping " + version) : Text(context, 200, "ready " + version);
+                return _drain.IsStopping ? Text(context, 503, "stopping " + version) : Text(context, 200, "ready " + version);
             default:
                 return ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }

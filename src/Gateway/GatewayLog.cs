@@ -16,4 +16,10 @@ internal static partial class GatewayLog
 
     [LoggerMessage(103, LogLevel.Information, "routing: {VirtualModels} virtual models, {Rules} load-balancing rules")]
     public static partial void Routing(ILogger logger, int virtualModels, int rules);
+
+    [LoggerMessage(104, LogLevel.Information, "shutdown started: /readyz answers 503; still serving for {DrainDelayMs} ms, then the listener closes and in-flight requests get up to {TimeoutMs} ms")]
+    public static partial void ShutdownStarted(ILogger logger, int drainDelayMs, int timeoutMs);
+
+    [LoggerMessage(105, LogLevel.Information, "shutdown complete after {ElapsedMs} ms")]
+    public static partial void ShutdownComplete(ILogger logger, long elapsedMs);
 }

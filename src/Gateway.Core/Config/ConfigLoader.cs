@@ -10,7 +10,8 @@ internal static class ConfigLoader
 
     private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing", "tracing", "tracing_projects", "span_store"];
     private static readonly string[] s_serverFields =
-        ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms"];
+        ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms",
+         "shutdown_drain_delay_ms"];
     private static readonly string[] s_providerFields =
         ["name", "type", "base_url", "api_key", "headers", "token_delay_ms", "connect_timeout_ms", "models"];
     private static readonly string[] s_modelFields = ["name", "upstream_model", "types", "price"];
@@ -35,8 +36,11 @@ internal static class ConfigLoader
     public static GatewayConfig LoadDefault(Func<string, string?>? getEnv = null)
     {
         getEnv ??= Environment.GetEnvironmentVariable;
-        return Load(DefaultConfig.Yaml(!string.IsNullOrEmpty(getEnv("OPENAI_API_KEY"))), EmbeddedSource, getEnv);
+        return Load(DefaultConfig.Yaml(DefaultIncludesOpenAI(getEnv)), EmbeddedSource, getEnv);
     }
+
+    /// <summary>Whether the embedded default serves OpenAI's models (openai-main/...): OPENAI_API_KEY is set.</summary>
+    public static bool DefaultIncludesOpenAI(Func<string, string?> getEnv) => !string.IsNullOrEmpty(getEnv("OPENAI_API_KEY"));
 
     /// <param name="fromFile">The text is <paramref name="file"/>'s content (then the gateway watches it for live reload).</param>
     public static GatewayConfig Load(string text, string file, Func<string, string?>? getEnv = null, bool fromFile = false)
@@ -106,6 +110,7 @@ internal static class ConfigLoader
         string? listen = null;
         long body = 10 * 1024 * 1024;
         int request = 600_000, ttft = 0, keepalive = 15_000, shutdown = 30_000;
+        var drain = new ServerOptions().ShutdownDrainDelayMs;
         r.Fields(node, path, s_serverFields, (key, value, p) =>
         {
             switch (key)
@@ -116,6 +121,8 @@ internal static class ConfigLoader
                 case "ttft_timeout_ms": ttft = r.Int(value, p, 0, int.MaxValue) ?? ttft; break;
                 case "sse_keepalive_ms": keepalive = r.Int(value, p, 0, int.MaxValue) ?? keepalive; break;
                 case "shutdown_timeout_ms": shutdown = r.Int(value, p, 0, int.MaxValue) ?? shutdown; break;
+                // Ten minutes: past any orchestrator's grace period (Kubernetes defaults to 30 s).
+                case "shutdown_drain_delay_ms": drain = r.Int(value, p, 0, 600_000) ?? drain; break;
             }
         });
         if (listen is not null)
@@ -136,6 +143,7 @@ internal static class ConfigLoader
             TtftTimeoutMs = ttft,
             SseKeepaliveMs = keepalive,
             ShutdownTimeoutMs = shutdown,
+            ShutdownDrainDelayMs = drain,
         };
     }
 

@@ -28,7 +28,13 @@ internal sealed class ServerOptions
     public int TtftTimeoutMs { get; init; }
     /// <summary>SSE comment keepalive while waiting for the first token. 0 disables.</summary>
     public int SseKeepaliveMs { get; init; } = 15_000;
+    /// <summary>SIGTERM: after the listener closes, how long in-flight requests and streams may take.</summary>
     public int ShutdownTimeoutMs { get; init; } = 30_000;
+    /// <summary>
+    /// SIGTERM: how long /readyz answers 503 while the gateway still accepts and serves, before the
+    /// listener closes, so load balancers stop routing to it first (Kubernetes rollouts). 0 = close at once.
+    /// </summary>
+    public int ShutdownDrainDelayMs { get; init; }
 }
 
 internal enum ProviderKind

@@ -7,7 +7,7 @@ internal sealed record SpanStoreConfig
 
     /// <summary>On by default: the store "works out of the box on one machine" (issue #4).</summary>
     public bool Enabled { get; init; } = true;
-    /// <summary>The SQLite file; relative paths are under the working directory.</summary>
+    /// <summary>The SQLite file; a relative path is resolved against the working directory, not the config file's folder (README, Span store).</summary>
     public string Path { get; init; } = DefaultPath;
     /// <summary>Spans that started longer ago are deleted. 0 keeps them regardless of age.</summary>
     public int RetentionDays { get; init; } = 7;

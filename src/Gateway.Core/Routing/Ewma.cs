@@ -11,7 +11,7 @@ internal struct Ewma
     public const double Alpha = 0.3;
 
     private long _bits;
-    // Stopwatch timestamp of the last sample; 0 = none yet.
+    // Timestamp (the owning TargetHealth's TimeProvider) of the last sample; 0 = none yet.
     private long _at;
 
     public void Add(double sample, long now, long staleTicks)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Config;
 using Gateway.OpenAI;
 using Gateway.Proxy;
@@ -22,7 +21,7 @@ internal static class Router
         {
             var rule = rules[i];
             if (!Serves(rule.Types, op) || !rule.Matches(exchange.Subject, model, exchange.Metadata)) continue;
-            var steps = rule.Balancer.Choose(exchange.IsStream, Stopwatch.GetTimestamp());
+            var steps = rule.Balancer.Choose(exchange.IsStream, routing.Time.GetTimestamp());
             plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = model, AppliedRuleIds = rule.AppliedIds, ConfigId = rule.Id };
             return true;
         }
@@ -34,7 +33,7 @@ internal static class Router
                 error = GatewayError.InvalidField("model", $"The model '{vm.Name}' does not support {Describe(op)} requests.");
                 return false;
             }
-            var steps = vm.Balancer.Choose(exchange.IsStream, Stopwatch.GetTimestamp());
+            var steps = vm.Balancer.Choose(exchange.IsStream, routing.Time.GetTimestamp());
             plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = model, ConfigId = vm.Name };
             return true;
         }

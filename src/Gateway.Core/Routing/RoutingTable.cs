@@ -18,6 +18,7 @@ internal sealed class RoutingTable
     public RoutingTable(GatewayConfig config, ModelCatalog catalog, HealthRegistry health)
     {
         Catalog = catalog;
+        Time = health.Time;
         var options = config.Routing.Health;
         _health = catalog.All.ToFrozenDictionary(t => t.Id, t => health.Get(t.Id, options), StringComparer.Ordinal);
         _direct = catalog.All.ToFrozenDictionary(
@@ -32,6 +33,8 @@ internal sealed class RoutingTable
     }
 
     public ModelCatalog Catalog { get; }
+    /// <summary>Routing decisions read "now" from here: the same clock the health of every target uses.</summary>
+    public TimeProvider Time { get; }
     public IReadOnlyList<RoutingRule> Rules { get; }
     public IEnumerable<VirtualModel> VirtualModels => _virtualModels.Values;
 

@@ -8,10 +8,13 @@ namespace Gateway.Routing;
 /// What the gateway has recently seen of one provider model, shared by every plan that targets it:
 /// consecutive failures (a circuit breaker with a cool-down and a single probe afterwards) and moving
 /// averages of time to first token (streams), latency (non-streams) and time per output token. Fed
-/// by the proxy after each attempt; read lock-free by the load-balancing policies.
+/// by the proxy after each attempt; read lock-free by the load-balancing policies. Timestamps are
+/// those of the injected <see cref="TimeProvider"/> (the routing table's), so cool-downs are testable
+/// without waiting for them.
 /// </summary>
 internal sealed class TargetHealth
 {
+    private readonly TimeProvider _time;
     private readonly int _threshold;
     private readonly long _cooldownTicks;
     private int _failures;
@@ -21,11 +24,12 @@ internal sealed class TargetHealth
     private Ewma _latency;
     private Ewma _tpot;
 
-    public TargetHealth(HealthOptions options)
+    public TargetHealth(HealthOptions options, TimeProvider? time = null)
     {
         Options = options;
+        _time = time ?? TimeProvider.System;
         _threshold = options.FailureThreshold;
-        _cooldownTicks = options.CooldownMs * Stopwatch.Frequency / 1000;
+        _cooldownTicks = options.CooldownMs * _time.TimestampFrequency / 1000;
     }
 
     public HealthOptions Options { get; }
@@ -80,7 +84,9 @@ internal sealed class TargetHealth
     /// <summary>Records one finished attempt.</summary>
     public void Observe(Exchange exchange, Attempt attempt)
     {
-        var now = attempt.EndTimestamp == 0 ? Stopwatch.GetTimestamp() : attempt.EndTimestamp;
+        // When the outcome became known, on this health's clock; the attempt's own Stopwatch timestamps
+        // only give durations.
+        var now = _time.GetTimestamp();
         switch (attempt.Outcome)
         {
             case AttemptOutcome.Delivered:

@@ -11,9 +11,6 @@ namespace Gateway.Spans;
 /// </summary>
 internal sealed class SpanFeature : IAsyncDisposable
 {
-    /// <summary>The application name of the reference system's gateway, which clients already filter on.</summary>
-    public const string DefaultApplicationName = "tfy-llm-gateway";
-
     /// <summary>
     /// The caller in anonymous mode (no API keys configured): an admin of its own local store, so
     /// `gateway spans query` works out of the box on one machine. With keys, auth supplies subjects.
@@ -48,7 +45,7 @@ internal sealed class SpanFeature : IAsyncDisposable
     public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, Subject?> authenticate, ILogger logger, object? owner = null, bool listen = true)
     {
         var resolver = new TracingProjectResolver(config.TracingProjects);
-        var applicationName = environment("OTEL_SERVICE_NAME") is { Length: > 0 } service ? service : DefaultApplicationName;
+        var applicationName = Tracing.OtlpSettings.ServiceNameFrom(environment);
         SpanStore? store = null;
         if (config.SpanStore.Enabled)
         {

@@ -11,7 +11,12 @@ namespace Gateway.Tracing;
 /// </summary>
 internal sealed class OtlpSettings
 {
-    public const string DefaultServiceName = "gateway";
+    /// <summary>
+    /// service.name when neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names one: the application
+    /// name of the reference system's gateway, which span queries already filter on. One default for the
+    /// OTLP export and the span store, so a trace reads the same in both.
+    /// </summary>
+    public const string DefaultServiceName = "tfy-llm-gateway";
 
     public bool TracesEnabled { get; private init; }
     public bool MetricsEnabled { get; private init; }
@@ -55,10 +60,7 @@ internal sealed class OtlpSettings
             }
         }
         var resource = ResourceAttributesOf(env, errors);
-        // Spec: OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES.
-        var serviceName = Value(env, "OTEL_SERVICE_NAME")
-            ?? resource.FirstOrDefault(a => a.Key == "service.name").Value as string
-            ?? DefaultServiceName;
+        var serviceName = ServiceNameOf(env, resource);
         var settings = new OtlpSettings
         {
             TracesEnabled = tracesEnabled,
@@ -80,6 +82,15 @@ internal sealed class OtlpSettings
         if (switches.Count > 0) throw new ConfigException(switches);
         return settings;
     }
+
+    /// <summary>The service.name of the spans, exported or stored (the span store's applicationName).</summary>
+    public static string ServiceNameFrom(Func<string, string?> env) => ServiceNameOf(env, ResourceAttributesOf(env, []));
+
+    // Spec: OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES.
+    private static string ServiceNameOf(Func<string, string?> env, List<KeyValuePair<string, object>> resource) =>
+        Value(env, "OTEL_SERVICE_NAME")
+        ?? resource.FirstOrDefault(a => a.Key == "service.name").Value as string
+        ?? DefaultServiceName;
 
     /// <summary>
     /// Spec (OTLP exporter configuration): a signal-specific endpoint is used as is; the generic

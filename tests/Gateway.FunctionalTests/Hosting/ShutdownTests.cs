@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
+using Gateway.Config;
 using Gateway.FunctionalTests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.FunctionalTests.Hosting;
 
@@ -102,11 +106,10 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Sigterm_LetsInFlightStreamsFinish_ThenExitsZero()
     {
+        // The response headers are in: the stream is in flight when the signal arrives.
         var (process, _, config, response, reading) = await StartWithOpenStreamAsync(100, "one two three");
         try
         {
-            await Task.Delay(300);
-
             GatewayProcess.Terminate(process);
 
             var events = await reading.WaitAsync(TimeSpan.FromSeconds(20));
@@ -128,12 +131,13 @@ public sealed class ShutdownTests
         var (process, url, config, response, reading) = await StartWithOpenStreamAsync(200, "a b c d e");
         try
         {
-            await Task.Delay(200);
             GatewayProcess.Terminate(process);
-            await Task.Delay(300);
 
+            // With no drain delay configured the listener closes at once: a new connection is refused
+            // while the open stream is still being served.
             using var fresh = new HttpClient { BaseAddress = url };
-            await Assert.ThrowsAnyAsync<HttpRequestException>(() => fresh.GetAsync("/healthz"));
+            await Poll.UntilAsync(async () => await ConnectionRefusedAsync(fresh), "a new connection is refused");
+            Assert.False(reading.IsCompleted);
             Assert.Equal("[DONE]", (await reading.WaitAsync(TimeSpan.FromSeconds(20)))[^1]);
         }
         finally
@@ -141,6 +145,133 @@ public sealed class ShutdownTests
             response.Dispose();
             if (!process.HasExited) process.Kill();
             File.Delete(config);
+        }
+    }
+
+    /// <summary>True when a fresh connection is refused; false while the gateway still answers.</summary>
+    private static async Task<bool> ConnectionRefusedAsync(HttpClient client)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+            request.Headers.ConnectionClose = true;
+            using var response = await client.SendAsync(request);
+            return false;
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            return true;
+        }
+    }
+
+    private const int DrainDelayMs = 5000;
+
+    private static readonly string DrainConfig = $$"""
+        server:
+          shutdown_drain_delay_ms: {{DrainDelayMs}}
+          shutdown_timeout_ms: 5000
+        span_store:
+          enabled: false
+        providers:
+          - name: mock
+            type: mock
+            token_delay_ms: 1
+            models: [echo]
+        """;
+
+    /// <summary>A probe as a load balancer sends it: its own connection each time.</summary>
+    private static async Task<HttpStatusCode> ReadyzAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/readyz");
+        request.Headers.ConnectionClose = true;
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    /// <summary>A chat completion on a new connection: proves the listener still accepts.</summary>
+    private static async Task<string> ChatOnNewConnectionAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"mock/echo","messages":[{"role":"user","content":"still serving"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.ConnectionClose = true;
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return body;
+    }
+
+    private static void AssertShutdownLogged(List<string> output)
+    {
+        List<string> lines;
+        lock (output) lines = [.. output];
+        var started = lines.FindIndex(l => l.Contains("shutdown started: /readyz answers 503; still serving for 5000 ms", StringComparison.Ordinal));
+        var complete = lines.FindIndex(l => l.Contains("shutdown complete after ", StringComparison.Ordinal));
+        Assert.True(started >= 0 && complete > started, "expected a 'shutdown started' line, then a 'shutdown complete' line:\n" + string.Join('\n', lines));
+        Assert.Single(lines, l => l.Contains("shutdown started", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("shutdown complete", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sigterm_WithADrainDelay_ReadinessFailsWhileRequestsAreStillServed_ThenExitsZero()
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"gw-drain-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, DrainConfig);
+        var (process, url, output) = await StartAsync(GatewayProcess.StartInfo("serve", "--config", config, "--urls", "http://127.0.0.1:0"));
+        try
+        {
+            using var client = new HttpClient { BaseAddress = url };
+            Assert.Equal(HttpStatusCode.OK, await ReadyzAsync(client));
+
+            GatewayProcess.Terminate(process);
+
+            // Kubernetes' probe sees the pod unready while the pod still takes the requests routed to it.
+            await Poll.UntilAsync(async () => await ReadyzAsync(client) == HttpStatusCode.ServiceUnavailable, "/readyz answers 503");
+            Assert.Contains("still serving", await ChatOnNewConnectionAsync(client));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await ReadyzAsync(client));
+            Assert.False(process.HasExited);
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, process.ExitCode);
+            AssertShutdownLogged(output);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            File.Delete(config);
+        }
+    }
+
+    [InProcessFact(Reason = "Drives the drain with a fake clock, which reaches only an in-process gateway; the SIGTERM test covers the binary.")]
+    public async Task Stop_InProcess_DrainsOnTheInjectedClock_ThenClosesTheListener()
+    {
+        var time = new FakeTimeProvider();
+        var output = new List<string>();
+        var app = await GatewayApp.StartAsync(ConfigLoader.Load(DrainConfig, "test.yaml", _ => null), "http://127.0.0.1:0", _ => null,
+            logging => logging.AddProvider(new ListLoggerProvider(output)), time);
+        await using (app)
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(app.Urls[0]) };
+            Assert.Equal(HttpStatusCode.OK, await ReadyzAsync(client));
+
+            var stopping = app.StopAsync();
+
+            await Poll.UntilAsync(async () => await ReadyzAsync(client) == HttpStatusCode.ServiceUnavailable, "/readyz answers 503");
+            Assert.Contains("still serving", await ChatOnNewConnectionAsync(client));
+            // The clock has not moved: the drain holds the listener open however long this took.
+            Assert.False(stopping.IsCompleted);
+            Assert.False(await ConnectionRefusedAsync(client));
+
+            // Advance the fake clock past the delay; repeated, because the drain may not have armed its timer yet.
+            await Poll.UntilAsync(() =>
+            {
+                time.Advance(TimeSpan.FromMilliseconds(DrainDelayMs));
+                return Task.FromResult(stopping.IsCompleted);
+            }, "the stop completes once the drain delay has passed");
+            await stopping;
+            Assert.True(await ConnectionRefusedAsync(client));
+            AssertShutdownLogged(output);
         }
     }
 }

@@ -32,9 +32,17 @@ public static class GatewayProcess
     }
 
     /// <summary>Runs to completion and returns the exit code with everything printed.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(null, args);
+
+    /// <summary>Runs to completion with extra environment variables.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        var psi = StartInfo(args);
+        if (env is not null)
+        {
+            foreach (var (k, v) in env) psi.Environment[k] = v;
+        }
+        using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));

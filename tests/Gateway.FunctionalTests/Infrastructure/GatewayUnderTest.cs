@@ -30,8 +30,12 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     /// <summary>The config file the gateway reads (and watches for live reload); null when in process without <c>fromFile</c>.</summary>
     public string? ConfigFile => _configFile;
 
+    /// <param name="time">
+    /// In process, the gateway's clock for cool-downs and the shutdown drain (a fake one the test moves);
+    /// ignored against the binary, whose clock is real.
+    /// </param>
     /// <param name="fromFile">In process too, the config is written to a file and loaded from it, so live reload watches it.</param>
-    public static async Task<GatewayUnderTest> StartAsync(string yaml, IReadOnlyDictionary<string, string>? env = null, bool fromFile = false)
+    public static async Task<GatewayUnderTest> StartAsync(string yaml, IReadOnlyDictionary<string, string>? env = null, TimeProvider? time = null, bool fromFile = false)
     {
         var gateway = new GatewayUnderTest();
         if (!yaml.Contains("span_store:", StringComparison.Ordinal))
@@ -61,7 +65,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
                 {
                     logging.SetMinimumLevelWarning();
                     logging.AddProvider(new ListLoggerProvider(gateway.Output));
-                });
+                }, time);
             gateway.BaseUrl = new Uri(gateway._app.Urls[0]);
         }
         else
@@ -133,6 +137,27 @@ public sealed class GatewayUnderTest : IAsyncDisposable
             await Task.Delay(20);
         }
         return false;
+    }
+
+    /// <summary>
+    /// Stops the gateway as an orchestrator does (SIGTERM for the binary) and waits until it is gone. Its
+    /// shutdown flushes span export and the span store, so once this returns, whatever the gateway was going
+    /// to export has arrived: a deterministic point to assert that nothing (else) came.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+        if (_process is { HasExited: false })
+        {
+            GatewayProcess.Terminate(_process);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, _process.ExitCode);
+        }
     }
 
     /// <summary>The in-process gateway (null when running the binary).</summary>

@@ -31,7 +31,8 @@ public static class Sse
     }
 
     /// <summary>Reads the raw body until it ends or the connection breaks (a truncated stream).</summary>
-    public static async Task<(string Body, bool Truncated)> ReadRawAsync(HttpResponseMessage response)
+    /// <param name="onData">Called with the body so far after each read: a test's signal that bytes arrived.</param>
+    public static async Task<(string Body, bool Truncated)> ReadRawAsync(HttpResponseMessage response, Action<string>? onData = null)
     {
         var bytes = new MemoryStream();
         var stream = await response.Content.ReadAsStreamAsync();
@@ -39,7 +40,11 @@ public static class Sse
         try
         {
             int n;
-            while ((n = await stream.ReadAsync(buffer)) > 0) bytes.Write(buffer, 0, n);
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                bytes.Write(buffer, 0, n);
+                onData?.Invoke(Encoding.UTF8.GetString(bytes.ToArray()));
+            }
             return (Encoding.UTF8.GetString(bytes.ToArray()), false);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
@@ -52,7 +57,8 @@ public static class Sse
     /// Reads a whole event stream, returning each event's data (comments as ": ..." entries). A stream that
     /// ends in a broken connection adds a final "&lt;truncated&gt;" entry.
     /// </summary>
-    public static async Task<List<string>> ReadAllAsync(HttpResponseMessage response)
+    /// <param name="onEvent">Called with each entry as it is read: a test's signal that an event arrived.</param>
+    public static async Task<List<string>> ReadAllAsync(HttpResponseMessage response, Action<string>? onEvent = null)
     {
         var events = new List<string>();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
@@ -72,10 +78,18 @@ public static class Sse
             if (line is null) break;
             if (line.Length == 0)
             {
-                if (data.Length > 0) events.Add(data.ToString());
+                if (data.Length > 0)
+                {
+                    events.Add(data.ToString());
+                    onEvent?.Invoke(events[^1]);
+                }
                 data.Clear();
             }
-            else if (line.StartsWith(':')) events.Add(line);
+            else if (line.StartsWith(':'))
+            {
+                events.Add(line);
+                onEvent?.Invoke(line);
+            }
             else if (line.StartsWith("data: ", StringComparison.Ordinal)) data.Append(line["data: ".Length..]);
         }
         return events;

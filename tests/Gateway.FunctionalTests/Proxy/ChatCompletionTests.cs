@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Gateway.FunctionalTests.Infrastructure;
@@ -114,21 +115,28 @@ public sealed class ChatCompletionTests : UpstreamGatewayTest
     [Fact]
     public async Task BodyCutMidResponse_AbortsTheClientConnection()
     {
+        // The gateway sends the client the headers with the first body bytes it copies; only then does
+        // the upstream die (a reset would discard bytes the gateway has not read).
+        var clientHasHeaders = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Upstream.Handler = async (ctx, _) =>
         {
             ctx.Response.ContentType = "application/json";
             ctx.Response.ContentLength = 1000;
             await ctx.Response.WriteAsync("{\"id\":\"x\",");
             await ctx.Response.Body.FlushAsync();
-            await Task.Delay(200);
+            await clientHasHeaders.Task.WaitAsync(TimeSpan.FromSeconds(10));
             ctx.Abort();
         };
 
-        await Assert.ThrowsAnyAsync<HttpRequestException>(async () =>
-        {
-            using var response = await Gateway.Client.PostAsync("/v1/chat/completions", Body(Chat));
-            await response.Content.ReadAsStringAsync();
-        });
+        using var response = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Body(Chat) }, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1000, response.Content.Headers.ContentLength);
+        clientHasHeaders.SetResult();
+        // The gateway resets the client's connection short of the declared Content-Length: the client's read
+        // fails instead of returning a cut body.
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.ReadAsStringAsync());
+        var io = Assert.IsType<IOException>(e.InnerException);
+        Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(io.InnerException).SocketErrorCode);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -59,19 +60,21 @@ public sealed class StreamingTests : UpstreamGatewayTest
     [Fact]
     public async Task StreamCutInHalf_ClientGetsAnErrorEvent()
     {
+        // A reset discards bytes the peer has not read yet: the connection dies only once the client has
+        // the first event, so the gateway has read it.
+        var clientHasFirstEvent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Upstream.Handler = async (ctx, _) =>
         {
             await Sse.WriteAsync(ctx, [Sse.Chunk("partial")], done: false);
             // Half an event, then the connection dies.
             await ctx.Response.Body.WriteAsync("data: {\"id\":\"chatcmpl-s\",\"cho"u8.ToArray());
             await ctx.Response.Body.FlushAsync();
-            // A reset discards bytes the peer has not read yet; give the gateway time to read them.
-            await Task.Delay(200);
+            await clientHasFirstEvent.Task.WaitAsync(TimeSpan.FromSeconds(10));
             ctx.Abort();
         };
 
         using var response = await PostStreamAsync();
-        var events = await Sse.ReadAllAsync(response);
+        var events = await Sse.ReadAllAsync(response, _ => clientHasFirstEvent.TrySetResult());
 
         Assert.True(events.Count >= 3, $"{response.StatusCode}: {string.Join(" | ", events)}");
         Assert.Equal(Sse.Chunk("partial"), events[0]);
@@ -194,18 +197,34 @@ public sealed class StreamingTests : UpstreamGatewayTest
     {
         await using var upstream = await FakeUpstream.StartAsync();
         await using var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(upstream).Replace("sse_keepalive_ms: 0", "sse_keepalive_ms: 100"));
+        // The upstream moves on only when the client has seen keepalives: two before the upstream's headers,
+        // two more after them and before the first token.
+        var keepalives = 0;
+        var seen = new ConcurrentQueue<(int Count, TaskCompletionSource Signal)>();
+        Task KeepalivesSeen(int count)
+        {
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            seen.Enqueue((count, signal));
+            if (Volatile.Read(ref keepalives) >= count) signal.TrySetResult();
+            return signal.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
         upstream.Handler = async (ctx, _) =>
         {
-            await Task.Delay(450, ctx.RequestAborted); // before headers
+            await KeepalivesSeen(2); // before headers
             ctx.Response.ContentType = "text/event-stream";
             await ctx.Response.Body.FlushAsync();
-            await Task.Delay(350, ctx.RequestAborted); // after headers, before the first token
+            await KeepalivesSeen(Volatile.Read(ref keepalives) + 2); // after headers, before the first token
             await Sse.WriteAsync(ctx, [Sse.Chunk("late", "stop")]);
         };
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Body(StreamRequest) };
         using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var events = await Sse.ReadAllAsync(response);
+        var events = await Sse.ReadAllAsync(response, e =>
+        {
+            if (e != ": keepalive") return;
+            var n = Interlocked.Increment(ref keepalives);
+            foreach (var (count, signal) in seen) if (n >= count) signal.TrySetResult();
+        });
 
         Assert.True(events.Count(e => e == ": keepalive") >= 4, string.Join(" | ", events));
         Assert.Equal(Sse.Chunk("late", "stop"), events[^2]);
@@ -217,9 +236,11 @@ public sealed class StreamingTests : UpstreamGatewayTest
     {
         await using var upstream = await FakeUpstream.StartAsync();
         await using var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(upstream).Replace("sse_keepalive_ms: 0", "sse_keepalive_ms: 100"));
+        // The upstream fails only once the client has a keepalive: the stream is committed with a 200.
+        var firstKeepalive = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         upstream.Handler = async (ctx, _) =>
         {
-            await Task.Delay(300, ctx.RequestAborted);
+            await firstKeepalive.Task.WaitAsync(TimeSpan.FromSeconds(10), ctx.RequestAborted);
             ctx.Response.StatusCode = 500;
             ctx.Response.ContentType = "application/json";
             await ctx.Response.WriteAsync("""{"error":{"message":"boom","type":"server_error"}}""");
@@ -227,7 +248,10 @@ public sealed class StreamingTests : UpstreamGatewayTest
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Body(StreamRequest) };
         using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var events = await Sse.ReadAllAsync(response);
+        var events = await Sse.ReadAllAsync(response, e =>
+        {
+            if (e == ": keepalive") firstKeepalive.TrySetResult();
+        });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(": keepalive", events[0]);

@@ -76,17 +76,22 @@ public sealed class FailoverTests : RoutingTestBase
     public async Task AfterTheFirstStreamedByte_NoFallback_TheClientGetsAnErrorEvent()
     {
         await StartGatewayAsync(PriorityModel());
+        // The connection dies once the client has the first event (a reset would discard unread bytes).
+        var clientHasFirstEvent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         A.Handler = async (ctx, _) =>
         {
             ctx.Response.ContentType = "text/event-stream";
             await ctx.Response.WriteAsync("data: " + FakeResponses.Chunk("partial") + "\n\n");
             await ctx.Response.Body.FlushAsync();
-            await Task.Delay(100);
+            await clientHasFirstEvent.Task.WaitAsync(TimeSpan.FromSeconds(10));
             ctx.Abort();
         };
 
         using var response = await Gateway.Chat("vm", stream: true);
-        var (body, truncated) = await Sse.ReadRawAsync(response);
+        var (body, truncated) = await Sse.ReadRawAsync(response, sofar =>
+        {
+            if (sofar.Contains("\n\n", StringComparison.Ordinal)) clientHasFirstEvent.TrySetResult();
+        });
         Assert.True(truncated, "a failed stream must not end cleanly");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

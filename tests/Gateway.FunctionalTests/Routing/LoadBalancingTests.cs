@@ -54,7 +54,7 @@ public sealed class LoadBalancingTests : RoutingTestBase
                     - target: a/m
                     - target: b/m
             routing: {health: {cooldown_ms: 1000}}
-            """);
+            """, fakeClock: true);
         var delayA = 0;
         var delayB = 300;
         A.Handler = (ctx, _) => FakeResponses.Completion(ctx, "from A", Volatile.Read(ref delayA));
@@ -66,19 +66,21 @@ public sealed class LoadBalancingTests : RoutingTestBase
         Assert.Equal(["A", "B"], phase1.Take(2).Order());
         Assert.All(phase1.Skip(2), s => Assert.Equal("A", s));
 
-        // A slows down: its moving average passes B's and the traffic moves.
+        // A slows down. Once B's numbers are older than the cool-down, B gets a probe, measures fast, and
+        // the traffic moves to it.
         Volatile.Write(ref delayA, 300);
         Volatile.Write(ref delayB, 0);
-        var phase2 = new List<string>();
-        for (var i = 0; i < 8; i++) phase2.Add(await ServedBy("fastest"));
-        Assert.All(phase2.TakeLast(4), s => Assert.Equal("B", s));
+        PassTime(1001);
+        var phase2 = await RequestUntilAsync(() => ServedBy("fastest"), s => s == "B", run: 4);
+        // On the fake clock the probe comes with the next requests, not after a second of real time.
+        if (Clock is not null) Assert.Contains("B", phase2.Take(2));
 
         // A recovers while B slows: A's stale numbers earn it a probe, and the traffic comes back.
         Volatile.Write(ref delayA, 0);
         Volatile.Write(ref delayB, 300);
-        var phase3 = new List<string>();
-        for (var i = 0; i < 10; i++) phase3.Add(await ServedBy("fastest"));
-        Assert.All(phase3.TakeLast(3), s => Assert.Equal("A", s));
+        PassTime(1001);
+        var phase3 = await RequestUntilAsync(() => ServedBy("fastest"), s => s == "A", run: 3);
+        if (Clock is not null) Assert.Contains("A", phase3.Take(2));
     }
 
     [Fact]
@@ -93,7 +95,7 @@ public sealed class LoadBalancingTests : RoutingTestBase
                     - {target: a/m, priority: 0, sla_cutoff: {time_per_output_token_ms: 25}}
                     - {target: b/m, priority: 1}
             routing: {health: {cooldown_ms: 1500}}
-            """);
+            """, fakeClock: true);
         A.Handler = (ctx, _) => FakeResponses.Stream(ctx, ["a1", "a2", "a3", "a4"], gapMs: 80);
 
         async Task<string> Stream()
@@ -106,9 +108,12 @@ public sealed class LoadBalancingTests : RoutingTestBase
         // About 80 ms per token against a 25 ms cut-off: the next target takes over.
         Assert.Equal("from B", await Stream());
         Assert.Equal("from B", await Stream());
-        // After a cool-down without samples, the preferred target is tried (and measured) again.
-        await Task.Delay(1700);
-        Assert.Equal("a1a2a3a4", await Stream());
+        // After a cool-down without samples, the preferred target is tried (and measured) again: in process
+        // at once on the fake clock; against the binary once real time has passed it.
+        PassTime(1501);
+        var recovered = await RequestUntilAsync(Stream, s => s == "a1a2a3a4");
+        Assert.All(recovered.SkipLast(1), s => Assert.Equal("from B", s));
+        if (Clock is not null) Assert.Single(recovered);
         Assert.Equal(2, A.Requests.Count);
     }
 

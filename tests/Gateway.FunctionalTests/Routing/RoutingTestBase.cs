@@ -1,4 +1,5 @@
 using Gateway.FunctionalTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.FunctionalTests.Routing;
 
@@ -22,8 +23,37 @@ public abstract class RoutingTestBase : IAsyncLifetime
         }
     }
 
-    protected async Task StartGatewayAsync(string routingYaml, string server = "sse_keepalive_ms: 0", IReadOnlyDictionary<string, string>? env = null) =>
-        Gateway = await GatewayUnderTest.StartAsync(RoutingConfigs.With([A, B, C], routingYaml, server), env);
+    /// <summary>
+    /// The in-process gateway's routing clock, when the test asked for a fake one: cool-downs pass when the
+    /// test says (<see cref="PassTime"/>). Null against the binary, whose clock is real.
+    /// </summary>
+    protected FakeTimeProvider? Clock { get; private set; }
+
+    /// <param name="fakeClock">In process, run routing health on <see cref="Clock"/>, which only the test moves.</param>
+    protected async Task StartGatewayAsync(string routingYaml, string server = "sse_keepalive_ms: 0", IReadOnlyDictionary<string, string>? env = null, bool fakeClock = false)
+    {
+        Clock = fakeClock && !GatewayUnderTest.UsesBinary ? new FakeTimeProvider() : null;
+        Gateway = await GatewayUnderTest.StartAsync(RoutingConfigs.With([A, B, C], routingYaml, server), env, Clock);
+    }
+
+    /// <summary>
+    /// Lets <paramref name="ms"/> pass on the gateway's routing clock: at once in process; against the binary
+    /// real time passes on its own, and the test polls for the effect.
+    /// </summary>
+    protected void PassTime(int ms) => Clock?.Advance(TimeSpan.FromMilliseconds(ms));
+
+    /// <summary>Sends requests until the last <paramref name="run"/> answers all satisfy <paramref name="done"/>; returns every answer.</summary>
+    protected static async Task<List<string>> RequestUntilAsync(Func<Task<string>> send, Func<string, bool> done, int run = 1, int timeoutMs = 15_000)
+    {
+        var answers = new List<string>();
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (answers.Count < run || !answers.TakeLast(run).All(done))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"answers so far: {string.Join(", ", answers)}");
+            answers.Add(await send());
+        }
+        return answers;
+    }
 
     public async Task DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.Net.Sockets;
 using Gateway.FunctionalTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using OpenAI;
@@ -61,21 +62,31 @@ public sealed class OpenAISdkTests : UpstreamGatewayTest
     [Fact]
     public async Task Chat_StreamCutInHalf_SdkRaises()
     {
+        // The upstream dies once the SDK has handed out the first update.
+        var firstUpdate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Upstream.Handler = async (ctx, _) =>
         {
             await Sse.WriteAsync(ctx, [Sse.Chunk("part")], done: false);
-            await Task.Delay(200);
+            await firstUpdate.Task.WaitAsync(TimeSpan.FromSeconds(10));
             ctx.Abort();
         };
         var client = new ChatClient("fake/gpt-4o", new ApiKeyCredential("unused"), Options);
 
-        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        var text = "";
+        var e = await Record.ExceptionAsync(async () =>
         {
             await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("hi")]))
             {
-                _ = update;
+                foreach (var part in update.ContentUpdate) text += part.Text;
+                firstUpdate.TrySetResult();
             }
         });
+
+        Assert.Equal("part", text);
+        // Not a ClientResultException: the status was 200. The gateway ends the stream with an error
+        // event and then a reset, never a clean end, so the SDK's read of the stream fails.
+        var io = Assert.IsType<IOException>(e);
+        Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(io.InnerException).SocketErrorCode);
     }
 
     [Fact]

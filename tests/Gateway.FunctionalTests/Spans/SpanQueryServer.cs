@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Gateway.Auth;
 using Gateway.Config;
 using Gateway.Spans;
+using Gateway.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -22,16 +24,25 @@ public sealed class SpanQueryServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly SpanFeature _spans;
+    private readonly ActivityListener? _isolatedFeed;
     private readonly string _directory;
 
-    private SpanQueryServer(WebApplication app, SpanFeature spans, string directory, string project, HttpClient client)
+    private SpanQueryServer(WebApplication app, SpanFeature spans, ActivityListener? isolatedFeed, object owner, string directory, string project, HttpClient client)
     {
         _app = app;
         _spans = spans;
+        _isolatedFeed = isolatedFeed;
+        Owner = owner;
         _directory = directory;
         Project = project;
         Client = client;
     }
+
+    /// <summary>
+    /// Marks the span trees of this server (<see cref="TracedRequests.ChatCompletion"/>'s <c>owner</c>). An
+    /// isolated server stores only those; the others store every span of the process's gateway source.
+    /// </summary>
+    public object Owner { get; }
 
     /// <summary>A project of this server's own, so spans other tests make in this process never show up.</summary>
     public string Project { get; }
@@ -43,8 +54,11 @@ public sealed class SpanQueryServer : IAsyncDisposable
     public const string TeamToken = "carol-token";
     public const string StrangerToken = "mallory-token";
 
-    /// <param name="projectName">The name part of the project FQN; the tenant part is unique per server.</param>
-    public static async Task<SpanQueryServer> StartAsync(string storeYaml = "")
+    /// <param name="isolated">
+    /// Store only the spans made with this server's <see cref="Owner"/>, not every span other tests make in
+    /// this process meanwhile, so row counts are exact.
+    /// </param>
+    public static async Task<SpanQueryServer> StartAsync(string storeYaml = "", bool isolated = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "gateway-spans-ft-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -71,7 +85,9 @@ public sealed class SpanQueryServer : IAsyncDisposable
             [TeamToken] = new(Subject.UserType, "carol@acme.com", ["eng"], tenant),
             [StrangerToken] = new(Subject.UserType, "mallory@acme.com", ["sales"], tenant),
         };
-        var spans = SpanFeature.Start(config, _ => null, context => Authenticate(context, subjects), NullLogger.Instance);
+        var owner = new object();
+        var spans = SpanFeature.Start(config, _ => null, context => Authenticate(context, subjects), NullLogger.Instance, owner, listen: !isolated);
+        var isolatedFeed = isolated ? FeedOwnSpans(spans.Processor!, owner) : null;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -82,7 +98,30 @@ public sealed class SpanQueryServer : IAsyncDisposable
             : Task.FromResult(context.Response.StatusCode = 404));
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
-        return new SpanQueryServer(app, spans, directory, project, client);
+        return new SpanQueryServer(app, spans, isolatedFeed, owner, directory, project, client);
+    }
+
+    /// <summary>Records the gateway source's spans and hands the processor only those of trees marked with <paramref name="owner"/>.</summary>
+    private static ActivityListener FeedOwnSpans(SpanStoreProcessor processor, object owner)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == GatewayActivitySource.Name,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                for (var a = activity; a is not null; a = a.Parent)
+                {
+                    if (ReferenceEquals(a.GetCustomProperty(TracingListener.OwnerProperty), owner))
+                    {
+                        processor.OnEnd(activity);
+                        return;
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     private static Subject? Authenticate(HttpContext context, Dictionary<string, Subject> subjects)
@@ -138,6 +177,7 @@ public sealed class SpanQueryServer : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _isolatedFeed?.Dispose();
         await _spans.DisposeAsync();
         try
         {

@@ -15,7 +15,8 @@ public static class TracedRequests
         public IEnumerable<string> SpanIds => [RootId, ModelId, NetworkId];
     }
 
-    public static Request ChatCompletion(string subject, string project, DateTimeOffset start, string[]? teams = null, string model = "mock/echo", string? metadata = null)
+    /// <param name="owner">Marks the tree as a gateway's would be (<see cref="TracingListener.OwnerProperty"/>), so only that owner's store keeps it.</param>
+    public static Request ChatCompletion(string subject, string project, DateTimeOffset start, string[]? teams = null, string model = "mock/echo", string? metadata = null, object? owner = null)
     {
         var source = GatewayActivitySource.Instance;
         // Start from no parent even if a test runs inside another activity.
@@ -27,6 +28,7 @@ public static class TracedRequests
             using (root = source.StartActivity(SpanNames.ChatCompletions, ActivityKind.Server, default(ActivityContext), startTime: start)!)
             {
                 Assert.NotNull(root);
+                if (owner is not null) root.SetCustomProperty(TracingListener.OwnerProperty, owner);
                 root.SetTag(SpanAttributes.TfySpanType, SpanTypes.ChatCompletion);
                 root.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subject);
                 root.SetTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, teams ?? []);

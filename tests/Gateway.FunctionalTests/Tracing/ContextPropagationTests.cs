@@ -94,7 +94,24 @@ public sealed class ContextPropagationTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(_upstream.Requests.Last().Headers.ContainsKey("traceparent"));
-        await Task.Delay(300);
+        // A stopped gateway has exported all it ever will (GracefulStop_ExportsQueuedSpans shows the flush).
+        await gateway.StopAsync();
         Assert.Empty(_receiver.Spans);
+    }
+
+    [Fact]
+    public async Task GracefulStop_ExportsQueuedSpans()
+    {
+        // Batches would leave only after ten minutes: the spans arrive because stopping flushes them.
+        await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream), Env(_receiver, ("OTEL_BSP_SCHEDULE_DELAY", "600000")));
+
+        using (var response = await gateway.Client.PostAsync("/v1/chat/completions", Json(Body)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var traceId = TraceIdSeenBy(_upstream);
+        await gateway.StopAsync();
+
+        Assert.Equal(["Model", "Network Call", "chatCompletions"], _receiver.Spans.Where(s => s.TraceId == traceId).Select(s => s.Name).Order());
     }
 }

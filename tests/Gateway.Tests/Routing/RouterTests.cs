@@ -2,6 +2,7 @@ using Gateway.Auth;
 using Gateway.Proxy;
 using Gateway.Providers;
 using Gateway.Routing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Routing;
 
@@ -109,5 +110,27 @@ public sealed class RouterTests
         Assert.Equal(6, step.Attempts);
         Assert.Contains(418, step.RetryOnStatus);
         Assert.NotNull(step.Health);
+    }
+
+    [Fact]
+    public void CoolDowns_RunOnTheTablesClock_NotTheMachines()
+    {
+        var time = new FakeTimeProvider();
+        using var f = new RoutingFixture("""
+            routing: {health: {failure_threshold: 2, cooldown_ms: 60000}}
+            virtual_models:
+              - name: v
+                routing_config: {type: priority-based-routing, load_balance_targets: [{target: a/m}, {target: b/m}]}
+            """, time);
+        var a = f.Health("a/m");
+        a.RecordFailure(f.Table.Time.GetTimestamp());
+        a.RecordFailure(f.Table.Time.GetTimestamp());
+        Assert.Equal(["b/m", "a/m"], RoutingFixture.Ids(Plan(f, "v", s_alice).Steps));
+
+        // A minute passes on the gateway's clock, none on the machine's: the cool-down is over, and the
+        // next request probes a/m first.
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(["a/m", "b/m"], RoutingFixture.Ids(Plan(f, "v", s_alice).Steps));
+        Assert.Equal(["b/m", "a/m"], RoutingFixture.Ids(Plan(f, "v", s_alice).Steps));
     }
 }

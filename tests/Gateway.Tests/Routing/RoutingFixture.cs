@@ -15,11 +15,12 @@ internal sealed class RoutingFixture : IDisposable
 
         """;
 
-    public RoutingFixture(string routingYaml)
+    /// <param name="time">The routing clock (a fake one the test moves); the system clock when null.</param>
+    public RoutingFixture(string routingYaml, TimeProvider? time = null)
     {
         Config = ConfigText.Load(Providers + routingYaml);
         Catalog = new ModelCatalog(Config, _upstreams);
-        Table = new RoutingTable(Config, Catalog, new HealthRegistry());
+        Table = new RoutingTable(Config, Catalog, new HealthRegistry(time ?? TimeProvider.System));
     }
 
     private readonly Gateway.Providers.UpstreamRegistry _upstreams = new(TimeProvider.System);

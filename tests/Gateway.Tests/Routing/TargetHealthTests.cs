@@ -3,6 +3,7 @@ using Gateway.Config;
 using Gateway.Proxy;
 using Gateway.Providers;
 using Gateway.Routing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Routing;
 
@@ -76,5 +77,36 @@ public sealed class TargetHealthTests : IDisposable
         health.RecordLatency(false, 100, now);
         health.RecordLatency(false, 200, now);
         Assert.Equal(0.3 * 200 + 0.7 * 100, health.Latency(false), 6);
+    }
+
+    [Fact]
+    public void ObservedFailures_StartTheCoolDownOnTheInjectedClock()
+    {
+        var time = new FakeTimeProvider();
+        var health = new TargetHealth(new HealthOptions { FailureThreshold = 1, CooldownMs = 10_000 }, time);
+        var (exchange, attempt) = Attempt(AttemptOutcome.Unreachable);
+        health.Observe(exchange, attempt);
+
+        Assert.True(health.IsDown(time.GetTimestamp()));
+        time.Advance(TimeSpan.FromMilliseconds(9_999));
+        Assert.True(health.IsDown(time.GetTimestamp()));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(health.IsDown(time.GetTimestamp()));
+        Assert.True(health.IsHalfOpen(time.GetTimestamp()));
+        Assert.True(health.TryClaimRecoveryProbe(time.GetTimestamp()));
+        Assert.False(health.TryClaimRecoveryProbe(time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void LatencySamples_GoStaleOnTheInjectedClock()
+    {
+        var time = new FakeTimeProvider();
+        var health = new TargetHealth(new HealthOptions { CooldownMs = 1_000 }, time);
+        var (exchange, attempt) = Attempt(AttemptOutcome.Delivered, 200);
+        health.Observe(exchange, attempt);
+
+        Assert.False(health.IsStale(stream: false, time.GetTimestamp()));
+        time.Advance(TimeSpan.FromMilliseconds(1_001));
+        Assert.True(health.IsStale(stream: false, time.GetTimestamp()));
     }
 }

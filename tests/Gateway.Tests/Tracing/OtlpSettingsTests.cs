@@ -18,7 +18,7 @@ public sealed class OtlpSettingsTests
 
         Assert.False(s.TracesEnabled);
         Assert.False(s.MetricsEnabled);
-        Assert.Equal("gateway", s.ServiceName);
+        Assert.Equal("tfy-llm-gateway", s.ServiceName);
         Assert.Equal("http://localhost:4318/v1/traces", s.Traces.Url.ToString());
         Assert.Equal("http://localhost:4318/v1/metrics", s.Metrics.Url.ToString());
         Assert.Equal(OtlpProtocol.HttpProtobuf, s.Traces.Protocol);
