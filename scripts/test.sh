@@ -19,6 +19,9 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 [ -e /usr/lib/x86_64-linux-gnu/libz.so ] || need+=(zlib1g-dev)
 # The AOT binary links SQLite statically (span store).
 [ -e /usr/lib/x86_64-linux-gnu/libsqlite3.a ] || need+=(libsqlite3-dev)
+# The trace explorer's browser tests (tests/browser): Debian's Chromium, driven from Node.js.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   step "installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then
@@ -51,6 +54,16 @@ if dotnet publish src/Gateway/Gateway.csproj -c Release -r linux-x64 -o "$aot" -
     echo "ok: $(du -h "$aot/gateway" | cut -f1) $aot/gateway, 0 warnings"
   fi
   run_tests functional-aot tests/Gateway.FunctionalTests GATEWAY_BINARY="$aot/gateway"
+  # The trace explorer (/ui) in Chromium through playwright-core, against the same binary (~30 s).
+  # node --test writes TAP to a file; its "# pass N" / "# fail N" join the totals below.
+  step "browser tests: trace explorer in Chromium (tests/browser)"
+  if (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error); then
+    (cd tests/browser && GATEWAY_BINARY="$aot/gateway" timeout 300 node --test --test-concurrency=1 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$results/browser.tap" explorer.test.mjs) || status=1
+  else
+    echo "npm ci failed in tests/browser"; status=1
+  fi
   # The load harness end to end in under a minute, on the binary just published, so it never rots.
   step "load harness smoke (bench/load/run.sh --smoke)"
   bash bench/load/run.sh --smoke --gateway "$aot/gateway" || { echo "load harness smoke failed"; status=1; }
@@ -73,6 +86,13 @@ for trx in "$results"/*.trx; do
   total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed); e=$(get error)
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + ${total:-0} - ${executed:-0}))
 done
+# The browser tests' counts, from node --test's TAP summary.
+if [ -e "$results/browser.tap" ]; then
+  tap() { grep -o "^# $1 [0-9]*" "$results/browser.tap" | tail -1 | grep -o '[0-9]*$'; }
+  bp=$(tap pass); bf=$(tap fail); bc=$(tap cancelled); bs=$(tap skipped)
+  passed=$((passed + ${bp:-0})); failed=$((failed + ${bf:-0} + ${bc:-0})); skipped=$((skipped + ${bs:-0}))
+  [ -n "$bp" ] || { echo "browser tests wrote no summary"; failed=$((failed + 1)); }
+fi
 [ "$passed" -gt 0 ] || status=1
 echo
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -1,9 +1,11 @@
 using Gateway.Config;
+using Gateway.Metrics;
 using Gateway.OpenAI;
 using Gateway.Pipeline;
 using Gateway.Proxy;
 using Gateway.Tracing;
 using Gateway.Spans;
+using Gateway.Ui;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -21,15 +23,17 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly GatewayTelemetry _telemetry;
     private readonly SpanFeature _spans;
     private readonly ShutdownDrain _drain;
+    private readonly GatewayMetrics _metrics;
     private ConfigReloader? _reloader;
 
-    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain)
+    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain, GatewayMetrics metrics)
     {
         _app = app;
         _runtime = runtime;
         _telemetry = telemetry;
         _spans = spans;
         _drain = drain;
+        _metrics = metrics;
     }
 
     /// <summary>OpenTelemetry export (ENABLE_OTEL_TRACING and friends); inert when disabled.</summary>
@@ -103,25 +107,29 @@ internal sealed class GatewayApp : IAsyncDisposable
         Func<Exchange, string> project = config.TracingProjects.IsConfigured
             ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
             : _ => config.Tracing.DefaultProjectFqn;
+        var metrics = new GatewayMetrics(runtime);
         GatewayTelemetry telemetry;
         try
         {
-            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, alwaysTrace: spans.Enabled, project);
+            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, alwaysTrace: spans.Enabled, project, metrics.GenAi);
         }
         catch (ConfigException)
         {
+            metrics.Dispose();
             await spans.DisposeAsync().ConfigureAwait(false);
             runtime.Dispose();
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>());
+        metrics.ObserveQueues(spans.Store, telemetry.Processor);
+        var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>(), metrics);
         if (config.SourceIsFile)
         {
             gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
             gateway._reloader.Start();
         }
-        var proxy = new RequestPath(runtime, logger, telemetry.Listener, featureStages);
+        var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), featureStages);
+        metrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
 
@@ -156,8 +164,10 @@ internal sealed class GatewayApp : IAsyncDisposable
                 case "/embeddings": return proxy.Embeddings(context);
             }
         }
-        // Probes stay open; everything else needs a key once any is configured.
-        if (route is not ("/healthz" or "/readyz") && !_runtime.Current.Keys.TryAuthenticate(context.Request.Headers.Authorization, out _, out var authError))
+        var subject = Auth.Subject.Anonymous;
+        // Probes, metrics and the explorer's static files stay open (the explorer sends the caller's key
+        // with each query); everything else needs a key once any is configured.
+        if (route is not ("/healthz" or "/readyz" or GatewayMetrics.ScrapePath) && !UiHandler.Serves(path) && !_runtime.Current.Keys.TryAuthenticate(context.Request.Headers.Authorization, out subject, out var authError))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return ErrorWriter.WriteAsync(context, authError!);
@@ -172,11 +182,18 @@ internal sealed class GatewayApp : IAsyncDisposable
                 return Text(context, 200, "ok\n");
             case SpanQueryHandler.Path:
                 return _spans.Handler.HandleAsync(context);
+            case SpanSummaryHandler.Path:
+                return _spans.Summary.HandleAsync(context);
+            case TracingProjectsHandler.Path:
+                return _spans.Projects.HandleAsync(context);
+            case GatewayMetrics.ScrapePath:
+                // GET and HEAD of /metrics were answered by the scrape endpoint ahead of this dispatch.
+                return path == GatewayMetrics.ScrapePath ? NotAllowed(context, method, path) : ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
             case "/readyz":
                 var version = "config_version=" + _runtime.Current.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n";
                 return _drain.IsStopping ? Text(context, 503, "stopping " + version) : Text(context, 200, "ready " + version);
             default:
-                return ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
+                return UiHandler.Serves(path) ? UiHandler.HandleAsync(context) : ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }
     }
 
@@ -190,7 +207,7 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     private static Task NotAllowed(HttpContext context, string method, string path)
     {
-        context.Response.Headers.Allow = path.EndsWith("models", StringComparison.Ordinal) ? "GET" : "POST";
+        context.Response.Headers.Allow = path.EndsWith("models", StringComparison.Ordinal) || path == GatewayMetrics.ScrapePath ? "GET" : "POST";
         return ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(method, path));
     }
 
@@ -214,6 +231,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         // After the server: requests still in flight end their spans before the last flush and the last write.
         _telemetry.Dispose();
+        _metrics.Dispose();
         await _spans.DisposeAsync().ConfigureAwait(false);
         _runtime.Dispose();
     }

@@ -19,8 +19,11 @@ internal sealed class SpanFeature : IAsyncDisposable
 
     private readonly ActivityListener? _listener;
 
-    private SpanFeature(SpanStore? store, SpanStoreProcessor? processor, ActivityListener? listener, TracingProjectResolver resolver, SpanQueryHandler handler)
+    private SpanFeature(SpanStore? store, SpanStoreProcessor? processor, ActivityListener? listener, TracingProjectResolver resolver, SpanQueryHandler handler,
+        SpanSummaryHandler summary, TracingProjectsHandler projects)
     {
+        Summary = summary;
+        Projects = projects;
         Store = store;
         Processor = processor;
         _listener = listener;
@@ -36,6 +39,9 @@ internal sealed class SpanFeature : IAsyncDisposable
     /// <summary>The store is open and listening, so spans should be created even with OTLP export off.</summary>
     public bool Enabled => _listener is not null;
     public SpanQueryHandler Handler { get; }
+    /// <summary>The trace explorer's endpoints (issue #16), authenticated like the query API.</summary>
+    public SpanSummaryHandler Summary { get; }
+    public TracingProjectsHandler Projects { get; }
 
     /// <param name="listen">
     /// Attach the processor to a plain ActivityListener. True until tracing's TracerProvider exists;
@@ -62,7 +68,9 @@ internal sealed class SpanFeature : IAsyncDisposable
         var processor = store is null ? null : new SpanStoreProcessor(store, owner);
         var listener = listen ? processor?.Listen() : null;
         var handler = new SpanQueryHandler(store, () => resolver.Config, authenticate, PageTokenCodec.Create(config.SpanStore.PageTokenKey), logger);
-        return new SpanFeature(store, processor, listener, resolver, handler);
+        var summary = new SpanSummaryHandler(store, () => resolver.Config, authenticate, logger);
+        var projects = new TracingProjectsHandler(store, () => resolver.Config, authenticate, logger);
+        return new SpanFeature(store, processor, listener, resolver, handler, summary, projects);
     }
 
     public async ValueTask DisposeAsync()

@@ -24,7 +24,7 @@ internal sealed class SpanQueryHandler(
 {
     public const string Path = "/api/svc/v1/spans/query";
     /// <summary>A query is a few hundred bytes; 1 MB leaves room for long id lists and stops abuse.</summary>
-    private const int MaxBodyBytes = 1 << 20;
+    internal const int MaxBodyBytes = 1 << 20;
 
     private readonly SpanQueryExecutor? _executor = store is null ? null : new SpanQueryExecutor(store);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -100,7 +100,8 @@ internal sealed class SpanQueryHandler(
 
     private static (int, byte[]) Error(GatewayError e) => (e.Status, ErrorWriter.Serialize(e.Message, e.Type, e.Code, e.Param));
 
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext context)
+    /// <summary>The body, or null past <see cref="MaxBodyBytes"/> (the summary endpoint reads its body the same way).</summary>
+    internal static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext context)
     {
         if (context.Request.ContentLength > MaxBodyBytes) return null;
         using var ms = new MemoryStream();

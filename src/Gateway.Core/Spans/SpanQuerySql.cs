@@ -20,38 +20,7 @@ internal sealed class SpanQuerySql
     public static void Build(SqliteCommand command, SpanQuery q, string projectFqn, long endNs, PageCursor? cursor, int fetch)
     {
         var b = new SpanQuerySql(command);
-        b._sql.Append("SELECT ").Append(SpanStoreSchema.SelectColumns).Append(" FROM spans");
-        // Pin the plan for the shapes whose cost matters most; SQLite has no statistics to go on.
-        if (q.TraceIds.Count > 0) b._sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexTrace);
-        else if (q.RootsOnly) b._sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexRoot);
-
-        b._sql.Append(" WHERE project_fqn = ").Append(b.Param(projectFqn));
-        // After the first page the cursor replaces the window's bound on its side, so the index range
-        // starts at the cursor instead of every page scanning from the window's edge again.
-        var low = q.StartNs;
-        var high = endNs;
-        if (cursor is PageCursor at)
-        {
-            if (q.Ascending) low = Math.Max(low, at.StartNs);
-            else high = Math.Min(high, at.StartNs);
-        }
-        b._sql.Append(" AND start_time_ns >= ").Append(b.Param(low));
-        b._sql.Append(" AND start_time_ns <= ").Append(b.Param(high));
-        b.In("trace_id", q.TraceIds);
-        b.In("span_id", q.SpanIds);
-        if (q.RootsOnly)
-        {
-            // A literal, not a parameter: it is what lets SQLite use the partial index of roots.
-            b._sql.Append(" AND parent_span_id = ''");
-        }
-        else
-        {
-            b.In("parent_span_id", q.ParentSpanIds);
-        }
-        b.In("subject_type", q.CreatedBySubjectTypes);
-        b.In("subject_slug", q.CreatedBySubjectSlugs);
-        b.In("application_name", q.ApplicationNames);
-        foreach (var f in q.Filters) b.Filter(f);
+        b.Select(SpanStoreSchema.SelectColumns, q, projectFqn, endNs, cursor);
         var order = q.Ascending ? "ASC" : "DESC";
         if (cursor is PageCursor c)
         {
@@ -61,6 +30,55 @@ internal sealed class SpanQuerySql
         b._sql.Append(" ORDER BY start_time_ns ").Append(order).Append(", span_id ").Append(order);
         b._sql.Append(" LIMIT ").Append(fetch.ToString(CultureInfo.InvariantCulture));
         command.CommandText = b._sql.ToString();
+    }
+
+    /// <summary>
+    /// <c>SELECT columns FROM spans WHERE</c> the query's conditions, unordered, at most
+    /// <paramref name="limit"/> rows: the spans an aggregate over a query reads (Spans/SpanSummaryHandler).
+    /// Returns the SQL; its parameters are added to <paramref name="command"/>.
+    /// </summary>
+    public static string Matching(SqliteCommand command, string columns, SpanQuery q, string projectFqn, long endNs, int limit)
+    {
+        var b = new SpanQuerySql(command);
+        b.Select(columns, q, projectFqn, endNs, cursor: null);
+        b._sql.Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+        return b._sql.ToString();
+    }
+
+    private void Select(string columns, SpanQuery q, string projectFqn, long endNs, PageCursor? cursor)
+    {
+        _sql.Append("SELECT ").Append(columns).Append(" FROM spans");
+        // Pin the plan for the shapes whose cost matters most; SQLite has no statistics to go on.
+        if (q.TraceIds.Count > 0) _sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexTrace);
+        else if (q.RootsOnly) _sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexRoot);
+
+        _sql.Append(" WHERE project_fqn = ").Append(Param(projectFqn));
+        // After the first page the cursor replaces the window's bound on its side, so the index range
+        // starts at the cursor instead of every page scanning from the window's edge again.
+        var low = q.StartNs;
+        var high = endNs;
+        if (cursor is PageCursor at)
+        {
+            if (q.Ascending) low = Math.Max(low, at.StartNs);
+            else high = Math.Min(high, at.StartNs);
+        }
+        _sql.Append(" AND start_time_ns >= ").Append(Param(low));
+        _sql.Append(" AND start_time_ns <= ").Append(Param(high));
+        In("trace_id", q.TraceIds);
+        In("span_id", q.SpanIds);
+        if (q.RootsOnly)
+        {
+            // A literal, not a parameter: it is what lets SQLite use the partial index of roots.
+            _sql.Append(" AND parent_span_id = ''");
+        }
+        else
+        {
+            In("parent_span_id", q.ParentSpanIds);
+        }
+        In("subject_type", q.CreatedBySubjectTypes);
+        In("subject_slug", q.CreatedBySubjectSlugs);
+        In("application_name", q.ApplicationNames);
+        foreach (var f in q.Filters) Filter(f);
     }
 
     private string Param(object value)

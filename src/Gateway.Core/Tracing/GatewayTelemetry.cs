@@ -43,14 +43,16 @@ internal sealed class GatewayTelemetry : IDisposable
     /// <param name="owner">Marks this gateway's span trees; the exporter keeps only those.</param>
     /// <param name="alwaysTrace">Build spans even with export off (the span store is listening).</param>
     /// <param name="project">The tracing project of a request (tfy.tracing_project_fqn).</param>
+    /// <param name="sharedMetrics">GenAI instruments owned by the caller (the /metrics endpoint): recorded always, exported over OTLP too when enabled.</param>
     public static GatewayTelemetry Create(GatewayRuntime runtime, Func<string, string?> environment, ILoggerFactory loggerFactory,
-        object? owner = null, bool alwaysTrace = false, Func<Exchange, string>? project = null)
+        object? owner = null, bool alwaysTrace = false, Func<Exchange, string>? project = null, GenAiMetrics? sharedMetrics = null)
     {
         var settings = OtlpSettings.FromEnvironment(environment);
         owner ??= new object();
         if (!settings.AnyEnabled)
         {
-            return new GatewayTelemetry(settings, null, null, null, null, alwaysTrace ? new TracingListener(runtime, null, owner, project) : null);
+            var listen = alwaysTrace || sharedMetrics is not null;
+            return new GatewayTelemetry(settings, null, null, null, null, listen ? new TracingListener(runtime, sharedMetrics, owner, project) : null);
         }
         var logger = loggerFactory.CreateLogger("Gateway.Tracing");
         var resource = Resource(settings);
@@ -75,7 +77,8 @@ internal sealed class GatewayTelemetry : IDisposable
         MeterProvider? meter = null;
         if (settings.MetricsEnabled)
         {
-            metrics = new GenAiMetrics(() => runtime.Current.Version);
+            // The OTLP reader subscribes by meter name, so it sees shared instruments as well as its own.
+            metrics = sharedMetrics is null ? new GenAiMetrics() : null;
             var exporter = new OtlpMetricExporter(ExporterOptions(settings.Metrics));
             meter = Sdk.CreateMeterProviderBuilder()
                 .SetResourceBuilder(resource)
@@ -84,7 +87,7 @@ internal sealed class GatewayTelemetry : IDisposable
                 .Build();
             TracingLog.ExportEnabled(logger, "metrics", settings.Metrics.ToString(), settings.ServiceName);
         }
-        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, metrics, owner, project));
+        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, sharedMetrics ?? metrics, owner, project));
     }
 
     private static ResourceBuilder Resource(OtlpSettings settings)

@@ -18,14 +18,9 @@ internal sealed class GenAiMetrics : IDisposable
 
     private readonly Meter _meter;
 
-    /// <param name="configVersion">Reads the live config version (1 at start, +1 per reload).</param>
-    public GenAiMetrics(Func<int>? configVersion = null)
+    public GenAiMetrics()
     {
         _meter = new Meter(MeterName, "0.1.0");
-        if (configVersion is not null)
-        {
-            _meter.CreateObservableGauge(MetricNames.ConfigVersion, configVersion, "{version}", "The version of the live configuration: 1 at start, +1 per reload.");
-        }
         TokenUsage = _meter.CreateHistogram<int>(MetricNames.TokenUsage, "{token}", "Number of input and output tokens used.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = s_tokenBuckets });
         OperationDuration = _meter.CreateHistogram<double>(MetricNames.OperationDuration, "s", "GenAI operation duration.",

@@ -7,8 +7,6 @@ internal static class MetricNames
     public const string OperationDuration = "gen_ai.client.operation.duration";
     public const string TimeToFirstToken = "gen_ai.server.time_to_first_token";
     public const string TimePerOutputToken = "gen_ai.server.time_per_output_token";
-    /// <summary>The gateway's own: which config is live (README, "Configuration reload").</summary>
-    public const string ConfigVersion = "gateway.config.version";
 
     public const string TokenType = "gen_ai.token.type";
     public const string TokenTypeInput = "input";

@@ -270,7 +270,8 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         var tags = new TagList
         {
             { SpanAttributes.GenAiOperationName, OperationName(exchange.Operation) },
-            { SpanAttributes.GenAiRequestModel, exchange.Head.Model },
+            // A model routing did not recognise is client text: as a label it would grow the series without bound.
+            { SpanAttributes.GenAiRequestModel, exchange.Plan is null ? "unknown" : exchange.Head.Model },
         };
         if (exchange.Target is { } target) tags.Add(SpanAttributes.GenAiProviderName, target.Upstream.System);
         var accumulator = exchange.Accumulator;
