@@ -15,6 +15,7 @@ public class RequestHeadBenchmarks
 {
     private byte[] _typical = [];
     private byte[] _large = [];
+    private PooledBuffer _typicalBuffer = null!;
     private RequestHead _typicalHead;
     private ModelTarget _target = null!;
     private Upstream _upstream = null!;
@@ -24,6 +25,8 @@ public class RequestHeadBenchmarks
     {
         _typical = Payloads.TypicalChatBody;
         _large = Payloads.LargeChatBody;
+        // No pool owns the payload; the benchmark holds its reference for the whole run.
+        _typicalBuffer = new PooledBuffer(_typical, pool: null);
         if (!RequestHead.TryRead(_typical, out _typicalHead, out _)) throw new InvalidOperationException("typical body rejected");
         var model = new ModelConfig { Name = "gpt-4o", UpstreamModel = "gpt-4o-2024-08-06" };
         _upstream = new Upstream(new ProviderConfig { Name = "openai-main", Kind = ProviderKind.OpenAI, BaseUrl = "http://127.0.0.1:9/v1", Models = [model] });
@@ -45,7 +48,7 @@ public class RequestHeadBenchmarks
     [Benchmark]
     public int RewriteModel_Typical()
     {
-        var content = BodyRewriter.Rewrite(_typical, _typical.Length, in _typicalHead, _target, null);
+        var content = BodyRewriter.Rewrite(_typicalBuffer, _typical.Length, in _typicalHead, _target, null);
         var length = content.Memory.Length;
         content.Release();
         return length;

@@ -191,7 +191,7 @@ void Measure(string name, int runs, Func<string> body)
         if (i == 5) cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var json = Encoding.UTF8.GetBytes(body());
         var sw = Stopwatch.StartNew();
-        var (status, answer) = handler.Run(admin, json);
+        var (status, answer) = handler.RunAsync(admin, json).GetAwaiter().GetResult();
         sw.Stop();
         if (status != 200) throw new InvalidOperationException(Encoding.UTF8.GetString(answer));
         if (i < 5) continue; // warm-up
@@ -214,7 +214,7 @@ void MeasureAllPages(string name, int runs, Func<string> bodyWithoutEnd)
         do
         {
             var json = Encoding.UTF8.GetBytes(prefix + (token is null ? "" : $",\"pageToken\":\"{token}\"") + "}");
-            var (status, answer) = handler.Run(admin, json);
+            var (status, answer) = handler.RunAsync(admin, json).GetAwaiter().GetResult();
             if (status != 200) throw new InvalidOperationException(Encoding.UTF8.GetString(answer));
             rows += CountSpans(answer);
             using var doc = System.Text.Json.JsonDocument.Parse(answer);

@@ -69,7 +69,7 @@ internal sealed class GatewayApp : IAsyncDisposable
             k.AddServerHeader = false;
             // The read stage enforces the live config's limit itself (413 in OpenAI's shape) and sets Kestrel's cap
             // per request just above it, so a rejected body can be drained and the client reads the 413
-            // (RequestBody.DrainAsync). This default only covers the other endpoints.
+            // (RequestIntake.DrainAsync). This default only covers the other endpoints.
             k.Limits.MaxRequestBodySize = 1024 * 1024;
         });
         // Opt-in, as the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
@@ -102,8 +102,9 @@ internal sealed class GatewayApp : IAsyncDisposable
         // exporter and its store keep only their own (several gateways share a process in tests).
         var owner = new object();
         // The query API authenticates like /v1: API keys; with none configured the caller is the anonymous
-        // admin of its local store.
-        var spans = SpanFeature.Start(config, environment, ctx => Authenticate(runtime, ctx), logger, owner);
+        // admin of its local store, from this machine only unless span_store.allow_anonymous_remote.
+        var spans = SpanFeature.Start(config, environment,
+            ctx => AnonymousQueryAccess.Resolve(runtime.Current.Keys, ctx, runtime.Current.Config.SpanStore.AllowAnonymousRemote), logger, owner, listen: false);
         Func<Exchange, string> project = config.TracingProjects.IsConfigured
             ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
             : _ => config.Tracing.DefaultProjectFqn;
@@ -111,7 +112,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         GatewayTelemetry telemetry;
         try
         {
-            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, alwaysTrace: spans.Enabled, project, metrics.GenAi);
+            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, spans.Processor, config.SpanStore.Sampling == SpanStoreSampling.All, project, metrics.GenAi);
         }
         catch (ConfigException)
         {
@@ -137,6 +138,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, runtime.Current.Version, models);
         if (runtime.Current.Keys.IsEmpty) GatewayLog.Anonymous(logger);
         else GatewayLog.KeysRequired(logger, runtime.Current.Keys.Count);
+        if (runtime.Current.Keys.IsEmpty && spans.Store is not null) SpanFeature.LogAnonymousAccess(logger, config.SpanStore.AllowAnonymousRemote);
         if (config.VirtualModels.Count + config.Routing.Rules.Count > 0) GatewayLog.Routing(logger, config.VirtualModels.Count, config.Routing.Rules.Count);
         // A plain line on stdout that scripts and tests can wait for.
         Console.Out.WriteLine("gateway listening on " + string.Join(" ", app.Urls));
@@ -195,14 +197,6 @@ internal sealed class GatewayApp : IAsyncDisposable
             default:
                 return UiHandler.Serves(path) ? UiHandler.HandleAsync(context) : ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }
-    }
-
-    /// <summary>The span query API's caller: the key's subject, the anonymous admin with no keys, null for 401.</summary>
-    private static Auth.Subject? Authenticate(GatewayRuntime runtime, HttpContext context)
-    {
-        var keys = runtime.Current.Keys;
-        if (keys.IsEmpty) return SpanFeature.AnonymousAdmin;
-        return keys.TryAuthenticate(context.Request.Headers.Authorization, out var subject, out _) ? subject : null;
     }
 
     private static Task NotAllowed(HttpContext context, string method, string path)

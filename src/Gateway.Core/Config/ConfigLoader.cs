@@ -10,7 +10,7 @@ internal static class ConfigLoader
 
     private static readonly string[] s_topLevel = ["server", "providers", "auth", "virtual_models", "routing", "tracing", "tracing_projects", "span_store"];
     private static readonly string[] s_serverFields =
-        ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "sse_keepalive_ms", "shutdown_timeout_ms",
+        ["listen", "max_request_body_bytes", "request_timeout_ms", "ttft_timeout_ms", "allow_timeout_increase_by_header", "sse_keepalive_ms", "shutdown_timeout_ms",
          "shutdown_drain_delay_ms"];
     private static readonly string[] s_providerFields =
         ["name", "type", "base_url", "api_key", "headers", "token_delay_ms", "connect_timeout_ms", "models"];
@@ -111,14 +111,16 @@ internal static class ConfigLoader
         long body = 10 * 1024 * 1024;
         int request = 600_000, ttft = 0, keepalive = 15_000, shutdown = 30_000;
         var drain = new ServerOptions().ShutdownDrainDelayMs;
+        var raiseByHeader = false;
         r.Fields(node, path, s_serverFields, (key, value, p) =>
         {
             switch (key)
             {
                 case "listen": listen = r.String(value, p); break;
-                case "max_request_body_bytes": body = r.Long(value, p, 1024, 1L << 32) ?? body; break;
+                case "max_request_body_bytes": body = r.Long(value, p, ServerOptions.MinRequestBodyBytes, ServerOptions.MaxRequestBodyBytesLimit) ?? body; break;
                 case "request_timeout_ms": request = r.Int(value, p, 0, int.MaxValue) ?? request; break;
                 case "ttft_timeout_ms": ttft = r.Int(value, p, 0, int.MaxValue) ?? ttft; break;
+                case "allow_timeout_increase_by_header": raiseByHeader = r.Bool(value, p) ?? raiseByHeader; break;
                 case "sse_keepalive_ms": keepalive = r.Int(value, p, 0, int.MaxValue) ?? keepalive; break;
                 case "shutdown_timeout_ms": shutdown = r.Int(value, p, 0, int.MaxValue) ?? shutdown; break;
                 // Ten minutes: past any orchestrator's grace period (Kubernetes defaults to 30 s).
@@ -141,6 +143,7 @@ internal static class ConfigLoader
             MaxRequestBodyBytes = body,
             RequestTimeoutMs = request,
             TtftTimeoutMs = ttft,
+            AllowTimeoutIncreaseByHeader = raiseByHeader,
             SseKeepaliveMs = keepalive,
             ShutdownTimeoutMs = shutdown,
             ShutdownDrainDelayMs = drain,

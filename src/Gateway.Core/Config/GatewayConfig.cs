@@ -21,11 +21,16 @@ internal sealed class ServerOptions
 {
     /// <summary>Listen URLs (semicolon separated), used when neither --urls nor ASPNETCORE_URLS is given.</summary>
     public string? Listen { get; init; }
+    /// <summary>413 past this; the body is held in one pooled array, so the range stays well inside an array's reach.</summary>
     public long MaxRequestBodyBytes { get; init; } = 10 * 1024 * 1024;
+    public const long MinRequestBodyBytes = 1024;
+    public const long MaxRequestBodyBytesLimit = 1024 * 1024 * 1024;
     /// <summary>Per attempt, headers through last byte. 0 disables.</summary>
     public int RequestTimeoutMs { get; init; } = 600_000;
     /// <summary>Streams only: request start to first token. 0 disables.</summary>
     public int TtftTimeoutMs { get; init; }
+    /// <summary>Whether the timeout headers may raise the two timeouts above; by default they may only lower them.</summary>
+    public bool AllowTimeoutIncreaseByHeader { get; init; }
     /// <summary>SSE comment keepalive while waiting for the first token. 0 disables.</summary>
     public int SseKeepaliveMs { get; init; } = 15_000;
     /// <summary>SIGTERM: after the listener closes, how long in-flight requests and streams may take.</summary>

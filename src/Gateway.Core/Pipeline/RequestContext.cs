@@ -30,10 +30,14 @@ internal sealed class RequestContext
 
     public Operation Operation => Exchange.Operation;
 
-    /// <summary>The request body as the client sent it (pooled; returned when the request ends). Set by the read stage.</summary>
-    public byte[]? Body { get; set; }
+    /// <summary>
+    /// The request body as the client sent it: pooled, shared by reference with sends that carry it unchanged;
+    /// the request's own reference is released when it ends. Set by the read stage; a stage that rewrites the
+    /// body puts a new buffer here and releases the old one.
+    /// </summary>
+    public PooledBuffer? Body { get; set; }
     public int BodyLength { get; set; }
-    public ReadOnlyMemory<byte> BodyMemory => Body is null ? default : Body.AsMemory(0, BodyLength);
+    public ReadOnlyMemory<byte> BodyMemory => Body is null ? default : Body.Array.AsMemory(0, BodyLength);
 
     /// <summary>The client's x-tfy-retry-config, applied to every step of the plan.</summary>
     public RetryOverride? RetryOverride { get; set; }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using Gateway.OpenAI;
 using Gateway.Pipeline.Stages;
@@ -108,7 +107,7 @@ internal sealed class RequestPath
             exchange.EndTimestamp = Stopwatch.GetTimestamp();
             exchange.ClientStatus = exchange.ClientDisconnected ? 499 : http.Response.StatusCode;
             runner.End(context);
-            if (context.Body is { } body) ArrayPool<byte>.Shared.Return(body);
+            context.Body?.Release();
         }
     }
 

@@ -26,8 +26,9 @@ internal sealed class MockHandler(int tokenDelayMs) : HttpMessageHandler
         {
             req = MockRequest.Parse(body);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: text that is not valid Unicode where the mock needs a string.
             return Error(HttpStatusCode.BadRequest, "invalid JSON: " + e.Message);
         }
         var id = Interlocked.Increment(ref s_ids);
@@ -97,12 +98,12 @@ internal sealed class MockRequest
                 case "model" when reader.TokenType == JsonTokenType.String: r.Model = reader.GetString()!; break;
                 case "stream" when reader.TokenType == JsonTokenType.True: r.Stream = true; break;
                 case "max_tokens" or "max_completion_tokens" when reader.TokenType == JsonTokenType.Number: r.MaxTokens = reader.GetInt64(); break;
-                case "encoding_format" when reader.TokenType == JsonTokenType.String: r.Base64 = reader.ValueTextEquals("base64"u8); break;
+                case "encoding_format" when reader.TokenType == JsonTokenType.String: r.Base64 = JsonText.TextEquals(ref reader, "base64"u8); break;
                 case "dimensions" when reader.TokenType == JsonTokenType.Number: r.Dimensions = Math.Clamp(reader.GetInt32(), 1, 4096); break;
                 case "stream_options" when reader.TokenType == JsonTokenType.StartObject:
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        var usage = reader.ValueTextEquals("include_usage"u8);
+                        var usage = JsonText.TextEquals(ref reader, "include_usage"u8);
                         reader.Read();
                         if (usage) r.IncludeUsage = reader.TokenType == JsonTokenType.True; else reader.Skip();
                     }
@@ -139,8 +140,8 @@ internal sealed class MockRequest
         {
             var name = reader.GetString();
             reader.Read();
-            if (name == "role" && reader.TokenType == JsonTokenType.String) role = reader.GetString();
-            else if (name == "content" && reader.TokenType == JsonTokenType.String) text = reader.GetString();
+            if (name == "role" && reader.TokenType == JsonTokenType.String) role = JsonText.ReadLenient(ref reader);
+            else if (name == "content" && reader.TokenType == JsonTokenType.String) text = JsonText.ReadLenient(ref reader);
             else if (name == "content" && reader.TokenType == JsonTokenType.StartArray)
             {
                 var sb = new StringBuilder();
@@ -163,7 +164,7 @@ internal sealed class MockRequest
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            Inputs.Add(reader.GetString()!);
+            Inputs.Add(JsonText.ReadLenient(ref reader)!);
         }
         else if (reader.TokenType == JsonTokenType.StartArray)
         {

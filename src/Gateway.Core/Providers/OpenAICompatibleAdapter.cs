@@ -41,10 +41,16 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
         return request;
     }
 
-    internal static Uri Urls(string baseUrl, Operation op) => new(baseUrl + op switch
+    /// <summary>The operation's path after the base URL's path; a query (some providers take a key there) stays the query.</summary>
+    internal static Uri Urls(string baseUrl, Operation op)
     {
-        Operation.Chat => "/chat/completions",
-        Operation.Completion => "/completions",
-        _ => "/embeddings",
-    });
+        var url = new UriBuilder(baseUrl);
+        url.Path = url.Path.TrimEnd('/') + op switch
+        {
+            Operation.Chat => "/chat/completions",
+            Operation.Completion => "/completions",
+            _ => "/embeddings",
+        };
+        return url.Uri;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Gateway.OpenAI;
 using Gateway.Routing;
 
 namespace Gateway.Proxy;
@@ -17,8 +18,10 @@ internal static class BodyRewriter
     // Field index meaning "the model value".
     private const int ModelField = -1;
 
-    public static PooledContent Rewrite(byte[] body, int length, in RequestHead head, ModelTarget target, OverrideParams? overrides)
+    /// <param name="buffer">The client's body; the caller holds a reference for the duration of the call.</param>
+    public static PooledContent Rewrite(PooledBuffer buffer, int length, in RequestHead head, ModelTarget target, OverrideParams? overrides)
     {
+        var body = buffer.Array;
         var replacement = target.UpstreamModelJson;
         var start = head.ModelTokenStart;
         var oldLength = head.ModelTokenLength;
@@ -27,8 +30,8 @@ internal static class BodyRewriter
             var current = body.AsSpan(start + 1, oldLength - 2);
             if (current.SequenceEqual(replacement))
             {
-                // The caller owns and returns the body array; this content only borrows it.
-                return new PooledContent(body, length, pooled: false);
+                // Nothing to change: send the body itself, holding a reference on it while any send runs.
+                return new PooledContent(buffer, length);
             }
             var newLength = length - oldLength + replacement.Length + 2;
             var copy = ArrayPool<byte>.Shared.Rent(newLength);
@@ -39,7 +42,7 @@ internal static class BodyRewriter
             at += replacement.Length;
             copy[at++] = (byte)'"';
             body.AsSpan(start + oldLength, length - start - oldLength).CopyTo(copy.AsSpan(at));
-            return new PooledContent(copy, newLength, pooled: true);
+            return new PooledContent(copy, newLength);
         }
         return RewriteWithOverrides(body, length, start, oldLength, replacement, overrides);
     }
@@ -95,7 +98,7 @@ internal static class BodyRewriter
         }
         body.AsSpan(closing, length - closing).CopyTo(output[at..]);
         at += length - closing;
-        return new PooledContent(copy, at, pooled: true);
+        return new PooledContent(copy, at);
     }
 
     /// <summary>
@@ -112,7 +115,7 @@ internal static class BodyRewriter
             var field = -1;
             for (var f = 0; f < overrides.Count; f++)
             {
-                if (reader.ValueTextEquals(overrides.Names[f]))
+                if (JsonText.TextEquals(ref reader, overrides.Names[f]))
                 {
                     field = f;
                     break;

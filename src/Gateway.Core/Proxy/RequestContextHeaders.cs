@@ -66,14 +66,14 @@ internal static class RequestContextHeaders
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var key = reader.GetString()!;
+                if (!JsonText.TryGetString(ref reader, out var key)) return InvalidText(out problem);
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                 {
                     problem = $"the value of '{Clip(key)}' must be a string";
                     return false;
                 }
-                var v = reader.GetString()!;
+                if (!JsonText.TryGetString(ref reader, out var v)) return InvalidText(out problem);
                 if (key.Length == 0 || key.Length > MaxMetadataKeyLength)
                 {
                     problem = $"keys must be 1 to {MaxMetadataKeyLength} characters";
@@ -108,6 +108,12 @@ internal static class RequestContextHeaders
         }
         metadata = result;
         return true;
+    }
+
+    private static bool InvalidText(out string problem)
+    {
+        problem = "it holds a string that is not valid text (invalid UTF-8 or a lone surrogate)";
+        return false;
     }
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "...";

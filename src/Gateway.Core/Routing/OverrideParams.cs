@@ -31,7 +31,7 @@ internal sealed class OverrideParams
     public static OverrideParams? From(IReadOnlyList<KeyValuePair<string, byte[]>> fields) => fields.Count == 0 ? null : new OverrideParams(fields);
 
     public int Count { get; }
-    /// <summary>Field names as UTF-8 (unescaped), compared with <see cref="Utf8JsonReader.ValueTextEquals(ReadOnlySpan{byte})"/>.</summary>
+    /// <summary>Field names as UTF-8 (unescaped), compared with <see cref="OpenAI.JsonText.TextEquals"/>.</summary>
     public byte[][] Names { get; }
     /// <summary>Field names as JSON strings, quotes included.</summary>
     public byte[][] QuotedNames { get; }

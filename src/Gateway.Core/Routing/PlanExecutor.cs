@@ -16,10 +16,10 @@ internal sealed class PlanExecutor(ModelCaller caller, IExchangeListener? listen
 {
     /// <summary>Runs the plan into <paramref name="sink"/>.</summary>
     /// <returns>The error to give the sink when no attempt delivered an answer (the sink has none yet, or only keepalives); null otherwise.</returns>
-    public async Task<GatewayError?> ExecuteAsync(Exchange exchange, RoutePlan plan, ReadOnlyMemory<byte> body, byte[] bodyArray, RequestTimeouts timeouts, IResponseSink sink)
+    public async Task<GatewayError?> ExecuteAsync(Exchange exchange, RoutePlan plan, PooledBuffer body, int length, RequestTimeouts timeouts, IResponseSink sink)
     {
         GatewayError? lastError = null;
-        var length = body.Length;
+        var original = body.Array.AsMemory(0, length);
         // The last step that may run: later ones are not fallback candidates.
         var lastStep = plan.Steps.Count - 1;
         while (lastStep > 0 && !plan.Steps[lastStep].FallbackCandidate) lastStep--;
@@ -29,7 +29,7 @@ internal sealed class PlanExecutor(ModelCaller caller, IExchangeListener? listen
         {
             var step = plan.Steps[s];
             if (s > 0 && !step.FallbackCandidate) continue;
-            var content = BodyRewriter.Rewrite(bodyArray, length, in exchange.Head, step.Target, step.Overrides);
+            var content = BodyRewriter.Rewrite(body, length, in exchange.Head, step.Target, step.Overrides);
             var fallbackSpan = s > 0 ? RoutingSpans.StartFallback(exchange, plan, step) : null;
             try
             {
@@ -69,7 +69,7 @@ internal sealed class PlanExecutor(ModelCaller caller, IExchangeListener? listen
                 content.Release();
                 if (fallbackSpan is not null) RoutingSpans.EndFallback(fallbackSpan, exchange.Attempts.Count > 0 ? exchange.Attempts[^1] : null);
                 // The rewritten copy just went back to the pool; listeners keep reading the original until the request ends.
-                exchange.RequestBody = body;
+                exchange.RequestBody = original;
             }
         }
         return lastError;

@@ -32,7 +32,7 @@ internal sealed class RetryOverride
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return Fail("it must be a JSON object", out error);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
+                if (!JsonText.TryGetString(ref reader, out var name)) return Fail(InvalidText, out error);
                 reader.Read();
                 switch (name)
                 {
@@ -52,10 +52,12 @@ internal sealed class RetryOverride
                         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                         {
                             var code = 0;
+                            string? text = null;
+                            if (reader.TokenType == JsonTokenType.String && !JsonText.TryGetString(ref reader, out text)) return Fail(InvalidText, out error);
                             var ok = reader.TokenType switch
                             {
                                 JsonTokenType.Number => reader.TryGetInt32(out code),
-                                JsonTokenType.String => int.TryParse(reader.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out code),
+                                JsonTokenType.String => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out code),
                                 _ => false,
                             };
                             if (!ok || code < 100 || code > 599) return Fail($"'{name}' must hold HTTP status codes (100-599)", out error);
@@ -75,6 +77,8 @@ internal sealed class RetryOverride
         retry = new RetryOverride { Attempts = attempts, DelayMs = delay, OnStatusCodes = codes };
         return true;
     }
+
+    private const string InvalidText = "it holds a string that is not valid text (invalid UTF-8 or a lone surrogate)";
 
     private static bool Fail(string message, out GatewayError error)
     {

@@ -26,7 +26,8 @@ internal static class RoutingSpans
         if (activity is null) return;
         if (activity.IsAllDataRequested)
         {
-            activity.SetTag(SpanAttributes.LoadBalanceHttpUrl, string.Concat(request.Scheme, "://", request.Host.Value, request.PathBase.Value, request.Path.Value));
+            (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity, exchange);
+            activity.SetTag(SpanAttributes.LoadBalanceHttpUrl, SpanUrl.Of(request));
             activity.SetTag(SpanAttributes.LoadBalanceHttpMethod, request.Method);
             activity.SetTag(SpanAttributes.UserTenantName, exchange.Subject.Tenant);
             activity.SetTag(SpanAttributes.LoadBalanceRequestedModel, plan.RequestedModel);
@@ -47,7 +48,8 @@ internal static class RoutingSpans
         Activity.Current = saved;
         if (activity.IsAllDataRequested)
         {
-            activity.SetTag(SpanAttributes.FallbackHttpUrl, step.Target.Upstream.UrlFor(exchange.Operation).AbsoluteUri);
+            (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity, exchange);
+            activity.SetTag(SpanAttributes.FallbackHttpUrl, SpanUrl.Of(step.Target.Upstream.UrlFor(exchange.Operation)));
             activity.SetTag(SpanAttributes.FallbackHttpMethod, "POST");
             activity.SetTag(SpanAttributes.FallbackRequestedModel, plan.RequestedModel);
             activity.SetTag(SpanAttributes.FallbackResolvedModel, step.Target.Id);

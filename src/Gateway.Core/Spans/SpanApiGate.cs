@@ -6,12 +6,12 @@ namespace Gateway.Spans;
 
 /// <summary>
 /// The checks the trace explorer's span endpoints make first, in the query API's order: the method
-/// (405), the caller (401), then the store (404 when it is off). Writes the error and returns null
+/// (405), the caller (401, or 403 for an anonymous caller from another machine), then the store (404 when it is off). Writes the error and returns null
 /// when one fails; otherwise returns the caller.
 /// </summary>
 internal static class SpanApiGate
 {
-    public static async Task<Subject?> AdmitAsync(HttpContext context, string method, string path, Func<HttpContext, Subject?> authenticate, bool storeOpen = true)
+    public static async Task<Subject?> AdmitAsync(HttpContext context, string method, string path, Func<HttpContext, SpanCaller> authenticate, bool storeOpen = true)
     {
         if (!string.Equals(context.Request.Method, method, StringComparison.OrdinalIgnoreCase))
         {
@@ -19,10 +19,11 @@ internal static class SpanApiGate
             await ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(context.Request.Method, path)).ConfigureAwait(false);
             return null;
         }
-        var subject = authenticate(context);
+        // The query API's caller rules, anonymous mode on this machine only included (AnonymousQueryAccess).
+        var (subject, refusal) = authenticate(context);
         if (subject is null)
         {
-            await ErrorWriter.WriteAsync(context, SpanQueryErrors.Unauthenticated()).ConfigureAwait(false);
+            await ErrorWriter.WriteAsync(context, refusal ?? SpanQueryErrors.Unauthenticated()).ConfigureAwait(false);
             return null;
         }
         if (!storeOpen)

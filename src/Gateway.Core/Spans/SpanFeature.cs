@@ -13,7 +13,8 @@ internal sealed class SpanFeature : IAsyncDisposable
 {
     /// <summary>
     /// The caller in anonymous mode (no API keys configured): an admin of its own local store, so
-    /// `gateway spans query` works out of the box on one machine. With keys, auth supplies subjects.
+    /// `gateway spans query` works out of the box on one machine; only from loopback unless
+    /// span_store.allow_anonymous_remote (<see cref="AnonymousQueryAccess"/>). With keys, auth supplies subjects.
     /// </summary>
     public static readonly Subject AnonymousAdmin = Subject.Anonymous with { IsAdmin = true };
 
@@ -36,19 +37,17 @@ internal sealed class SpanFeature : IAsyncDisposable
     public SpanStoreProcessor? Processor { get; }
     public TracingProjectResolver Resolver { get; }
 
-    /// <summary>The store is open and listening, so spans should be created even with OTLP export off.</summary>
-    public bool Enabled => _listener is not null;
     public SpanQueryHandler Handler { get; }
     /// <summary>The trace explorer's endpoints (issue #16), authenticated like the query API.</summary>
     public SpanSummaryHandler Summary { get; }
     public TracingProjectsHandler Projects { get; }
 
     /// <param name="listen">
-    /// Attach the processor to a plain ActivityListener. True until tracing's TracerProvider exists;
-    /// then pass false and add <see cref="Processor"/> to the provider instead.
+    /// Attach the processor to a plain ActivityListener, for a store used without a gateway. The gateway
+    /// passes false and adds <see cref="Processor"/> to its tracer provider (one listener, one sampler).
     /// </param>
     /// <param name="owner">Marks this gateway's span trees (see TracingListener.OwnerProperty); others are not stored.</param>
-    public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, Subject?> authenticate, ILogger logger, object? owner = null, bool listen = true)
+    public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, SpanCaller> authenticate, ILogger logger, object? owner = null, bool listen = true)
     {
         var resolver = new TracingProjectResolver(config.TracingProjects);
         var applicationName = Tracing.OtlpSettings.ServiceNameFrom(environment);
@@ -65,12 +64,19 @@ internal sealed class SpanFeature : IAsyncDisposable
                 SpanFeatureLog.OpenFailed(logger, config.SpanStore.Path, e);
             }
         }
-        var processor = store is null ? null : new SpanStoreProcessor(store, owner);
+        var processor = store is null ? null : new SpanStoreProcessor(store, owner, config.SpanStore.Sampling);
         var listener = listen ? processor?.Listen() : null;
         var handler = new SpanQueryHandler(store, () => resolver.Config, authenticate, PageTokenCodec.Create(config.SpanStore.PageTokenKey), logger);
         var summary = new SpanSummaryHandler(store, () => resolver.Config, authenticate, logger);
         var projects = new TracingProjectsHandler(store, () => resolver.Config, authenticate, logger);
         return new SpanFeature(store, processor, listener, resolver, handler, summary, projects);
+    }
+
+    /// <summary>The startup line that says who may query in anonymous mode (no API keys).</summary>
+    public static void LogAnonymousAccess(ILogger logger, bool allowRemote)
+    {
+        if (allowRemote) SpanFeatureLog.AnonymousRemote(logger);
+        else SpanFeatureLog.AnonymousLocalOnly(logger);
     }
 
     public async ValueTask DisposeAsync()

@@ -9,8 +9,11 @@ namespace Gateway.Spans;
 /// </summary>
 internal static class SpanFilterParser
 {
-    private const int MaxFilters = 64;
-    private const int MaxValues = 1000;
+    // The bounds, documented in README.md ("Bounds"): a query is an interactive read, and these keep
+    // its parse, its SQL and its per-row work small whatever the body holds.
+    internal const int MaxFilters = 64;
+    internal const int MaxValues = 1000;
+    internal const int MaxKeyLength = 256;
 
     private static readonly Dictionary<string, SpanFilterOperator> s_operators = new(StringComparer.Ordinal)
     {
@@ -50,6 +53,21 @@ internal static class SpanFilterParser
 
     public static bool TryGetOperator(string name, out SpanFilterOperator op) => s_operators.TryGetValue(name, out op);
 
+    /// <summary>
+    /// The key becomes a quoted JSON path (<c>$."key"</c>): a quote or backslash would end or escape it,
+    /// and a control character either makes SQLite's path parser fail (NUL cuts the path short, which
+    /// surfaced as a 500 "JSON path error") or names a key no span has.
+    /// </summary>
+    internal static bool IsValidKey(string key)
+    {
+        if (key.Length is 0 or > MaxKeyLength) return false;
+        foreach (var c in key)
+        {
+            if (c is '"' or '\\' || char.IsControl(c)) return false;
+        }
+        return true;
+    }
+
     public static string OperatorName(SpanFilterOperator op)
     {
         foreach (var (k, v) in s_operators)
@@ -82,11 +100,11 @@ internal static class SpanFilterParser
                         _ => SpanFilterTarget.Metadata,
                     };
                     if (p.Value.ValueKind != JsonValueKind.String) throw new SpanQueryException($"{path}.{p.Name}", $"'{path}.{p.Name}' must be a string.");
-                    key = p.Value.GetString()!;
+                    key = SpanQueryParser.Text(p.Value, $"{path}.{p.Name}");
                     break;
                 case "operator":
                     if (p.Value.ValueKind != JsonValueKind.String) throw new SpanQueryException($"{path}.operator", $"'{path}.operator' must be a string.");
-                    opName = p.Value.GetString()!;
+                    opName = SpanQueryParser.Text(p.Value, $"{path}.operator");
                     break;
                 case "value":
                     value = p.Value;
@@ -119,10 +137,10 @@ internal static class SpanFilterParser
                 }
                 break;
             case SpanFilterTarget.Attribute or SpanFilterTarget.Metadata:
-                // The key becomes a quoted JSON path ($."key"); a quote would end it early.
-                if (key.Length is 0 or > 256 || key.Contains('"') || key.Contains('\\'))
+                if (!IsValidKey(key))
                 {
-                    throw new SpanQueryException(path, $"'{key}' is not a valid key: 1 to 256 characters, no '\"' or '\\'.");
+                    var keyPath = $"{path}.{(target == SpanFilterTarget.Attribute ? "spanAttributeKey" : "gatewayRequestMetadataKey")}";
+                    throw new SpanQueryException(keyPath, $"'{keyPath}' is not a valid key: 1 to {MaxKeyLength} characters, no control characters, '\"' or '\\'.");
                 }
                 break;
         }
@@ -189,7 +207,7 @@ internal static class SpanFilterParser
 
     private static object Scalar(JsonElement v, string path) => v.ValueKind switch
     {
-        JsonValueKind.String => v.GetString()!,
+        JsonValueKind.String => SpanQueryParser.Text(v, path),
         JsonValueKind.Number => v.TryGetInt64(out var l) ? l : v.GetDouble(),
         // SQLite's JSON functions read true/false as 1/0; comparing with those matches.
         JsonValueKind.True => 1L,

@@ -2,13 +2,12 @@ using Microsoft.Data.Sqlite;
 
 namespace Gateway.Spans;
 
-/// <summary>Runs a validated query against the store on a pooled read connection.</summary>
-internal sealed class SpanQueryExecutor(SpanStore store)
+/// <summary>Runs a validated query on a read connection (a <see cref="SpanQueryRunner"/> thread's).</summary>
+internal static class SpanQueryExecutor
 {
     /// <param name="endNs">The window's end: the query's endTime, or the "now" pinned by the first page.</param>
-    public SpanQueryResult Execute(SpanQuery q, string projectFqn, long endNs, PageCursor? cursor)
+    public static SpanQueryResult Execute(SqliteConnection connection, SpanQuery q, string projectFqn, long endNs, PageCursor? cursor)
     {
-        using var connection = store.OpenReader();
         using var command = connection.CreateCommand();
         SpanQuerySql.Build(command, q, projectFqn, endNs, cursor, q.Limit + 1);
         var spans = new List<SpanRecord>(Math.Min(q.Limit, 256));

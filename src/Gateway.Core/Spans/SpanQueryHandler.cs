@@ -11,13 +11,15 @@ namespace Gateway.Spans;
 
 /// <summary>
 /// <c>POST /api/svc/v1/spans/query</c>: authenticate (401), validate (400), check the caller may
-/// read the project (403), run one page of the query, answer with the spans and the next page token.
+/// read the project (403), run one page of the query on the store's query threads (429 when they are
+/// all busy, 504 past span_store.query_timeout_ms, stopped when the client leaves), answer with the
+/// spans and the next page token.
 /// </summary>
-/// <param name="authenticate">The seam with auth: the caller's subject, or null when the request carries no valid key.</param>
+/// <param name="authenticate">The seam with auth: the caller's subject, null when the request carries no valid key (401), or a refusal.</param>
 internal sealed class SpanQueryHandler(
     SpanStore? store,
     Func<TracingProjectsConfig> projects,
-    Func<HttpContext, Subject?> authenticate,
+    Func<HttpContext, SpanCaller> authenticate,
     PageTokenCodec tokens,
     ILogger logger,
     TimeProvider? time = null)
@@ -26,7 +28,6 @@ internal sealed class SpanQueryHandler(
     /// <summary>A query is a few hundred bytes; 1 MB leaves room for long id lists and stops abuse.</summary>
     internal const int MaxBodyBytes = 1 << 20;
 
-    private readonly SpanQueryExecutor? _executor = store is null ? null : new SpanQueryExecutor(store);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async Task HandleAsync(HttpContext context)
@@ -37,13 +38,13 @@ internal sealed class SpanQueryHandler(
             await ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(context.Request.Method, Path)).ConfigureAwait(false);
             return;
         }
-        var subject = authenticate(context);
+        var (subject, refusal) = authenticate(context);
         if (subject is null)
         {
-            await ErrorWriter.WriteAsync(context, SpanQueryErrors.Unauthenticated()).ConfigureAwait(false);
+            await ErrorWriter.WriteAsync(context, refusal ?? SpanQueryErrors.Unauthenticated()).ConfigureAwait(false);
             return;
         }
-        if (_executor is null)
+        if (store is null)
         {
             await ErrorWriter.WriteAsync(context, SpanQueryErrors.StoreDisabled()).ConfigureAwait(false);
             return;
@@ -54,7 +55,17 @@ internal sealed class SpanQueryHandler(
             await ErrorWriter.WriteAsync(context, GatewayError.TooLarge(MaxBodyBytes)).ConfigureAwait(false);
             return;
         }
-        var (status, response) = Run(subject, body.Value);
+        int status;
+        byte[] response;
+        try
+        {
+            (status, response) = await RunAsync(subject, body.Value, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left; its query was stopped, and nobody is there to read an answer.
+            return;
+        }
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = response.Length;
@@ -62,9 +73,10 @@ internal sealed class SpanQueryHandler(
     }
 
     /// <summary>The whole query without HTTP: status and JSON body (the CLI's tests and benchmarks call it too).</summary>
-    internal (int Status, byte[] Body) Run(Subject subject, ReadOnlyMemory<byte> body)
+    /// <param name="cancel">The caller going away: the query stops and the task is canceled.</param>
+    internal async Task<(int Status, byte[] Body)> RunAsync(Subject subject, ReadOnlyMemory<byte> body, CancellationToken cancel = default)
     {
-        if (_executor is null) return Error(SpanQueryErrors.StoreDisabled());
+        if (store is null) return Error(SpanQueryErrors.StoreDisabled());
         if (!SpanQueryParser.TryParse(body, out var q, out var error)) return Error(error!);
         var config = projects();
         var fqn = q!.TracingProjectFqn ?? config.Default;
@@ -79,10 +91,23 @@ internal sealed class SpanQueryHandler(
         }
         var endNs = q.EndNs ?? cursor?.EndNs ?? UnixTime.ToNanos(_time.GetUtcNow());
 
+        var runner = store.Queries;
+        if (!runner.TryRun(connection => SpanQueryExecutor.Execute(connection, q, fqn, endNs, cursor), cancel, out var pending))
+        {
+            return Error(SpanQueryErrors.Busy());
+        }
         SpanQueryResult result;
         try
         {
-            result = _executor.Execute(q, fqn, endNs, cursor);
+            result = await pending.ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return Error(SpanQueryErrors.Timeout((long)runner.Timeout.TotalMilliseconds));
+        }
+        catch (ObjectDisposedException)
+        {
+            return Error(GatewayError.ShuttingDown());
         }
         catch (SqliteException e)
         {

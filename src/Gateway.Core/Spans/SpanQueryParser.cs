@@ -8,7 +8,9 @@ namespace Gateway.Spans;
 /// </summary>
 internal static class SpanQueryParser
 {
-    private const int MaxListLength = 1000;
+    internal const int MaxListLength = 1000;
+    /// <summary>Values in all the query's lists (ids, subjects, applications, filter values) together.</summary>
+    internal const int MaxTotalValues = 10_000;
 
     private static readonly string[] s_fields =
     [
@@ -44,6 +46,12 @@ internal static class SpanQueryParser
             catch (SpanQueryException e)
             {
                 error = SpanQueryErrors.Invalid(e.Param, e.Message);
+                return false;
+            }
+            catch (InvalidOperationException)
+            {
+                // A field name with a lone surrogate escape: its text cannot be read (values are checked where read).
+                error = SpanQueryErrors.Invalid("", "The request body holds a field name that is not valid Unicode text (a lone surrogate escape such as \\ud800).");
                 return false;
             }
         }
@@ -112,6 +120,11 @@ internal static class SpanQueryParser
             }
         }
         if (start is null) throw new SpanQueryException("startTime", "'startTime' is required: an ISO 8601 time such as 2025-06-01T00:00:00Z.");
+        var total = traceIds.Count + spanIds.Count + parentSpanIds.Count + types.Count + slugs.Count + apps.Count + filters.Sum(f => f.Values.Count);
+        if (total > MaxTotalValues)
+        {
+            throw new SpanQueryException("filters", $"The query holds {total} values in its lists and filters; at most {MaxTotalValues} are allowed in all. Split it into several queries.");
+        }
         if (end is not null && end < start) throw new SpanQueryException("endTime", "'endTime' is before 'startTime'.");
         return new SpanQuery
         {
@@ -134,9 +147,22 @@ internal static class SpanQueryParser
     private static string? NullableString(JsonElement v, string name) => v.ValueKind switch
     {
         JsonValueKind.Null => null,
-        JsonValueKind.String => v.GetString(),
+        JsonValueKind.String => Text(v, name),
         _ => throw new SpanQueryException(name, $"'{name}' must be a string, got {Kind(v)}."),
     };
+
+    /// <summary>A JSON string's text; a lone surrogate escape (<c>"\ud800"</c>) is valid JSON but no text, and is a 400 naming the field.</summary>
+    internal static string Text(JsonElement v, string path)
+    {
+        try
+        {
+            return v.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new SpanQueryException(path, $"'{path}' is not valid Unicode text (it holds a lone surrogate escape such as \\ud800).");
+        }
+    }
 
     private static long Time(JsonElement v, string name)
     {
@@ -144,7 +170,7 @@ internal static class SpanQueryParser
         {
             throw new SpanQueryException(name, $"'{name}' must be an ISO 8601 time string such as 2025-06-01T00:00:00Z, got {Kind(v)}.");
         }
-        var text = v.GetString()!;
+        var text = Text(v, name);
         if (!UnixTime.TryParseIso(text, out var nanos))
         {
             throw new SpanQueryException(name, $"'{name}' is not an ISO 8601 time: '{text}'. Use e.g. 2025-06-01T00:00:00Z or 2025-06-01T02:00:00+02:00.");
@@ -162,7 +188,7 @@ internal static class SpanQueryParser
         foreach (var item in v.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String) throw new SpanQueryException($"{name}[{i}]", $"'{name}[{i}]' must be a string, got {Kind(item)}.");
-            var s = item.GetString()!;
+            var s = Text(item, $"{name}[{i}]");
             if (check(s) is string expected) throw new SpanQueryException($"{name}[{i}]", $"'{name}[{i}]' is '{s}': expected {expected}.");
             list.Add(s);
             i++;

@@ -1,12 +1,18 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Gateway.Spans;
 
 /// <summary>
 /// Builds the SELECT for a validated query. User values only ever reach SQLite as parameters;
-/// the SQL text is made of column names and operators from fixed tables.
+/// the SQL text is made of column names and operators from fixed tables. A list of values is one
+/// parameter, a JSON array that <c>json_each</c> unrolls, so the parameter count stays with the number
+/// of conditions: SQLite finds a named parameter by scanning all of them, and binding 8 lists of 1,000
+/// separate parameters took 3.4 s before the first row was read (64 lists went past SQLite's cap of
+/// 32,766 parameters).
 /// </summary>
 internal sealed class SpanQuerySql
 {
@@ -97,13 +103,7 @@ internal sealed class SpanQuerySql
             _sql.Append(" = ").Append(Param(values[0]));
             return;
         }
-        _sql.Append(" IN (");
-        for (var i = 0; i < values.Count; i++)
-        {
-            if (i > 0) _sql.Append(", ");
-            _sql.Append(Param(values[i]));
-        }
-        _sql.Append(')');
+        _sql.Append(" IN ").Append(List(values));
     }
 
     private void Filter(SpanFilter f)
@@ -179,14 +179,25 @@ internal sealed class SpanQuerySql
         _sql.Append(negate ? "NOT " : "").Append("EXISTS (SELECT 1 FROM json_each(").Append(source).Append(") WHERE value IN ").Append(List(values)).Append(')');
     }
 
+    /// <summary>A subquery over one JSON-array parameter: strings stay TEXT, whole numbers INTEGER, others REAL, as separate parameters would bind.</summary>
     private string List(IReadOnlyList<object> values)
     {
-        var sb = new StringBuilder("(");
-        for (var i = 0; i < values.Count; i++)
+        var buffer = new ArrayBufferWriter<byte>(16 * values.Count + 2);
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            if (i > 0) sb.Append(", ");
-            sb.Append(Param(values[i]));
+            w.WriteStartArray();
+            foreach (var v in values)
+            {
+                switch (v)
+                {
+                    case string text: w.WriteStringValue(text); break;
+                    case long whole: w.WriteNumberValue(whole); break;
+                    case double real: w.WriteNumberValue(real); break;
+                    default: throw new ArgumentException($"unexpected filter value type {v.GetType().Name}", nameof(values));
+                }
+            }
+            w.WriteEndArray();
         }
-        return sb.Append(')').ToString();
+        return "(SELECT value FROM json_each(" + Param(Encoding.UTF8.GetString(buffer.WrittenSpan)) + "))";
     }
 }

@@ -12,9 +12,9 @@ namespace Gateway.Spans;
 /// writer task, not on the request path. Not thread-safe: it reuses one buffer.
 /// </summary>
 /// <remarks>
-/// The request-level attributes (subject, teams, tracing project, metadata, model) may be set only on
-/// the root span; a child that lacks one takes it from its nearest in-process ancestor, so the spans
-/// of a virtual account are all found by that account, not only its roots.
+/// The gateway sets the request-level attributes (subject, teams, tracing project, metadata) on every span
+/// of a request as it starts (ExchangeTrace.TagRequest). A span that still lacks one (the model, or a span
+/// another component started under a request) takes it from its nearest in-process ancestor.
 /// </remarks>
 internal sealed class SpanRecordConverter(TracingProjectResolver resolver, string applicationName)
 {

@@ -10,7 +10,8 @@ namespace Gateway.Spans;
 /// The embedded span store: a SQLite file in WAL mode, fed by one writer task that drains a bounded
 /// queue in batched transactions. Enqueueing never waits: when the queue is full the span is
 /// dropped and counted (DESIGN.md decision 5). Readers open their own pooled connections; WAL lets
-/// them read while the writer writes.
+/// them read while the writer writes. The write connection belongs to the writer task: it is the only
+/// thread that uses it, and it closes it when it stops, so shutdown never pulls it from under a write.
 /// </summary>
 internal sealed class SpanStore : IAsyncDisposable
 {
@@ -19,6 +20,8 @@ internal sealed class SpanStore : IAsyncDisposable
     /// <summary>Rows per retention DELETE, so one pass never holds the writer for long.</summary>
     internal const int RetentionChunk = 10_000;
     private const int RetentionChunksPerPass = 20;
+    /// <summary>How long shutdown waits for a stopped writer to let go of the file before leaving it to close on its own.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(1);
 
     private readonly Channel<SpanStoreItem> _queue;
     private readonly SqliteConnection _writer;
@@ -31,12 +34,17 @@ internal sealed class SpanStore : IAsyncDisposable
     private readonly Task _writerTask;
     private readonly List<SpanRecord> _batch = new(BatchSize);
     private readonly List<TaskCompletionSource> _flushes = [];
+    /// <summary>Set by shutdown when the queue did not drain in time: the writer stops at its next row.</summary>
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TimeSpan _shutdownWait;
+    private int _inBatch;
     private long _enqueued, _dropped, _droppedLogged, _written, _failed, _retained;
     private long _droppedLoggedAt;
 
-    private SpanStore(SpanStoreConfig options, string fullPath, SpanRecordConverter converter, ILogger logger, TimeProvider time, TimeSpan retentionInterval)
+    private SpanStore(SpanStoreConfig options, string fullPath, SpanRecordConverter converter, ILogger logger, TimeProvider time, TimeSpan retentionInterval, TimeSpan shutdownWait)
     {
         Options = options;
+        _shutdownWait = shutdownWait;
         FullPath = fullPath;
         _converter = converter;
         _logger = logger;
@@ -98,6 +106,7 @@ internal sealed class SpanStore : IAsyncDisposable
         {
             _retentionTimer = time.CreateTimer(static s => ((SpanStore)s!).RequestRetention(), this, TimeSpan.FromSeconds(1), retentionInterval);
         }
+        Queries = new SpanQueryRunner(ReaderConnectionString, options.QueryWorkers, TimeSpan.FromMilliseconds(options.QueryTimeoutMs), time, logger);
         SpanStoreLog.Opened(logger, fullPath, options.QueueCapacity, options.RetentionDays, options.MaxRows);
     }
 
@@ -123,19 +132,22 @@ internal sealed class SpanStore : IAsyncDisposable
     }
 
     /// <param name="retentionInterval">How often retention runs; <see cref="TimeSpan.Zero"/> for never (tests call <see cref="RunRetentionAsync"/>).</param>
-    public static SpanStore Open(SpanStoreConfig options, SpanRecordConverter converter, ILogger logger, TimeProvider? time = null, TimeSpan? retentionInterval = null)
+    /// <param name="shutdownWait">How long <see cref="DisposeAsync"/> lets the writer drain the queue (default 10 s).</param>
+    public static SpanStore Open(SpanStoreConfig options, SpanRecordConverter converter, ILogger logger, TimeProvider? time = null, TimeSpan? retentionInterval = null, TimeSpan? shutdownWait = null)
     {
         SqliteInit.EnsureInitialized();
         var fullPath = Path.GetFullPath(options.Path);
         var directory = Path.GetDirectoryName(fullPath);
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        return new SpanStore(options, fullPath, converter, logger, time ?? TimeProvider.System, retentionInterval ?? TimeSpan.FromMinutes(1));
+        return new SpanStore(options, fullPath, converter, logger, time ?? TimeProvider.System, retentionInterval ?? TimeSpan.FromMinutes(1), shutdownWait ?? TimeSpan.FromSeconds(10));
     }
 
     public SpanStoreConfig Options { get; }
     public string FullPath { get; }
     public string ReaderConnectionString { get; }
     public SpanRecordConverter Converter => _converter;
+    /// <summary>Where queries run: off the request threads, each stopped by its caller leaving or its time limit.</summary>
+    public SpanQueryRunner Queries { get; }
 
     public long Enqueued => Interlocked.Read(ref _enqueued);
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -143,6 +155,12 @@ internal sealed class SpanStore : IAsyncDisposable
     /// <summary>Spans lost to a failed write (disk full, file removed).</summary>
     public long Failed => Interlocked.Read(ref _failed);
     public long Retained => Interlocked.Read(ref _retained);
+
+    /// <summary>The writer is inside a batch (between BEGIN and COMMIT).</summary>
+    internal bool InBatch => Volatile.Read(ref _inBatch) != 0;
+
+    /// <summary>Completes when the writer has stopped and closed the write connection.</summary>
+    internal Task WriterStopped => _writerTask;
 
     /// <summary>Queues a finished activity; false (and counted) when the queue is full. Never waits.</summary>
     public bool TryEnqueue(Activity activity) => TryEnqueue(new SpanStoreItem { Activity = activity });
@@ -187,8 +205,22 @@ internal sealed class SpanStore : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
+        try
+        {
+            await DrainQueueAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Here and nowhere else: no other thread can be using the connection.
+            _insert.Dispose();
+            _writer.Dispose();
+        }
+    }
+
+    private async Task DrainQueueAsync()
+    {
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (!_stop.IsCancellationRequested && await WaitToReadAsync(reader).ConfigureAwait(false))
         {
             var retention = false;
             while (_batch.Count < BatchSize && reader.TryRead(out var item))
@@ -232,16 +264,48 @@ internal sealed class SpanStore : IAsyncDisposable
                 SpanStoreLog.Dropping(_logger, dropped);
             }
         }
+        if (_stop.IsCancellationRequested) AbandonQueue(reader);
+    }
+
+    private async ValueTask<bool> WaitToReadAsync(ChannelReader<SpanStoreItem> reader)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Shutdown ran out of time: what is still queued is counted as dropped, and flush waiters are let go.</summary>
+    private void AbandonQueue(ChannelReader<SpanStoreItem> reader)
+    {
+        long abandoned = 0;
+        while (reader.TryRead(out var item))
+        {
+            if (item.Flushed is not null) _flushes.Add(item.Flushed);
+            else if (item.Activity is not null || item.Record is not null) abandoned++;
+        }
+        foreach (var f in _flushes) f.TrySetResult();
+        _flushes.Clear();
+        if (abandoned == 0) return;
+        Interlocked.Add(ref _dropped, abandoned);
+        SpanStoreLog.AbandonedAtShutdown(_logger, abandoned);
     }
 
     private void WriteBatch()
     {
+        Volatile.Write(ref _inBatch, 1);
         try
         {
             using var tx = _writer.BeginTransaction();
             _insert.Transaction = tx;
             foreach (var r in _batch)
             {
+                // Shutdown gave up waiting: roll back rather than hold the file open for the rest of the batch.
+                _stop.Token.ThrowIfCancellationRequested();
                 _p[0].Value = r.StartTimeNs;
                 _p[1].Value = r.DurationNs;
                 _p[2].Value = r.TraceId;
@@ -263,6 +327,11 @@ internal sealed class SpanStore : IAsyncDisposable
             tx.Commit();
             Interlocked.Add(ref _written, _batch.Count);
         }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Add(ref _dropped, _batch.Count);
+            SpanStoreLog.AbandonedAtShutdown(_logger, _batch.Count);
+        }
         catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException)
         {
             Interlocked.Add(ref _failed, _batch.Count);
@@ -272,6 +341,7 @@ internal sealed class SpanStore : IAsyncDisposable
         {
             _insert.Transaction = null;
             _batch.Clear();
+            Volatile.Write(ref _inBatch, 0);
         }
     }
 
@@ -327,9 +397,9 @@ internal sealed class SpanStore : IAsyncDisposable
     }
 
     /// <returns>True when the pass stopped with rows still to delete.</returns>
-    private static bool DeleteChunks(SqliteCommand cmd, ref long deleted)
+    private bool DeleteChunks(SqliteCommand cmd, ref long deleted)
     {
-        for (var i = 0; i < RetentionChunksPerPass; i++)
+        for (var i = 0; i < RetentionChunksPerPass && !_stop.IsCancellationRequested; i++)
         {
             var n = cmd.ExecuteNonQuery();
             deleted += n;
@@ -340,15 +410,27 @@ internal sealed class SpanStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Queries.Dispose();
         _retentionTimer?.Dispose();
         _queue.Writer.TryComplete();
         // Spans already queued are written before the file closes; a stuck disk does not hold shutdown forever.
-        await _writerTask.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _insert.Dispose();
-        _writer.Dispose();
+        if (!await WriterStoppedWithin(_shutdownWait).ConfigureAwait(false))
+        {
+            // The writer stops at its next row and closes the connection itself. One blocked inside a
+            // statement (a lock held by another process) keeps the file open until that returns; closing
+            // it from here would pull the connection from under the statement.
+            _stop.Cancel();
+            if (!await WriterStoppedWithin(StopWait).ConfigureAwait(false)) SpanStoreLog.WriterStillBusy(_logger, (_shutdownWait + StopWait).TotalSeconds);
+        }
         using (var probe = new SqliteConnection(ReaderConnectionString))
         {
             SqliteConnection.ClearPool(probe);
         }
+    }
+
+    private async Task<bool> WriterStoppedWithin(TimeSpan wait)
+    {
+        await _writerTask.WaitAsync(wait, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return _writerTask.IsCompleted;
     }
 }

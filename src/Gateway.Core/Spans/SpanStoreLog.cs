@@ -24,4 +24,16 @@ internal static partial class SpanStoreLog
 
     [LoggerMessage(406, LogLevel.Error, "span query failed")]
     public static partial void QueryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(407, LogLevel.Warning, "span store: shutdown: {Count} spans still queued were not written")]
+    public static partial void AbandonedAtShutdown(ILogger logger, long count);
+
+    [LoggerMessage(408, LogLevel.Warning, "span store: shutdown: the writer is still inside a statement after {Seconds} s; it closes the file when that returns")]
+    public static partial void WriterStillBusy(ILogger logger, double seconds);
+
+    [LoggerMessage(411, LogLevel.Information, "span query stopped after {Ms} ms: the client went away")]
+    public static partial void QueryAbandoned(ILogger logger, long ms);
+
+    [LoggerMessage(412, LogLevel.Warning, "span query stopped after {Ms} ms: over span_store.query_timeout_ms ({TimeoutMs} ms)")]
+    public static partial void QueryTimedOut(ILogger logger, long ms, long timeoutMs);
 }

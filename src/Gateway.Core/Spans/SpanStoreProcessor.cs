@@ -1,41 +1,43 @@
 using System.Diagnostics;
+using Gateway.Config;
 using Gateway.Tracing;
 using OpenTelemetry;
 
 namespace Gateway.Spans;
 
 /// <summary>
-/// Feeds finished spans to the <see cref="SpanStore"/>. Two ways in, same work: as an OpenTelemetry
-/// processor added to the tracer provider (when OTLP export is on, next to the exporter), or through
-/// <see cref="Listen"/>, a plain <see cref="ActivityListener"/>, when there is no provider. OnEnd only
-/// queues the activity; conversion and the database happen on the store's writer task.
+/// Feeds finished spans to the <see cref="SpanStore"/>: an OpenTelemetry processor on the gateway's tracer
+/// provider, beside the OTLP exporter and under the same sampler (GatewayTelemetry). OnEnd only queues the
+/// activity; conversion and the database happen on the store's writer task.
 /// </summary>
-internal sealed class SpanStoreProcessor(SpanStore store, object? owner = null) : BaseProcessor<Activity>
+/// <remarks>
+/// <see cref="SpanStoreSampling.All"/> stores every span the provider recorded, sampled for export or not
+/// (the sampler records the others as RecordOnly); <see cref="SpanStoreSampling.Sampled"/> stores only the
+/// sampled ones, the same set the exporter sends.
+/// </remarks>
+internal sealed class SpanStoreProcessor(SpanStore store, object? owner = null, SpanStoreSampling sampling = SpanStoreSampling.All) : BaseProcessor<Activity>
 {
     public SpanStore Store { get; } = store;
 
+    public SpanStoreSampling Sampling { get; } = sampling;
+
     public override void OnEnd(Activity data)
     {
-        if (data.Recorded && data.Source.Name == GatewayActivitySource.Name && TracingListener.IsOwnedBy(data, owner)) Store.TryEnqueue(data);
+        var kept = Sampling == SpanStoreSampling.All ? data.IsAllDataRequested : data.Recorded;
+        if (kept && data.Source.Name == GatewayActivitySource.Name && TracingListener.IsOwnedBy(data, owner)) Store.TryEnqueue(data);
     }
 
     /// <summary>
-    /// Records every span of the "Gateway" source and hands it to <see cref="OnEnd"/>. Use this only
-    /// when no tracer provider is built: with one, add the processor to it instead, or each span is
-    /// stored twice.
+    /// Records every span of the "Gateway" source and hands it to <see cref="OnEnd"/>: for a store used
+    /// without a gateway (tests, tools). The gateway adds the processor to its tracer provider instead; both
+    /// at once would store each span twice.
     /// </summary>
     public ActivityListener Listen()
     {
         var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == GatewayActivitySource.Name,
-            // The store is on by default, so the gateway's spans are recorded with all their tags.
-            // Parent-based, like OpenTelemetry's default sampler: a caller that marked its trace unsampled
-            // gets its context propagated but nothing recorded.
-            Sample = static (ref ActivityCreationOptions<ActivityContext> o) =>
-                o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0
-                    ? ActivitySamplingResult.PropagationData
-                    : ActivitySamplingResult.AllDataAndRecorded,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> o) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = OnEnd,
         };
         ActivitySource.AddActivityListener(listener);

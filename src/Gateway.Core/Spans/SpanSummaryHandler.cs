@@ -18,7 +18,7 @@ namespace Gateway.Spans;
 internal sealed class SpanSummaryHandler(
     SpanStore? store,
     Func<TracingProjectsConfig> projects,
-    Func<HttpContext, Subject?> authenticate,
+    Func<HttpContext, SpanCaller> authenticate,
     ILogger logger,
     TimeProvider? time = null)
 {

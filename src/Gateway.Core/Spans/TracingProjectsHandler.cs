@@ -13,7 +13,7 @@ namespace Gateway.Spans;
 /// explorer's project chooser (issue #16): the configured ones it collaborates on and, for an admin,
 /// also every project found in the store. <c>{"data":[{"fqn","isDefault"}],"default"}</c>.
 /// </summary>
-internal sealed class TracingProjectsHandler(SpanStore? store, Func<TracingProjectsConfig> projects, Func<HttpContext, Subject?> authenticate, ILogger logger)
+internal sealed class TracingProjectsHandler(SpanStore? store, Func<TracingProjectsConfig> projects, Func<HttpContext, SpanCaller> authenticate, ILogger logger)
 {
     public const string Path = "/api/svc/v1/spans/projects";
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Gateway.OpenAI;
 
 namespace Gateway.Streaming;
 
@@ -22,10 +23,25 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
     public IReadOnlyList<ChoiceState> Choices => _choices;
     public bool AnyFinishReason { get; private set; }
 
-    /// <summary>Parses one payload; returns true when it carried output (content, text, tool call or refusal).</summary>
+    /// <summary>
+    /// Parses one payload; returns true when it carried output (content, text, tool call or refusal).
+    /// Never throws: the payload is the upstream's, on its way to the client untouched, and a value of an
+    /// unexpected type (a null count, an object for a string) is skipped like an unknown field.
+    /// </summary>
     public bool Observe(in ReadOnlySequence<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+        return ReadRootSafely(ref reader);
+    }
+
+    public bool Observe(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+        return ReadRootSafely(ref reader);
+    }
+
+    private bool ReadRootSafely(ref Utf8JsonReader reader)
+    {
         try
         {
             return ReadRoot(ref reader);
@@ -37,50 +53,40 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         }
     }
 
-    public bool Observe(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
-        try
-        {
-            return ReadRoot(ref reader);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
     private bool ReadRoot(ref Utf8JsonReader reader)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
         var output = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("choices"u8))
+            if (JsonText.TextEquals(ref reader, "choices"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
-                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    output |= ReadChoice(ref reader);
+                    if (reader.TokenType == JsonTokenType.StartObject) output |= ReadChoice(ref reader);
+                    else reader.Skip();
                 }
             }
-            else if (reader.ValueTextEquals("usage"u8))
+            else if (JsonText.TextEquals(ref reader, "usage"u8))
             {
                 reader.Read();
                 ReadUsage(ref reader);
             }
-            else if (reader.ValueTextEquals("id"u8))
+            else if (JsonText.TextEquals(ref reader, "id"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && ResponseId is null) ResponseId = reader.GetString();
+                var id = JsonText.ReadLenient(ref reader);
+                ResponseId ??= id;
             }
-            else if (reader.ValueTextEquals("model"u8))
+            else if (JsonText.TextEquals(ref reader, "model"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && ResponseModel is null) ResponseModel = reader.GetString();
+                var model = JsonText.ReadLenient(ref reader);
+                ResponseModel ??= model;
             }
-            else if (reader.ValueTextEquals("error"u8))
+            else if (JsonText.TextEquals(ref reader, "error"u8))
             {
                 reader.Read();
                 ReadError(ref reader);
@@ -102,36 +108,40 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         // "index" usually comes first; until it is seen, assume choice 0.
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("index"u8))
+            if (JsonText.TextEquals(ref reader, "index"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.Number) reader.TryGetInt32(out index);
+                if (Int32(ref reader) is { } i) index = i;
                 choice = null;
             }
-            else if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
+            else if (JsonText.TextEquals(ref reader, "delta"u8) || JsonText.TextEquals(ref reader, "message"u8))
             {
                 reader.Read();
                 choice ??= Choice(index);
                 if (reader.TokenType == JsonTokenType.StartObject) output |= ReadMessage(ref reader, choice);
                 else reader.Skip();
             }
-            else if (reader.ValueTextEquals("text"u8))
+            else if (JsonText.TextEquals(ref reader, "text"u8))
             {
                 reader.Read();
                 choice ??= Choice(index);
-                if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+                if (IsNonEmptyString(ref reader))
                 {
                     output = true;
                     choice.AppendContent(ref reader, captureContent, maxContentChars);
                 }
+                else
+                {
+                    reader.Skip();
+                }
             }
-            else if (reader.ValueTextEquals("finish_reason"u8))
+            else if (JsonText.TextEquals(ref reader, "finish_reason"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String)
+                if (JsonText.ReadLenient(ref reader) is { } reason)
                 {
                     choice ??= Choice(index);
-                    choice.FinishReason = reader.GetString();
+                    choice.FinishReason = reason;
                     AnyFinishReason = true;
                 }
             }
@@ -149,32 +159,38 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         var output = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("reasoning_content"u8))
+            var isContent = JsonText.TextEquals(ref reader, "content"u8);
+            if (isContent || JsonText.TextEquals(ref reader, "refusal"u8) || JsonText.TextEquals(ref reader, "reasoning_content"u8))
             {
-                var isContent = reader.ValueTextEquals("content"u8);
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+                if (IsNonEmptyString(ref reader))
                 {
                     output = true;
                     if (isContent) choice.AppendContent(ref reader, captureContent, maxContentChars);
                 }
-                else if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                else
                 {
                     reader.Skip();
                 }
             }
-            else if (reader.ValueTextEquals("role"u8))
+            else if (JsonText.TextEquals(ref reader, "role"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String) choice.Role ??= reader.GetString();
+                var role = JsonText.ReadLenient(ref reader);
+                choice.Role ??= role;
             }
-            else if (reader.ValueTextEquals("tool_calls"u8))
+            else if (JsonText.TextEquals(ref reader, "tool_calls"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
                 var position = 0;
-                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
                     ReadToolCall(ref reader, choice, position++);
                     output = true;
                 }
@@ -195,34 +211,36 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         ToolCallState? call = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("index"u8))
+            if (JsonText.TextEquals(ref reader, "index"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.Number) reader.TryGetInt32(out index);
+                if (Int32(ref reader) is { } i) index = i;
                 call = null;
             }
-            else if (reader.ValueTextEquals("id"u8))
+            else if (JsonText.TextEquals(ref reader, "id"u8))
             {
                 reader.Read();
                 call ??= choice.ToolCall(index);
-                if (reader.TokenType == JsonTokenType.String) call.Id ??= reader.GetString();
+                var id = JsonText.ReadLenient(ref reader);
+                call.Id ??= id;
             }
-            else if (reader.ValueTextEquals("function"u8))
+            else if (JsonText.TextEquals(ref reader, "function"u8))
             {
                 reader.Read();
                 call ??= choice.ToolCall(index);
                 if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (reader.ValueTextEquals("name"u8))
+                    if (JsonText.TextEquals(ref reader, "name"u8))
                     {
                         reader.Read();
-                        if (reader.TokenType == JsonTokenType.String) call.Name = (call.Name ?? "") + reader.GetString();
+                        if (JsonText.ReadLenient(ref reader) is { } name) call.Name = (call.Name ?? "") + name;
                     }
-                    else if (reader.ValueTextEquals("arguments"u8))
+                    else if (JsonText.TextEquals(ref reader, "arguments"u8))
                     {
                         reader.Read();
                         if (reader.TokenType == JsonTokenType.String && captureContent) call.AppendArguments(ref reader, maxContentChars);
+                        else reader.Skip();
                     }
                     else
                     {
@@ -244,25 +262,25 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
         if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return; }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8))
+            if (JsonText.TextEquals(ref reader, "prompt_tokens"u8) || JsonText.TextEquals(ref reader, "input_tokens"u8))
             {
                 reader.Read();
-                if (reader.TryGetInt64(out var v)) InputTokens = v;
+                if (Int64(ref reader) is { } v) InputTokens = v;
             }
-            else if (reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8))
+            else if (JsonText.TextEquals(ref reader, "completion_tokens"u8) || JsonText.TextEquals(ref reader, "output_tokens"u8))
             {
                 reader.Read();
-                if (reader.TryGetInt64(out var v)) OutputTokens = v;
+                if (Int64(ref reader) is { } v) OutputTokens = v;
             }
-            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            else if (JsonText.TextEquals(ref reader, "prompt_tokens_details"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var cached = reader.ValueTextEquals("cached_tokens"u8);
+                    var cached = JsonText.TextEquals(ref reader, "cached_tokens"u8);
                     reader.Read();
-                    if (cached && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var c)) CachedInputTokens = c;
+                    if (cached && Int64(ref reader) is { } c) CachedInputTokens = c;
                     else reader.Skip();
                 }
             }
@@ -278,18 +296,37 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            ErrorMessage = reader.GetString();
+            ErrorMessage = JsonText.ReadLenient(ref reader);
             return;
         }
         if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return; }
         ErrorMessage ??= "upstream error";
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var isMessage = reader.ValueTextEquals("message"u8);
+            var isMessage = JsonText.TextEquals(ref reader, "message"u8);
             reader.Read();
-            if (isMessage && reader.TokenType == JsonTokenType.String) ErrorMessage = reader.GetString();
+            if (isMessage && JsonText.ReadLenient(ref reader) is { } message) ErrorMessage = message;
             else reader.Skip();
         }
+    }
+
+    /// <summary>A string token with at least one byte; a token split across segments has an empty ValueSpan, so both forms are looked at.</summary>
+    private static bool IsNonEmptyString(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.String && (reader.HasValueSequence ? !reader.ValueSequence.IsEmpty : !reader.ValueSpan.IsEmpty);
+
+    /// <summary>A count: a JSON integer that fits; anything else (null, a string, a fraction, an object) is skipped.</summary>
+    private static long? Int64(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value)) return value;
+        reader.Skip();
+        return null;
+    }
+
+    private static int? Int32(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value)) return value;
+        reader.Skip();
+        return null;
     }
 
     private ChoiceState Choice(int index)
@@ -338,7 +375,7 @@ internal sealed class ChoiceState(int index)
     internal static void AppendBounded(StringBuilder sb, ref Utf8JsonReader reader, int max)
     {
         if (sb.Length >= max) return;
-        var s = reader.GetString();
+        var s = JsonText.ReadLenient(ref reader);
         if (s is null) return;
         sb.Append(s, 0, Math.Min(s.Length, max - sb.Length));
     }

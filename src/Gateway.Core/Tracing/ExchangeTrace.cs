@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gateway.Proxy;
 using Gateway.Config;
 
 namespace Gateway.Tracing;
@@ -6,6 +7,10 @@ namespace Gateway.Tracing;
 /// <summary>What tracing keeps per request (in <see cref="Proxy.Exchange.ListenerState"/>).</summary>
 internal sealed class ExchangeTrace(Activity? root, TracingOptions options)
 {
+    private string? _subject;
+    private string[]? _teams;
+    private string? _metadata;
+
     public Activity? Root { get; } = root;
     public TracingOptions Options { get; } = options;
     /// <summary>tfy.tracing_project_fqn of every span of the request (tracing projects' rules, or the default).</summary>
@@ -16,4 +21,29 @@ internal sealed class ExchangeTrace(Activity? root, TracingOptions options)
     public string? Input { get; set; }
     /// <summary><c>tfy.output</c> of the answer the client got, built once for the Model span and the root.</summary>
     public string? Output { get; set; }
+
+    /// <summary>
+    /// Sets the request-level attributes on a span of the request as it starts: subject, teams, metadata and
+    /// tracing project. Each span carries them itself, so a query by user, account, metadata or project finds
+    /// it whenever the store writes it (spans end, and are written, before the root ends) and wherever it is
+    /// exported. The values are built once per request, on its first recorded span.
+    /// </summary>
+    public void TagRequest(Activity? span, Exchange exchange)
+    {
+        if (span is not { IsAllDataRequested: true }) return;
+        var subjectText = Volatile.Read(ref _subject);
+        if (subjectText is null)
+        {
+            var subject = exchange.Subject;
+            var metadata = exchange.Metadata;
+            _teams = subject.Teams.Count == 0 ? null : subject.Teams as string[] ?? [.. subject.Teams];
+            _metadata = metadata.Count == 0 ? null : CompletionTags.MetadataJson(metadata);
+            // Published last: a span started on another thread sees teams and metadata once it sees the subject.
+            Volatile.Write(ref _subject, subjectText = subject.ToString());
+        }
+        span.SetTag(SpanAttributes.TfyTracingProjectFqn, ProjectFqn);
+        span.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subjectText);
+        if (_teams is not null) span.SetTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, _teams);
+        if (_metadata is not null) span.SetTag(SpanAttributes.TfyRequestMetadata, _metadata);
+    }
 }

@@ -12,12 +12,12 @@ namespace Gateway.Tracing;
 /// </summary>
 internal static class GatewaySpans
 {
-    /// <summary>A child of the current span carrying the request's tracing project (and span type, if given).</summary>
+    /// <summary>A child of the current span carrying the request's attributes (subject, teams, metadata, project) and span type, if given.</summary>
     public static Activity? Start(string name, Exchange? exchange, string? spanType = null, ActivityKind kind = ActivityKind.Internal)
     {
         var activity = GatewayActivitySource.Instance.StartActivity(name, kind);
         if (activity is not { IsAllDataRequested: true }) return activity;
-        if (exchange?.ListenerState is ExchangeTrace trace) activity.SetTag(SpanAttributes.TfyTracingProjectFqn, trace.ProjectFqn);
+        if (exchange?.ListenerState is ExchangeTrace trace) trace.TagRequest(activity, exchange);
         if (spanType is not null) activity.SetTag(SpanAttributes.TfySpanType, spanType);
         return activity;
     }

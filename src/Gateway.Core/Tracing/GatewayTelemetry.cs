@@ -10,9 +10,10 @@ using OpenTelemetry.Trace;
 namespace Gateway.Tracing;
 
 /// <summary>
-/// The OpenTelemetry pipeline of one gateway: a TracerProvider over <see cref="GatewayActivitySource"/>
-/// exporting OTLP through a <see cref="BoundedBatchExportProcessor"/>, a MeterProvider over
-/// <see cref="GenAiMetrics"/>, and the exchange listener that feeds both. Built with
+/// The OpenTelemetry pipeline of one gateway: a TracerProvider over <see cref="GatewayActivitySource"/> with one
+/// sampler (<see cref="RecordingSampler"/>) and two processors side by side, the OTLP exporter's
+/// <see cref="BoundedBatchExportProcessor"/> (sampled spans only) and the span store's; a MeterProvider over
+/// <see cref="GenAiMetrics"/>; and the exchange listener that feeds both. Built with
 /// <c>Sdk.CreateTracerProviderBuilder()</c> (no hosting package); disposed, with a bounded flush, on shutdown.
 /// </summary>
 internal sealed class GatewayTelemetry : IDisposable
@@ -41,36 +42,44 @@ internal sealed class GatewayTelemetry : IDisposable
 
     /// <summary>Reads the OTEL_* environment through <paramref name="environment"/>; throws ConfigException on invalid values.</summary>
     /// <param name="owner">Marks this gateway's span trees; the exporter keeps only those.</param>
-    /// <param name="alwaysTrace">Build spans even with export off (the span store is listening).</param>
+    /// <param name="store">
+    /// The span store's processor: added to the same provider as the exporter, under the same sampler (one
+    /// listener), so spans are built even with export off.
+    /// </param>
+    /// <param name="storeAll">The store keeps requests the sampler drops too (span_store.sampling: all); see <see cref="RecordingSampler"/>.</param>
     /// <param name="project">The tracing project of a request (tfy.tracing_project_fqn).</param>
     /// <param name="sharedMetrics">GenAI instruments owned by the caller (the /metrics endpoint): recorded always, exported over OTLP too when enabled.</param>
     public static GatewayTelemetry Create(GatewayRuntime runtime, Func<string, string?> environment, ILoggerFactory loggerFactory,
-        object? owner = null, bool alwaysTrace = false, Func<Exchange, string>? project = null, GenAiMetrics? sharedMetrics = null)
+        object? owner = null, BaseProcessor<Activity>? store = null, bool storeAll = true, Func<Exchange, string>? project = null, GenAiMetrics? sharedMetrics = null)
     {
         var settings = OtlpSettings.FromEnvironment(environment);
         owner ??= new object();
-        if (!settings.AnyEnabled)
-        {
-            var listen = alwaysTrace || sharedMetrics is not null;
-            return new GatewayTelemetry(settings, null, null, null, null, listen ? new TracingListener(runtime, sharedMetrics, owner, project) : null);
-        }
         var logger = loggerFactory.CreateLogger("Gateway.Tracing");
+        if (!settings.AnyEnabled && store is null)
+        {
+            // Nothing records spans; the listener still feeds the /metrics instruments.
+            return new GatewayTelemetry(settings, null, null, null, null, sharedMetrics is not null ? new TracingListener(runtime, sharedMetrics, owner, project, logger) : null);
+        }
         var resource = Resource(settings);
 
         TracerProvider? tracer = null;
         BoundedBatchExportProcessor? processor = null;
-        if (settings.TracesEnabled)
+        if (settings.TracesEnabled || store is not null)
         {
-            var exporter = new OtlpTraceExporter(ExporterOptions(settings.Traces));
-            processor = new BoundedBatchExportProcessor(exporter, settings.MaxQueueSize, settings.MaxExportBatchSize, settings.ScheduleDelayMs,
-                new ExportStats(logger, settings.Traces.ToString()), owner);
-            tracer = Sdk.CreateTracerProviderBuilder()
+            var builder = Sdk.CreateTracerProviderBuilder()
                 .SetResourceBuilder(resource)
                 .AddSource(GatewayActivitySource.Name)
-                .SetSampler(Sampler(settings))
-                .AddProcessor(processor)
-                .Build();
-            TracingLog.ExportEnabled(logger, "traces", settings.Traces.ToString(), settings.ServiceName);
+                .SetSampler(new RecordingSampler(Sampler(settings), recordDropped: store is not null && storeAll));
+            if (store is not null) builder.AddProcessor(store);
+            if (settings.TracesEnabled)
+            {
+                var exporter = new OtlpTraceExporter(ExporterOptions(settings.Traces));
+                processor = new BoundedBatchExportProcessor(exporter, settings.MaxQueueSize, settings.MaxExportBatchSize, settings.ScheduleDelayMs,
+                    new ExportStats(logger, settings.Traces.ToString()), owner);
+                builder.AddProcessor(processor);
+                TracingLog.ExportEnabled(logger, "traces", settings.Traces.ToString(), settings.ServiceName);
+            }
+            tracer = builder.Build();
         }
 
         GenAiMetrics? metrics = null;
@@ -87,7 +96,7 @@ internal sealed class GatewayTelemetry : IDisposable
                 .Build();
             TracingLog.ExportEnabled(logger, "metrics", settings.Metrics.ToString(), settings.ServiceName);
         }
-        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, sharedMetrics ?? metrics, owner, project));
+        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, sharedMetrics ?? metrics, owner, project, logger));
     }
 
     private static ResourceBuilder Resource(OtlpSettings settings)

@@ -50,12 +50,19 @@ internal sealed class OtlpSettings
         if (sampler is not ("always_on" or "always_off" or "traceidratio" or "parentbased_always_on" or "parentbased_always_off" or "parentbased_traceidratio"))
         {
             errors.Add($"OTEL_TRACES_SAMPLER: unknown sampler '{sampler}' (expected always_on, always_off, traceidratio or their parentbased_ forms)");
+            sampler = "parentbased_always_on";
         }
         var ratio = 1.0;
         if (Value(env, "OTEL_TRACES_SAMPLER_ARG") is { } arg && sampler.EndsWith("traceidratio", StringComparison.Ordinal))
         {
-            if (!double.TryParse(arg, NumberStyles.Float, CultureInfo.InvariantCulture, out ratio) || ratio is < 0 or > 1)
+            if (double.TryParse(arg, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && parsed is >= 0 and <= 1)
             {
+                ratio = parsed;
+            }
+            else
+            {
+                // Reported only with export on; with export off the sampler still sets the sampled flag of
+                // the traceparent sent upstream, and keeps the spec's default ratio.
                 errors.Add($"OTEL_TRACES_SAMPLER_ARG: expected a ratio between 0 and 1, got '{arg}'");
             }
         }

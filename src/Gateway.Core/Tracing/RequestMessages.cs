@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.OpenAI;
 using Gateway.Providers;
 
 namespace Gateway.Tracing;
@@ -31,7 +32,7 @@ internal static class RequestMessages
             };
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var match = reader.ValueTextEquals(field);
+                var match = JsonText.TextEquals(ref reader, field);
                 reader.Read();
                 if (!match)
                 {
@@ -68,22 +69,22 @@ internal static class RequestMessages
             List<PromptToolCall>? toolCalls = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("role"u8))
+                if (JsonText.TextEquals(ref reader, "role"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) role = reader.GetString();
+                    role = JsonText.ReadLenient(ref reader);
                 }
-                else if (reader.ValueTextEquals("content"u8))
+                else if (JsonText.TextEquals(ref reader, "content"u8))
                 {
                     reader.Read();
                     content = capture ? ContentOf(ref reader, max, body) : SkipNull(ref reader);
                 }
-                else if (reader.ValueTextEquals("tool_call_id"u8))
+                else if (JsonText.TextEquals(ref reader, "tool_call_id"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) toolCallId = reader.GetString();
+                    toolCallId = JsonText.ReadLenient(ref reader);
                 }
-                else if (reader.ValueTextEquals("tool_calls"u8))
+                else if (JsonText.TextEquals(ref reader, "tool_calls"u8))
                 {
                     reader.Read();
                     toolCalls = ReadToolCalls(ref reader, capture, max);
@@ -122,12 +123,12 @@ internal static class RequestMessages
             string? id = null, name = null, arguments = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("id"u8))
+                if (JsonText.TextEquals(ref reader, "id"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) id = reader.GetString();
+                    id = JsonText.ReadLenient(ref reader);
                 }
-                else if (reader.ValueTextEquals("function"u8))
+                else if (JsonText.TextEquals(ref reader, "function"u8))
                 {
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.StartObject)
@@ -137,11 +138,11 @@ internal static class RequestMessages
                     }
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        var isName = reader.ValueTextEquals("name"u8);
-                        var isArguments = reader.ValueTextEquals("arguments"u8);
+                        var isName = JsonText.TextEquals(ref reader, "name"u8);
+                        var isArguments = JsonText.TextEquals(ref reader, "arguments"u8);
                         reader.Read();
-                        if (isName && reader.TokenType == JsonTokenType.String) name = reader.GetString();
-                        else if (isArguments && capture && reader.TokenType == JsonTokenType.String) arguments = SpanText.Truncate(reader.GetString(), max);
+                        if (isName && reader.TokenType == JsonTokenType.String) name = JsonText.ReadLenient(ref reader);
+                        else if (isArguments && capture && reader.TokenType == JsonTokenType.String) arguments = SpanText.Truncate(JsonText.ReadLenient(ref reader), max);
                         else reader.Skip();
                     }
                 }
@@ -162,7 +163,7 @@ internal static class RequestMessages
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                return SpanText.Truncate(reader.GetString(), max);
+                return SpanText.Truncate(JsonText.ReadLenient(ref reader), max);
             case JsonTokenType.StartArray or JsonTokenType.StartObject:
                 var start = (int)reader.TokenStartIndex;
                 var copy = reader;
@@ -188,17 +189,17 @@ internal static class RequestMessages
             var isText = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("type"u8))
+                if (JsonText.TextEquals(ref reader, "type"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType != JsonTokenType.String || !reader.ValueTextEquals("text"u8)) return null;
+                    if (reader.TokenType != JsonTokenType.String || !JsonText.TextEquals(ref reader, "text"u8)) return null;
                     isText = true;
                 }
-                else if (reader.ValueTextEquals("text"u8))
+                else if (JsonText.TextEquals(ref reader, "text"u8))
                 {
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.String) return null;
-                    text = reader.GetString();
+                    text = JsonText.ReadLenient(ref reader);
                 }
                 else
                 {
@@ -220,7 +221,7 @@ internal static class RequestMessages
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            messages.Add(new PromptMessage("user") { Content = capture ? SpanText.Truncate(reader.GetString(), max) : null });
+            messages.Add(new PromptMessage("user") { Content = capture ? SpanText.Truncate(JsonText.ReadLenient(ref reader), max) : null });
             return;
         }
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -232,7 +233,7 @@ internal static class RequestMessages
         {
             if (reader.TokenType == JsonTokenType.String && messages.Count < MaxMessages)
             {
-                messages.Add(new PromptMessage("user") { Content = capture ? SpanText.Truncate(reader.GetString(), max) : null });
+                messages.Add(new PromptMessage("user") { Content = capture ? SpanText.Truncate(JsonText.ReadLenient(ref reader), max) : null });
             }
             else
             {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gateway.Providers;
 using Gateway.Proxy;
 using Gateway.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tracing;
 
@@ -9,9 +10,16 @@ namespace Gateway.Tracing;
 /// Turns exchanges into the span tree of seed 003 — root (<c>chatCompletions</c>, <c>completions</c> or
 /// <c>embeddings</c>, kind Server) → <c>Model</c> per attempt → network call (kind Client) — and records the
 /// GenAI metrics. Tags are set only on recorded spans; nothing here blocks or throws into the request path.
+/// Each part of a span (prompt, input, request context, completion, metrics) is recorded on its own: a part
+/// that fails is logged and counted (<see cref="Faults"/>), and the span keeps every other part.
 /// </summary>
-internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metrics, object? owner = null, Func<Exchange, string>? project = null) : IExchangeListener
+internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metrics, object? owner = null, Func<Exchange, string>? project = null, ILogger? logger = null) : IExchangeListener
 {
+    private long _faults;
+
+    /// <summary>How many parts of spans could not be recorded (each one logged).</summary>
+    public long Faults => Interlocked.Read(ref _faults);
+
     /// <summary>True when the span's tree carries <paramref name="owner"/> (or no owner at all, or none is asked for).</summary>
     public static bool IsOwnedBy(Activity activity, object? owner)
     {
@@ -57,19 +65,40 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
         ref readonly var head = ref exchange.Head;
         root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
-        root.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+        state.TagRequest(root, exchange);
         root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
         root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
         root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
         SetRequestParameters(root, in head);
         var body = exchange.RequestBody.Span;
-        state.Prompt = RequestMessages.Read(body, exchange.Operation, options.CaptureContent, options.MaxContentChars);
+        try
+        {
+            state.Prompt = RequestMessages.Read(body, exchange.Operation, options.CaptureContent, options.MaxContentChars);
+        }
+        catch (Exception e)
+        {
+            Fault(e, "the prompt");
+        }
         if (options.CaptureContent && !body.IsEmpty)
         {
-            state.Input = SpanText.Utf8(body, options.MaxContentChars);
-            root.AddTag(SpanAttributes.TfyInput, state.Input);
-            if (CompletionTags.ShortHand(state.Prompt) is { } shortHand) root.AddTag(SpanAttributes.TfyInputShortHand, shortHand);
+            try
+            {
+                state.Input = SpanText.Utf8(body, options.MaxContentChars);
+                root.AddTag(SpanAttributes.TfyInput, state.Input);
+                if (state.Prompt is not null && CompletionTags.ShortHand(state.Prompt) is { } shortHand) root.AddTag(SpanAttributes.TfyInputShortHand, shortHand);
+            }
+            catch (Exception e)
+            {
+                Fault(e, SpanAttributes.TfyInput);
+            }
         }
+    }
+
+    /// <summary>One part of a span could not be recorded: say so, and let the caller go on with the other parts.</summary>
+    private void Fault(Exception e, string part)
+    {
+        var total = Interlocked.Increment(ref _faults);
+        if (logger is not null) TracingLog.ListenerFault(logger, e, part, total);
     }
 
     public void OnAttemptStart(Exchange exchange, Attempt attempt, HttpRequestMessage request)
@@ -93,19 +122,18 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         TraceContext.Inject(request, network ?? model ?? root);
 
         var target = attempt.Target;
-        var url = model is { IsAllDataRequested: true } ? SafeUrl(attempt.Url) : null;
+        var url = model is { IsAllDataRequested: true } ? SpanUrl.Of(attempt.Url) : null;
         if (model is { IsAllDataRequested: true })
         {
             var options = state.Options;
             model.AddTag(SpanAttributes.TfySpanType, SpanTypes.Model);
-            model.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+            state.TagRequest(model, exchange);
             model.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
             model.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiRequestModel, target.Model.UpstreamModel);
             SetRequestParameters(model, in exchange.Head);
             model.AddTag(SpanAttributes.TfyRequestModelName, exchange.Head.Model);
-            model.AddTag(SpanAttributes.TfyRequestCreatedBySubject, exchange.Subject.ToString());
             model.AddTag(SpanAttributes.TfyModelId, target.Id);
             model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
             model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
@@ -116,11 +144,11 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
         if (network is { IsAllDataRequested: true })
         {
-            network.AddTag(SpanAttributes.TfyTracingProjectFqn, state.ProjectFqn);
+            state.TagRequest(network, exchange);
             network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
             if (attempt.Url is { } upstreamUrl)
             {
-                network.AddTag(SpanAttributes.UrlFull, url ?? SafeUrl(upstreamUrl));
+                network.AddTag(SpanAttributes.UrlFull, url ?? SpanUrl.Of(upstreamUrl));
                 network.AddTag(SpanAttributes.ServerAddress, upstreamUrl.Host);
                 network.AddTag(SpanAttributes.ServerPort, upstreamUrl.Port);
             }
@@ -149,7 +177,17 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
         if (spans.Model is { } model)
         {
-            if (model.IsAllDataRequested && exchange.ListenerState is ExchangeTrace state) SetModelResult(model, state, exchange, attempt, failed, errorType);
+            if (model.IsAllDataRequested && exchange.ListenerState is ExchangeTrace state)
+            {
+                try
+                {
+                    SetModelResult(model, state, exchange, attempt, failed, errorType);
+                }
+                catch (Exception e)
+                {
+                    Fault(e, "the Model span's result");
+                }
+            }
             model.Stop();
         }
         Activity.Current = previous;
@@ -170,32 +208,69 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             }
         }
         var errorType = ErrorType(exchange);
-        if (metrics is not null) RecordMetrics(metrics, exchange, errorType);
+        if (metrics is not null)
+        {
+            try
+            {
+                RecordMetrics(metrics, exchange, errorType);
+            }
+            catch (Exception e)
+            {
+                Fault(e, "the metrics");
+            }
+        }
         if (state?.Root is not { } root) return;
         if (root.IsAllDataRequested) SetRootResult(root, state, exchange, errorType);
         root.Stop();
     }
 
-    private static void SetRootResult(Activity root, ExchangeTrace state, Exchange exchange, string? errorType)
+    private void SetRootResult(Activity root, ExchangeTrace state, Exchange exchange, string? errorType)
     {
-        var target = exchange.Target;
-        if (target is not null)
+        if (exchange.Target is { } target)
         {
             root.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
             root.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
         }
-        var subject = exchange.Subject;
-        root.AddTag(SpanAttributes.TfyRequestCreatedBySubject, subject.ToString());
-        if (subject.Teams.Count > 0) root.AddTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, subject.Teams as string[] ?? [.. subject.Teams]);
-        if (exchange.Metadata.Count > 0) root.AddTag(SpanAttributes.TfyRequestMetadata, CompletionTags.MetadataJson(exchange.Metadata));
+        try
+        {
+            SetRequestContext(root, exchange);
+        }
+        catch (Exception e)
+        {
+            Fault(e, "the request context");
+        }
+        root.AddTag(SpanAttributes.HttpResponseStatusCode, exchange.ClientStatus);
+        try
+        {
+            SetContent(root, state, exchange);
+        }
+        catch (Exception e)
+        {
+            Fault(e, "the prompt and completion");
+        }
+        if (errorType is not null)
+        {
+            var message = exchange.ErrorMessage ?? $"HTTP {exchange.ClientStatus}";
+            root.AddTag(SpanAttributes.TfyErrorMessage, message);
+            root.AddTag(SpanAttributes.ErrorType, errorType);
+            if (!exchange.ClientDisconnected) root.SetStatus(ActivityStatusCode.Error, message);
+        }
+    }
+
+    /// <summary>What the root learns late; subject, teams, metadata and project are on every span from its start (ExchangeTrace.TagRequest).</summary>
+    private static void SetRequestContext(Activity root, Exchange exchange)
+    {
         if (exchange.ConversationId is { } conversation)
         {
             root.AddTag(SpanAttributes.TfyRequestConversationId, conversation);
             root.AddTag(SpanAttributes.GenAiConversationId, conversation);
         }
         if (exchange.Plan is { AppliedRuleIds.Count: > 0 } plan) root.AddTag(SpanAttributes.AppliedLoadBalanceRuleIds, plan.AppliedRuleIds as string[] ?? [.. plan.AppliedRuleIds]);
-        root.AddTag(SpanAttributes.HttpResponseStatusCode, exchange.ClientStatus);
-        var system = target?.Upstream.System ?? "";
+    }
+
+    private static void SetContent(Activity root, ExchangeTrace state, Exchange exchange)
+    {
+        var system = exchange.Target?.Upstream.System ?? "";
         if (state.Prompt is { } prompt) CompletionTags.SetPrompt(root, prompt, system, state.Options.CaptureContent);
         var delivered = exchange.Attempts.Count > 0 ? exchange.Attempts[^1] : null;
         if (delivered is not null && ReachedClient(delivered) && exchange.Accumulator is { } accumulator)
@@ -206,13 +281,6 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
                 state.Output ??= CompletionTags.OutputJson(accumulator, state.Options.MaxContentChars);
                 if (state.Output is not null) root.AddTag(SpanAttributes.TfyOutput, state.Output);
             }
-        }
-        if (errorType is not null)
-        {
-            var message = exchange.ErrorMessage ?? $"HTTP {exchange.ClientStatus}";
-            root.AddTag(SpanAttributes.TfyErrorMessage, message);
-            root.AddTag(SpanAttributes.ErrorType, errorType);
-            if (!exchange.ClientDisconnected) root.SetStatus(ActivityStatusCode.Error, message);
         }
     }
 
@@ -327,9 +395,6 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         if (head.Temperature is { } temperature) activity.AddTag(SpanAttributes.GenAiRequestTemperature, temperature);
         if (head.TopP is { } topP) activity.AddTag(SpanAttributes.GenAiRequestTopP, topP);
     }
-
-    /// <summary>The URL without query or user info: some providers take keys in the query string.</summary>
-    private static string? SafeUrl(Uri? url) => url?.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     private static DateTimeOffset StartTime(long timestamp) => DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(timestamp);
 

@@ -12,4 +12,7 @@ internal static partial class TracingLog
 
     [LoggerMessage(302, LogLevel.Warning, "Span export queue full: {Count} spans dropped ({Total} in total); requests are not affected")]
     public static partial void SpansDropped(ILogger logger, long count, long total);
+
+    [LoggerMessage(303, LogLevel.Warning, "Tracing could not record {Part} of a span ({Total} parts lost in total); the span keeps its other attributes")]
+    public static partial void ListenerFault(ILogger logger, Exception exception, string part, long total);
 }

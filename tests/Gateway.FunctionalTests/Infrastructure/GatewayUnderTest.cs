@@ -166,6 +166,25 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     /// <summary>The process id of the out-of-process gateway (null in process).</summary>
     public Process? Process => _process;
 
+    /// <summary>
+    /// Stops the gateway as an orchestrator does (SIGTERM to the binary) and waits until it is gone: what it
+    /// exports on the way out (the span export queue is flushed) has then reached the collector.
+    /// </summary>
+    public async Task ShutdownAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+            _app = null;
+        }
+        if (_process is { HasExited: false })
+        {
+            GatewayProcess.Terminate(_process);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client?.Dispose();

@@ -40,7 +40,7 @@ public sealed class BufferSinkTests : IAsyncLifetime
         Assert.True(RequestHead.TryRead(body, out exchange.Head, out _));
         Assert.True(_runtime.Current.Routing.TryGetDirect(model, out var plan));
         var sink = new BufferSink();
-        var error = await _executor.ExecuteAsync(exchange, plan, body, body, new RequestTimeouts(10_000, 0, 0), sink);
+        var error = await _executor.ExecuteAsync(exchange, plan, new PooledBuffer(body, pool: null), body.Length, new RequestTimeouts(10_000, 0, 0), sink);
         return (sink, exchange, error);
     }
 

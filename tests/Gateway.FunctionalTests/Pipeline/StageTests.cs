@@ -50,8 +50,8 @@ public sealed class StageTests : IAsyncLifetime
             Encoding.UTF8.GetBytes(""","user":"stage"}""").CopyTo(tagged.AsSpan(close));
             var pooled = System.Buffers.ArrayPool<byte>.Shared.Rent(tagged.Length);
             tagged.CopyTo(pooled, 0);
-            System.Buffers.ArrayPool<byte>.Shared.Return(context.Body!);
-            context.Body = pooled;
+            context.Body!.Release();
+            context.Body = new PooledBuffer(pooled, System.Buffers.ArrayPool<byte>.Shared);
             context.BodyLength = tagged.Length;
             // The head's offsets point into the body: read it again.
             return ValueTask.FromResult(RequestHead.TryRead(context.BodyMemory.Span, out context.Exchange.Head, out var error) ? null : error);

@@ -85,6 +85,8 @@ public sealed class ConfigLoaderTests
     [Theory]
     [InlineData("server:\n  request_timeout_ms: soon\nproviders: []", "gw.yaml:2:23: server.request_timeout_ms: expected an integer, got 'soon'")]
     [InlineData("server:\n  max_request_body_bytes: 1\nproviders: []", "gw.yaml:2:27: server.max_request_body_bytes: must be between 1024")]
+    [InlineData("server:\n  max_request_body_bytes: 1073741825\nproviders: []", "gw.yaml:2:27: server.max_request_body_bytes: must be between 1024 and 1073741824, got 1073741825")]
+    [InlineData("server:\n  max_request_body_bytes: 4294967296\nproviders: []", "gw.yaml:2:27: server.max_request_body_bytes: must be between 1024 and 1073741824, got 4294967296")]
     [InlineData("providers:\n  - name: A\n    type: mock\n    models: [m]", "gw.yaml:2:5: providers[0].name: 'A' must be lowercase")]
     [InlineData("providers:\n  - name: a\n    type: grpc\n    models: [m]", "gw.yaml:3:11: providers[0].type: unknown provider type 'grpc'")]
     [InlineData("providers:\n  - name: a\n    type: openai\n    base_url: ftp://x\n    models: [m]", "gw.yaml:4:15: providers[0].base_url: 'ftp://x' is not an absolute http(s) URL")]
@@ -143,5 +145,21 @@ public sealed class ConfigLoaderTests
     {
         Assert.False(EnvInterpolation.TryExpand(input, _ => null, out _, out var error));
         Assert.NotNull(error);
+    }
+
+    [Fact]
+    public void MaxRequestBodyBytes_AcceptsOneGibibyte()
+    {
+        var config = ConfigLoader.Load("server:\n  max_request_body_bytes: 1073741824\nproviders:\n  - {name: m, type: mock, models: [x]}", "gw.yaml", NoEnv);
+        Assert.Equal(1L << 30, config.Server.MaxRequestBodyBytes);
+    }
+
+    [Fact]
+    public void TimeoutHeaders_MayOnlyLowerTheTimeouts_UnlessTheSwitchIsOn()
+    {
+        const string providers = "providers:\n  - {name: m, type: mock, models: [x]}";
+        Assert.False(ConfigLoader.Load(providers, "gw.yaml", NoEnv).Server.AllowTimeoutIncreaseByHeader);
+        Assert.True(ConfigLoader.Load("server:\n  allow_timeout_increase_by_header: true\n" + providers, "gw.yaml", NoEnv).Server.AllowTimeoutIncreaseByHeader);
+        Assert.Contains(Errors("server:\n  allow_timeout_increase_by_header: sometimes\n" + providers), e => e.StartsWith("gw.yaml:2:37: server.allow_timeout_increase_by_header:", StringComparison.Ordinal));
     }
 }

@@ -17,7 +17,7 @@ public sealed class BodyRewriterTests : IDisposable
         Assert.True(RequestHead.TryRead(bytes, out var head, out var error), error?.Message);
         var target = new ModelTarget(_upstream, new ModelConfig { Name = "x", UpstreamModel = upstreamModel });
         var ov = OverrideParams.From(overrides.Select(o => new KeyValuePair<string, byte[]>(o.Name, Encoding.UTF8.GetBytes(o.Json))).ToList());
-        var content = BodyRewriter.Rewrite(bytes, bytes.Length, in head, target, ov);
+        var content = BodyRewriter.Rewrite(new PooledBuffer(bytes, pool: null), bytes.Length, in head, target, ov);
         try
         {
             return Encoding.UTF8.GetString(content.Memory.Span);
@@ -65,5 +65,12 @@ public sealed class BodyRewriterTests : IDisposable
         Assert.Equal(64, ov.MaxTokens);
         Assert.Equal(0.5, ov.Temperature);
         Assert.Equal("\"x\"", Encoding.UTF8.GetString(ov.QuotedNames[2]));
+    }
+
+    [Fact]
+    public void Overrides_LeaveKeysWithLoneSurrogatesAsSent()
+    {
+        const string body = """{"model":"v","\ud800":1,"s\udc00eed":2,"seed":3}""";
+        Assert.Equal("""{"model":"up","\ud800":1,"s\udc00eed":2,"seed":0}""", Rewrite(body, "up", ("seed", "0")));
     }
 }

@@ -48,6 +48,8 @@ public sealed class RequestContextHeadersTests
     [InlineData("""{"a":"b","a":"c"}""", "the key 'a' appears twice")]
     [InlineData("""{"":"b"}""", "keys must be 1 to 128 characters")]
     [InlineData("not json", "invalid JSON")]
+    [InlineData("""{"k":"\ud800"}""", "not valid text")]
+    [InlineData("""{"\udc00":"v"}""", "not valid text")]
     public void Metadata_BadInput_Is400(string value, string problem)
     {
         var (ok, _, _, error) = Apply(("x-tfy-metadata", value));
@@ -93,6 +95,8 @@ public sealed class RequestContextHeadersTests
     [InlineData("""{"retries":1}""", "unknown field 'retries'")]
     [InlineData("""{"attempts":1""", "invalid JSON")]
     [InlineData("3", "it must be a JSON object")]
+    [InlineData("""{"\ud800":1}""", "not valid text")]
+    [InlineData("""{"onStatusCodes":["\ud800"]}""", "not valid text")]
     public void RetryConfig_BadInput_Is400(string value, string problem)
     {
         var (ok, _, _, error) = Apply(("x-tfy-retry-config", value));

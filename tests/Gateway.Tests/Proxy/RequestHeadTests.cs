@@ -82,4 +82,99 @@ public sealed class RequestHeadTests
         Assert.False(head.Stream);
         Assert.Null(head.MaxTokens);
     }
+
+    [Theory]
+    [InlineData("""{"model":"\ud800"}""")]
+    [InlineData("""{"model":"a\udc00b"}""")]
+    [InlineData("""{"model":"\ud800\ud800"}""")]
+    public void LoneSurrogateInModel_Is400InvalidValueNamingTheField(string json)
+    {
+        var (ok, _, error) = Read(json);
+        Assert.False(ok);
+        Assert.Equal(400, error!.Status);
+        Assert.Equal("invalid_value", error.Code);
+        Assert.Equal("model", error.Param);
+    }
+
+    [Fact]
+    public void InvalidUtf8InModel_Is400InvalidValueNamingTheField()
+    {
+        byte[] body = [.. "{\"model\":\"mock/"u8, 0xFF, 0xC3, (byte)'"', (byte)'}'];
+        Assert.False(RequestHead.TryRead(body, out _, out var error));
+        Assert.Equal(400, error!.Status);
+        Assert.Equal("invalid_value", error.Code);
+        Assert.Equal("model", error.Param);
+    }
+
+    [Fact]
+    public void EscapedSurrogatePairInModel_IsText()
+    {
+        var (ok, head, _) = Read("""{"model":"m\ud83d\ude00"}""");
+        Assert.True(ok);
+        Assert.Equal("m\U0001F600", head.Model);
+    }
+
+    [Fact]
+    public void InvalidTextOutsideTheFieldsRead_IsLeftForTheUpstream()
+    {
+        byte[] body = [.. """{"model":"m","messages":[{"role":"user","content":"\ud800 "}],"x":" """u8, 0xFF, (byte)'"', (byte)'}'];
+        Assert.True(RequestHead.TryRead(body, out var head, out _));
+        Assert.Equal("m", head.Model);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"a/x","messages":[],"model":"b/y"}""", "model")]
+    [InlineData("""{"model":"b/y","model":"a/x"}""", "model")]
+    [InlineData("""{"model":"a/x","m\u006fdel":"b/y"}""", "model")]
+    [InlineData("""{"\u006d\u006f\u0064\u0065\u006c":"b/y","model":"a/x"}""", "model")]
+    [InlineData("""{"model":"a/x","stream":false,"stream":true}""", "stream")]
+    [InlineData("""{"stream":true,"model":"a/x","stream":false}""", "stream")]
+    [InlineData("""{"model":"a/x","stream_options":{"include_usage":true},"stream_options":null}""", "stream_options")]
+    [InlineData("""{"model":"a/x","stream_options":{"include_usage":false,"include_usage":true}}""", "stream_options.include_usage")]
+    [InlineData("""{"model":"a/x","max_tokens":1,"max_tokens":100000}""", "max_tokens")]
+    [InlineData("""{"model":"a/x","max_completion_tokens":1,"max_completion_tokens":2}""", "max_completion_tokens")]
+    [InlineData("""{"model":"a/x","temperature":0,"temperature":2}""", "temperature")]
+    [InlineData("""{"model":"a/x","top_p":1,"top_p":0.5}""", "top_p")]
+    [InlineData("""{"model":"a/x","n":1,"n":8}""", "n")]
+    [InlineData("""{"model":"a/x","messages":[],"messages":[{"role":"user","content":"x"}]}""", "messages")]
+    [InlineData("""{"model":"a/x","prompt":"a","prompt":"b"}""", "prompt")]
+    [InlineData("""{"model":"a/x","input":"a","input":"b"}""", "input")]
+    public void DuplicateKeysTheGatewayReads_Are400InvalidJson(string json, string key)
+    {
+        var (ok, _, error) = Read(json);
+        Assert.False(ok);
+        Assert.Equal(400, error!.Status);
+        Assert.Equal("invalid_request_error", error.Type);
+        Assert.Equal("invalid_json", error.Code);
+        Assert.Equal(key, error.Param);
+        Assert.Contains($"'{key}' appears more than once", error.Message);
+    }
+
+    [Fact]
+    public void DuplicateKeysTheGatewayDoesNotRead_PassThrough()
+    {
+        var (ok, head, _) = Read("""{"model":"a/x","user":"u1","user":"u2","tools":[],"tools":[],"messages":[{"role":"user","role":"system"}]}""");
+        Assert.True(ok);
+        Assert.Equal("a/x", head.Model);
+    }
+
+    [Fact]
+    public void EscapedKeyNames_AreReadAsTheKeysTheyName()
+    {
+        const string json = """{"m\u006fdel":"a/x","str\u0065am":true,"\u006e":2}""";
+        var (ok, head, _) = Read(json);
+        Assert.True(ok);
+        Assert.Equal("a/x", head.Model);
+        Assert.True(head.Stream);
+        Assert.Equal(2, head.N);
+        Assert.Equal("\"a/x\"", json.Substring(head.ModelTokenStart, head.ModelTokenLength));
+    }
+
+    [Fact]
+    public void KeyNamesWithLoneSurrogates_AreNoKeyTheGatewayReads()
+    {
+        var (ok, head, _) = Read("""{"model":"a/x","\ud800":1,"stream_options":{"\udc00":true},"mod\ud800el":"b/y"}""");
+        Assert.True(ok);
+        Assert.Equal("a/x", head.Model);
+    }
 }

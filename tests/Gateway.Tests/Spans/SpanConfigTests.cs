@@ -20,6 +20,7 @@ public sealed class SpanConfigTests
         Assert.True(config.SpanStore.Enabled);
         Assert.Equal("gateway-spans.db", config.SpanStore.Path);
         Assert.Equal(7, config.SpanStore.RetentionDays);
+        Assert.Equal(SpanStoreSampling.All, config.SpanStore.Sampling);
         Assert.Equal(TracingProjectsConfig.DefaultFqn, config.TracingProjects.Default);
         Assert.Single(config.TracingProjects.Projects);
     }
@@ -34,6 +35,7 @@ public sealed class SpanConfigTests
               retention_days: 30
               max_rows: 1_000_000
               queue_capacity: 1024
+              sampling: sampled
               page_token_key: 0123456789abcdef0123
             tracing_projects:
               default: acme:tracing-project:main
@@ -52,6 +54,7 @@ public sealed class SpanConfigTests
         Assert.Equal(30, config.SpanStore.RetentionDays);
         Assert.Equal(1_000_000, config.SpanStore.MaxRows);
         Assert.Equal(1024, config.SpanStore.QueueCapacity);
+        Assert.Equal(SpanStoreSampling.Sampled, config.SpanStore.Sampling);
         Assert.Equal("0123456789abcdef0123", config.SpanStore.PageTokenKey);
         Assert.Equal("acme:tracing-project:main", config.TracingProjects.Default);
         Assert.Equal(["user:a@x.com", "team:eng", "virtualaccount:app"], config.TracingProjects.Projects[0].Collaborators);
@@ -82,6 +85,7 @@ public sealed class SpanConfigTests
     [InlineData("span_store: {page_token_key: short}", "span_store.page_token_key: must be at least 16 characters")]
     [InlineData("span_store: {enabled: maybe}", "span_store.enabled: expected true or false")]
     [InlineData("span_store: {pth: x.db}", "span_store.pth: unknown field")]
+    [InlineData("span_store: {sampling: some}", "span_store.sampling: expected all or sampled, got 'some'")]
     public void Errors_name_file_line_and_field(string yaml, string expected)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Providers + yaml + "\n", "test.yaml"));

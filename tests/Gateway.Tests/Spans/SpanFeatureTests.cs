@@ -24,7 +24,7 @@ public sealed class SpanFeatureTests
         await using var feature = SpanFeature.Start(Config("span_store: {enabled: false}"), _ => null, _ => SpanFeature.AnonymousAdmin, NullLogger.Instance);
         Assert.Null(feature.Store);
         Assert.Null(feature.Processor);
-        var (status, body) = feature.Handler.Run(SpanFeature.AnonymousAdmin, """{"startTime":"2025-01-01T00:00:00Z"}"""u8.ToArray());
+        var (status, body) = await feature.Handler.RunAsync(SpanFeature.AnonymousAdmin, """{"startTime":"2025-01-01T00:00:00Z"}"""u8.ToArray());
         Assert.Equal(404, status);
         Assert.Contains("span_store_disabled", Encoding.UTF8.GetString(body));
     }
@@ -38,7 +38,7 @@ public sealed class SpanFeatureTests
             // The path is a directory: SQLite cannot open it as a file.
             await using var feature = SpanFeature.Start(Config($"span_store: {{path: '{directory.FullName}'}}"), _ => null, _ => SpanFeature.AnonymousAdmin, NullLogger.Instance);
             Assert.Null(feature.Store);
-            Assert.Equal(404, feature.Handler.Run(SpanFeature.AnonymousAdmin, """{"startTime":"2025-01-01T00:00:00Z"}"""u8.ToArray()).Status);
+            Assert.Equal(404, (await feature.Handler.RunAsync(SpanFeature.AnonymousAdmin, """{"startTime":"2025-01-01T00:00:00Z"}"""u8.ToArray())).Status);
         }
         finally
         {

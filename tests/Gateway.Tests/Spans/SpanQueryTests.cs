@@ -187,7 +187,7 @@ public sealed class SpanQueryTests : IAsyncLifetime
     [InlineData("""{"startTime":"2025-06-01T00:00:00Z","filters":[{"spanAttributeKey":"a","operator":"PRESENT","value":1}]}""", "filters[0].value", "takes no 'value'")]
     [InlineData("""{"startTime":"2025-06-01T00:00:00Z","filters":[{"spanFieldName":"durationInMs","operator":"GREATER_THAN","value":"5"}]}""", "filters[0].value", "numbers")]
     [InlineData("""{"startTime":"2025-06-01T00:00:00Z","filters":[{"spanFieldName":"spanStatusCode","operator":"EQUAL","value":"bad"}]}""", "filters[0].value", "not a valid spanStatusCode")]
-    [InlineData("""{"startTime":"2025-06-01T00:00:00Z","filters":[{"spanAttributeKey":"a\"b","operator":"PRESENT"}]}""", "filters[0]", "not a valid key")]
+    [InlineData("""{"startTime":"2025-06-01T00:00:00Z","filters":[{"spanAttributeKey":"a\"b","operator":"PRESENT"}]}""", "filters[0].spanAttributeKey", "not a valid key")]
     [InlineData("""{"startTime":"2025-06-01T00:00:00Z","traceIds":["xyz"]}""", "traceIds[0]", "32-digit hex")]
     [InlineData("""{"startTime":"2025-06-01T00:00:00Z","createdBySubjectTypes":["robot"]}""", "createdBySubjectTypes[0]", "virtualaccount")]
     [InlineData("""{"startTime":"2025-06-01T00:00:00Z","sortDirection":"UP"}""", "sortDirection", "ASC or DESC")]

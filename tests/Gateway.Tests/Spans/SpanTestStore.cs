@@ -43,6 +43,8 @@ internal sealed class SpanTestStore : IAsyncDisposable
                 MaxRows = options.MaxRows,
                 QueueCapacity = options.QueueCapacity,
                 PageTokenKey = options.PageTokenKey,
+                QueryTimeoutMs = options.QueryTimeoutMs,
+                QueryWorkers = options.QueryWorkers,
             };
         projects ??= new TracingProjectsConfig
         {
@@ -68,7 +70,8 @@ internal sealed class SpanTestStore : IAsyncDisposable
     /// <summary>Runs a query body; returns the status and the parsed response.</summary>
     public (int Status, JsonElement Body) Query(string json, Subject? subject = null)
     {
-        var (status, body) = Handler.Run(subject ?? Admin, Encoding.UTF8.GetBytes(json));
+        // Waiting is safe: the query runs on the store's own threads, which never need this one.
+        var (status, body) = Handler.RunAsync(subject ?? Admin, Encoding.UTF8.GetBytes(json)).GetAwaiter().GetResult();
         using var doc = JsonDocument.Parse(body);
         return (status, doc.RootElement.Clone());
     }

@@ -91,4 +91,88 @@ public sealed class CompletionAccumulatorTests
         var acc = new CompletionAccumulator(true, 100);
         Assert.False(Observe(acc, json));
     }
+
+    /// <summary>Values of every JSON type, and text that is not valid Unicode, where the accumulator expects something else.</summary>
+    public static TheoryData<string> OddValues => new()
+    {
+        "null", "\"str\"", "\"\"", "\"\\ud800\"", "1.5", "-1", "1e400", "true", "{}", """{"a":[1,{"b":null}]}""", "[]", """[1,{"c":"d"},[null]]""",
+    };
+
+    /// <summary>Every field the accumulator reads, holding <paramref name="v"/>, followed by a valid choice and usage it must still read.</summary>
+    private static string EveryFieldHolding(string v) => $$$"""
+        {"id":{{{v}}},"model":{{{v}}},"error":{{{v}}},"usage":{{{v}}},
+         "choices":[{{{v}}},
+           {"index":{{{v}}},"delta":{{{v}}},"message":{{{v}}},"text":{{{v}}},"finish_reason":{{{v}}},"logprobs":{{{v}}}},
+           {"index":0,"text":{{{v}}},"delta":{"role":{{{v}}},"content":{{{v}}},"refusal":{{{v}}},"reasoning_content":{{{v}}},"tool_calls":{{{v}}}}},
+           {"index":0,"message":{"tool_calls":[{{{v}}},{"index":{{{v}}},"id":{{{v}}},"type":{{{v}}},"function":{{{v}}}},{"index":0,"function":{"name":{{{v}}},"arguments":{{{v}}}}}]}},
+           {"index":1,"delta":{"role":"assistant","content":"ok","tool_calls":[{"index":0,"id":"call_1","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"stop"}],
+         "usage":{"prompt_tokens":{{{v}}},"completion_tokens":{{{v}}},"input_tokens":{{{v}}},"output_tokens":{{{v}}},"prompt_tokens_details":{{{v}}}},
+         "usage":{"prompt_tokens_details":{"cached_tokens":{{{v}}}}},
+         "error":{"message":{{{v}}}},
+         "usage":{"prompt_tokens":3,"completion_tokens":4,"prompt_tokens_details":{"cached_tokens":2}},
+         "id":"r1"}
+        """;
+
+    [Theory]
+    [MemberData(nameof(OddValues))]
+    public void UnexpectedTypes_InEveryFieldRead_AreSkipped_AndTheRestIsStillRead(string value)
+    {
+        var json = EveryFieldHolding(value);
+        foreach (var capture in new[] { true, false })
+        {
+            var acc = new CompletionAccumulator(capture, 1000);
+
+            Assert.True(Observe(acc, json));
+
+            Assert.Equal(3, acc.InputTokens);
+            Assert.Equal(4, acc.OutputTokens);
+            Assert.Equal(2, acc.CachedInputTokens);
+            var choice = Assert.Single(acc.Choices, c => c.Index == 1);
+            Assert.Equal("assistant", choice.Role);
+            Assert.Equal("stop", choice.FinishReason);
+            Assert.Equal("call_1", Assert.Single(choice.ToolCalls).Id);
+            Assert.Equal(capture ? "ok" : null, choice.Content);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(OddValues))]
+    public void UnexpectedTypes_AcrossSegments_AreSkippedToo(string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(EveryFieldHolding(value));
+        var acc = new CompletionAccumulator(true, 1000);
+
+        // One segment per byte: every token the reader meets straddles a boundary.
+        Assert.True(acc.Observe(Sequences.Split(bytes, 1)));
+
+        Assert.Equal(3, acc.InputTokens);
+        Assert.Equal("ok", Assert.Single(acc.Choices, c => c.Index == 1).Content);
+    }
+
+    [Fact]
+    public void NullUsageValues_KeepWhatWasKnown()
+    {
+        var acc = new CompletionAccumulator(false, 0);
+        Observe(acc, """{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":6}}""");
+        Observe(acc, """{"choices":[],"usage":{"prompt_tokens":null,"completion_tokens":"7","prompt_tokens_details":null}}""");
+        Assert.Equal(5, acc.InputTokens);
+        Assert.Equal(6, acc.OutputTokens);
+        Assert.Null(acc.CachedInputTokens);
+    }
+
+    [Fact]
+    public void InvalidTextInResponses_BecomesReplacementCharacters()
+    {
+        var acc = new CompletionAccumulator(true, 1000);
+        byte[] raw = [.. """{"id":"a\ud800","choices":[{"index":0,"delta":{"content":"x"""u8, 0xFF, .. "\\udc00y\",\"tool_calls\":[{\"id\":\"c\\ud800\",\"function\":{\"name\":\"f\\udfff\",\"arguments\":\"\\ud800\"}}]},\"finish_reason\":\"s\\ud800\"}],\"error\":{\"message\":\"m\\ud800\"}}"u8];
+
+        Assert.True(acc.Observe(raw.AsSpan()));
+
+        Assert.Equal("a\uFFFD", acc.ResponseId);
+        var choice = Assert.Single(acc.Choices);
+        Assert.Equal("x\uFFFD\uFFFDy", choice.Content);
+        Assert.Equal("s\uFFFD", choice.FinishReason);
+        Assert.Equal(("c\uFFFD", "f\uFFFD", "\uFFFD"), (choice.ToolCalls[0].Id, choice.ToolCalls[0].Name, choice.ToolCalls[0].Arguments));
+        Assert.Equal("m\uFFFD", acc.ErrorMessage);
+    }
 }

@@ -94,6 +94,17 @@ public sealed class OtlpSettingsTests
     }
 
     [Fact]
+    public void WithExportOff_TheSamplerStillApplies_AndAnInvalidOneFallsBackToTheDefault()
+    {
+        // The sampler also sets the sampled flag sent upstream, with or without export.
+        Assert.Equal("always_off", Read(("OTEL_TRACES_SAMPLER", "always_off")).Sampler);
+        Assert.Equal("parentbased_always_on", Read(("OTEL_TRACES_SAMPLER", "sometimes")).Sampler);
+        var s = Read(("OTEL_TRACES_SAMPLER", "traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "half"));
+        Assert.Equal("traceidratio", s.Sampler);
+        Assert.Equal(1.0, s.SamplerRatio);
+    }
+
+    [Fact]
     public void ServiceName_FromResourceAttributes_WhenNotSetDirectly()
     {
         Assert.Equal("from-resource", Read(("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-resource")).ServiceName);

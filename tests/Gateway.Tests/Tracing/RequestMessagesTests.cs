@@ -84,4 +84,45 @@ public sealed class RequestMessagesTests
         Assert.Empty(Read("[1,2]"));
         Assert.Single(Read("""{"messages":[{"role":"user","content":"ok"}],"x":"""));
     }
+
+    [Fact]
+    public void LoneSurrogates_BecomeReplacementCharacters_InEveryFieldRead()
+    {
+        var messages = Read("""
+            {"messages":[
+              {"role":"us\ud800er","content":"a\udc00b"},
+              {"role":"user","content":[{"type":"text","text":"p\ud800"}]},
+              {"role":"assistant","tool_calls":[{"id":"c\ud800","function":{"name":"f\udfff","arguments":"{\"a\":\"\ud800\"}"}}]},
+              {"role":"tool","tool_call_id":"t\udbff","content":"ok"}]}
+            """);
+
+        Assert.Equal(["us\uFFFDer", "user", "assistant", "tool"], messages.Select(m => m.Role));
+        Assert.Equal("a\uFFFDb", messages[0].Content);
+        Assert.Equal("p\uFFFD", messages[1].Content);
+        Assert.Equal(new PromptToolCall("c\uFFFD", "f\uFFFD", "{\"a\":\"\uFFFD\"}"), messages[2].ToolCalls![0]);
+        Assert.Equal("t\uFFFD", messages[3].ToolCallId);
+        Assert.Equal(["x\uFFFD", "\uFFFD"], Read("""{"input":["x\ud800","\udc00"]}""", Operation.Embedding).Select(m => m.Content));
+        Assert.Equal(["\uFFFDp"], Read("""{"prompt":"\ud800p"}""", Operation.Completion).Select(m => m.Content));
+    }
+
+    [Fact]
+    public void InvalidUtf8_BecomesReplacementCharacters()
+    {
+        byte[] body = [.. """{"messages":[{"role":"user","content":"a"""u8, 0xFF, 0xC3, .. """b\n"}]}"""u8];
+
+        var messages = RequestMessages.Read(body, Operation.Chat, true, 100);
+
+        Assert.Equal("a\uFFFD\uFFFDb\n", Assert.Single(messages).Content);
+        byte[] input = [.. """{"input":" """u8, 0xE2, 0x82, .. "\"}"u8];
+        Assert.Equal(" \uFFFD", Assert.Single(RequestMessages.Read(input, Operation.Embedding, true, 100)).Content);
+    }
+
+    [Fact]
+    public void KeysWithLoneSurrogates_AreSkipped_NotFatal()
+    {
+        var messages = Read("""{"\ud800":1,"messages":[{"\udc00":"x","role":"user","content":[{"\ud800":1,"type":"text","text":"t"}]}]}""");
+
+        Assert.Equal("user", Assert.Single(messages).Role);
+        Assert.Equal("t", messages[0].Content);
+    }
 }

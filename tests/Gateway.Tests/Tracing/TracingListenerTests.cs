@@ -209,4 +209,69 @@ public sealed class TracingListenerTests : IDisposable
         Assert.Equal(rootSpan.GetTagItem(SpanAttributes.TfyTracingProjectFqn), fbSpan.GetTagItem(SpanAttributes.TfyTracingProjectFqn));
         Assert.Equal(fbSpan.SpanId, spans.Single(s => s.OperationName == SpanNames.Model).ParentSpanId);
     }
+
+    [Fact]
+    public void InvalidTextInTheRequest_IsCapturedWithReplacementCharacters_AndNothingFails()
+    {
+        var listener = new TracingListener(_runtime, null);
+        byte[] raw = [.. """{"model":"primary/gpt-4o","messages":[{"role":"user","content":"hi \ud800 """u8, 0xFF, .. "\"},{\"role\":\"sys\\udc00\",\"content\":\"x\"}]}"u8];
+        var exchange = NewExchange(Encoding.UTF8.GetString(raw));
+        exchange.RequestBody = raw;
+
+        listener.OnStart(exchange);
+        exchange.ClientStatus = 200;
+        listener.OnEnd(exchange);
+
+        var root = Assert.Single(_stopped, s => s.OperationName == SpanNames.ChatCompletions);
+        Assert.Equal(Encoding.UTF8.GetString(raw), root.GetTagItem(SpanAttributes.TfyInput));
+        Assert.Equal("hi \uFFFD \uFFFD", root.GetTagItem(IndexedKeys.PromptContent(0)));
+        Assert.Equal("sys\uFFFD", root.GetTagItem(IndexedKeys.PromptRole(1)));
+        Assert.Equal(0, listener.Faults);
+    }
+
+    [Fact]
+    public void AFailingPartOfASpan_IsCountedAndLogged_AndTheRestOfTheSpanIsKept()
+    {
+        var log = new ListLogger();
+        var listener = new TracingListener(_runtime, null, logger: log);
+        var exchange = NewExchange("""{"model":"primary/gpt-4o","messages":[{"role":"user","content":"hello"}]}""");
+        // A bug in one part (here: request context that throws when read) must cost that part only.
+        exchange.Subject = new Subject(Subject.UserType, "alice@example.com", new ThrowingList(), "acme");
+        Assert.True(_runtime.Current.Catalog.TryGet("primary/gpt-4o", out var target));
+
+        listener.OnStart(exchange);
+        var attempt = Try(listener, exchange, new RouteStep(target), 0, out _);
+        exchange.Accumulator!.Observe("""{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}"""u8);
+        attempt.UpstreamStatus = 200;
+        attempt.Outcome = AttemptOutcome.Delivered;
+        listener.OnAttemptEnd(exchange, attempt);
+        exchange.ClientStatus = 200;
+        listener.OnEnd(exchange);
+
+        var root = Assert.Single(_stopped, s => s.OperationName == SpanNames.ChatCompletions);
+        Assert.NotNull(root.GetTagItem(SpanAttributes.TfyInput));
+        Assert.Equal("hello", root.GetTagItem(IndexedKeys.PromptContent(0)));
+        Assert.Equal("hi", root.GetTagItem(IndexedKeys.CompletionContent(0)));
+        Assert.Equal(200, root.GetTagItem(SpanAttributes.HttpResponseStatusCode));
+        Assert.True(root.IsStopped);
+        Assert.True(listener.Faults >= 1);
+        Assert.Contains(log.Lines, l => l.Contains("ThrowingList", StringComparison.Ordinal) || l.Contains("teams broke", StringComparison.Ordinal));
+    }
+
+    private sealed class ThrowingList : IReadOnlyList<string>
+    {
+        public string this[int index] => throw new InvalidOperationException("teams broke");
+        public int Count => throw new InvalidOperationException("teams broke");
+        public IEnumerator<string> GetEnumerator() => throw new InvalidOperationException("teams broke");
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue(formatter(state, exception) + " " + exception?.Message);
+    }
 }

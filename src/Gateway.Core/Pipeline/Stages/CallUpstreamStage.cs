@@ -10,5 +10,5 @@ internal sealed class CallUpstreamStage(PlanExecutor executor) : IRequestStage
     public string Name => "call upstream";
 
     public async ValueTask<GatewayError?> RunAsync(RequestContext context, CancellationToken ct) =>
-        await executor.ExecuteAsync(context.Exchange, context.Plan!, context.BodyMemory, context.Body!, context.Timeouts, new ClientSink(context.Http)).ConfigureAwait(false);
+        await executor.ExecuteAsync(context.Exchange, context.Plan!, context.Body!, context.BodyLength, context.Timeouts, new ClientSink(context.Http)).ConfigureAwait(false);
 }
