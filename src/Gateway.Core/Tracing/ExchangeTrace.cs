@@ -26,24 +26,54 @@ internal sealed class ExchangeTrace(Activity? root, TracingOptions options)
     /// Sets the request-level attributes on a span of the request as it starts: subject, teams, metadata and
     /// tracing project. Each span carries them itself, so a query by user, account, metadata or project finds
     /// it whenever the store writes it (spans end, and are written, before the root ends) and wherever it is
-    /// exported. The values are built once per request, on its first recorded span.
+    /// exported. The values are built once per request, on its first recorded span. Never throws: a part
+    /// that fails to build is left out of every span, and <see cref="TagFault"/> says why.
     /// </summary>
     public void TagRequest(Activity? span, Exchange exchange)
     {
         if (span is not { IsAllDataRequested: true }) return;
-        var subjectText = Volatile.Read(ref _subject);
-        if (subjectText is null)
-        {
-            var subject = exchange.Subject;
-            var metadata = exchange.Metadata;
-            _teams = subject.Teams.Count == 0 ? null : subject.Teams as string[] ?? [.. subject.Teams];
-            _metadata = metadata.Count == 0 ? null : CompletionTags.MetadataJson(metadata);
-            // Published last: a span started on another thread sees teams and metadata once it sees the subject.
-            Volatile.Write(ref _subject, subjectText = subject.ToString());
-        }
+        var subjectText = Volatile.Read(ref _subject) ?? BuildRequestTags(exchange);
         span.SetTag(SpanAttributes.TfyTracingProjectFqn, ProjectFqn);
         span.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subjectText);
         if (_teams is not null) span.SetTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, _teams);
         if (_metadata is not null) span.SetTag(SpanAttributes.TfyRequestMetadata, _metadata);
+    }
+
+    /// <summary>Why the request-level attributes could not all be built (the listener logs and counts it once); null when they were.</summary>
+    public Exception? TagFault { get; private set; }
+
+    private string BuildRequestTags(Exchange exchange)
+    {
+        string text;
+        try
+        {
+            var subject = exchange.Subject;
+            var metadata = exchange.Metadata;
+            text = subject.ToString();
+            _teams = subject.Teams.Count == 0 ? null : subject.Teams as string[] ?? [.. subject.Teams];
+            _metadata = metadata.Count == 0 ? null : CompletionTags.MetadataJson(metadata);
+        }
+        catch (Exception e)
+        {
+            TagFault = e;
+            _teams = null;
+            _metadata = null;
+            text = SafeSubject(exchange);
+        }
+        // Published last: a span started on another thread sees teams and metadata once it sees the subject.
+        Volatile.Write(ref _subject, text);
+        return text;
+    }
+
+    private static string SafeSubject(Exchange exchange)
+    {
+        try
+        {
+            return exchange.Subject.ToString();
+        }
+        catch (Exception)
+        {
+            return "unknown";
+        }
     }
 }

@@ -66,6 +66,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         ref readonly var head = ref exchange.Head;
         root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
         state.TagRequest(root, exchange);
+        if (state.TagFault is { } tagFault) Fault(tagFault, "the request context");
         root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
         root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
         root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
