@@ -7,7 +7,7 @@ using Gateway.Routing;
 namespace Gateway.Benchmarks;
 
 /// <summary>
-/// The per-request body work of <see cref="ProxyHandler"/>: one <see cref="RequestHead.TryRead"/> pass
+/// The per-request body work of the read stage and the plan executor: one <see cref="RequestHead.TryRead"/> pass
 /// (validates the whole document, reads model/stream/sampling fields) and the model-name rewrite copy.
 /// </summary>
 [MemoryDiagnoser]
@@ -48,7 +48,7 @@ public class RequestHeadBenchmarks
     [Benchmark]
     public int RewriteModel_Typical()
     {
-        var content = ProxyHandler.Rewrite(_typicalBuffer, _typical.Length, in _typicalHead, _target);
+        var content = BodyRewriter.Rewrite(_typicalBuffer, _typical.Length, in _typicalHead, _target, null);
         var length = content.Memory.Length;
         content.Release();
         return length;

@@ -65,7 +65,7 @@ public class TracingListenerBenchmarks
         _noCaptureListener = new TracingListener(_noCapture, metrics: null);
         if (!_capture.Current.Catalog.TryGet("openai-main/gpt-4o", out _target)) throw new InvalidOperationException("model missing");
         if (!RequestHead.TryRead(Payloads.TypicalChatBody, out _head, out _)) throw new InvalidOperationException("typical body rejected");
-        // As ProxyHandler does when a listener wants response details; read once, only read by OnEnd.
+        // As the trace stage does when a listener wants response details; read once, only read by OnEnd.
         _captured = new CompletionAccumulator(captureContent: true, 64 * 1024);
         _captured.Observe(s_response);
         _notCaptured = new CompletionAccumulator(captureContent: false, 0);

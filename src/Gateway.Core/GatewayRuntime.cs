@@ -1,41 +1,82 @@
 using Gateway.Auth;
 using Gateway.Config;
+using Gateway.Providers;
 using Gateway.Routing;
 
 namespace Gateway;
 
 /// <summary>
 /// The live state the request path reads: one immutable snapshot behind a volatile field, swapped
-/// whole when configuration changes (DESIGN.md decision 4).
+/// whole when configuration changes (DESIGN.md decision 4). State that must outlive a snapshot
+/// (connection pools, target health) lives in registries here, keyed by provider and target, and a
+/// reload keeps what its key still names.
 /// </summary>
 internal sealed class GatewayRuntime : IDisposable
 {
+    private readonly Lock _reloadLock = new();
     private volatile Snapshot _current;
+    private int _version;
 
-    /// <param name="time">The clock of target health cool-downs (tests pass a fake one).</param>
+    /// <param name="time">The clock of target health cool-downs and upstream retirement (tests pass a fake one).</param>
     public GatewayRuntime(GatewayConfig config, TimeProvider? time = null)
     {
         Time = time ?? TimeProvider.System;
-        _current = new Snapshot(config, Time);
+        Upstreams = new UpstreamRegistry(Time);
+        Health = new HealthRegistry(Time);
+        _current = new Snapshot(config, ++_version, Time.GetUtcNow(), Upstreams, Health);
     }
-
-    public TimeProvider Time { get; }
 
     public Snapshot Current => _current;
 
-    public void Dispose() => _current.Catalog.Dispose();
+    public TimeProvider Time { get; }
+
+    public UpstreamRegistry Upstreams { get; }
+
+    public HealthRegistry Health { get; }
+
+    /// <summary>Raised after a new snapshot went live (metrics, logs).</summary>
+    public event Action<Snapshot>? Reloaded;
+
+    /// <summary>
+    /// Makes <paramref name="config"/> the live snapshot. Requests in flight finish on the one they started
+    /// with; upstreams it no longer uses are disposed after the longest a request may take.
+    /// </summary>
+    public Snapshot Reload(GatewayConfig config)
+    {
+        Snapshot next;
+        lock (_reloadLock)
+        {
+            next = new Snapshot(config, ++_version, Time.GetUtcNow(), Upstreams, Health);
+            _current = next;
+            Upstreams.Retain(next.Catalog.Upstreams, RetireAfter(config.Server));
+            Health.Retain(next.Catalog.All.Select(t => t.Id).ToHashSet(StringComparer.Ordinal));
+        }
+        Reloaded?.Invoke(next);
+        return next;
+    }
+
+    /// <summary>A request that started before the reload is done by then: its timeout, or ten minutes when it has none.</summary>
+    private static TimeSpan RetireAfter(ServerOptions server) =>
+        TimeSpan.FromMilliseconds(server.RequestTimeoutMs > 0 ? server.RequestTimeoutMs + 5_000 : 600_000);
+
+    public void Dispose() => Upstreams.Dispose();
 
     internal sealed class Snapshot
     {
-        public Snapshot(GatewayConfig config, TimeProvider time)
+        public Snapshot(GatewayConfig config, int version, DateTimeOffset loadedAt, UpstreamRegistry upstreams, HealthRegistry health)
         {
             Config = config;
-            Catalog = new ModelCatalog(config);
-            Routing = new RoutingTable(config, Catalog, time);
+            Version = version;
+            LoadedAt = loadedAt;
+            Catalog = new ModelCatalog(config, upstreams);
+            Routing = new RoutingTable(config, Catalog, health);
             Keys = new ApiKeyStore(config.ApiKeys);
         }
 
         public GatewayConfig Config { get; }
+        /// <summary>1 for the config the gateway started with, +1 per reload.</summary>
+        public int Version { get; }
+        public DateTimeOffset LoadedAt { get; }
         public ModelCatalog Catalog { get; }
         /// <summary>Rules, virtual models and target health (Routing/).</summary>
         public RoutingTable Routing { get; }

@@ -1,6 +1,7 @@
 using Gateway.Config;
 using Gateway.Metrics;
 using Gateway.OpenAI;
+using Gateway.Pipeline;
 using Gateway.Proxy;
 using Gateway.Tracing;
 using Gateway.Spans;
@@ -23,6 +24,7 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly SpanFeature _spans;
     private readonly ShutdownDrain _drain;
     private readonly GatewayMetrics _metrics;
+    private ConfigReloader? _reloader;
 
     private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain, GatewayMetrics metrics)
     {
@@ -40,12 +42,20 @@ internal sealed class GatewayApp : IAsyncDisposable
     /// <summary>The span store and its query endpoint (issue #4).</summary>
     internal SpanFeature Spans => _spans;
 
+    /// <summary>The live config and the registries that outlive it.</summary>
+    internal GatewayRuntime Runtime => _runtime;
+
+    /// <summary>Watches the config file; null when the config did not come from a file.</summary>
+    internal ConfigReloader? Reloader => _reloader;
+
     /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
 
     /// <param name="environment">Reads environment variables (tests pass their own instead of the process's).</param>
     /// <param name="time">The clock of cool-downs and the shutdown drain (tests pass a fake one).</param>
-    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null)
+    /// <param name="featureStages">Extra request stages per snapshot (tests; the features of later issues register theirs here).</param>
+    public static async Task<GatewayApp> StartAsync(GatewayConfig config, string urls, Func<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null,
+        IReadOnlyList<Func<GatewayRuntime.Snapshot, IRequestStage?>>? featureStages = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         time ??= TimeProvider.System;
@@ -57,9 +67,10 @@ internal sealed class GatewayApp : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            // The handlers enforce the configured limit themselves (413 in OpenAI's shape); Kestrel's cap sits
-            // above it so a rejected body can be drained and the client reads the 413 (ProxyHandler.DrainAsync).
-            k.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes + ProxyHandler.DrainLimitBytes;
+            // The read stage enforces the live config's limit itself (413 in OpenAI's shape) and sets Kestrel's cap
+            // per request just above it, so a rejected body can be drained and the client reads the 413
+            // (RequestIntake.DrainAsync). This default only covers the other endpoints.
+            k.Limits.MaxRequestBodySize = 1024 * 1024;
         });
         // Opt-in, as the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
         // (which System.Net.Sockets already honours for the upstream connections) Kestrel also runs request code
@@ -97,7 +108,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         Func<Exchange, string> project = config.TracingProjects.IsConfigured
             ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
             : _ => config.Tracing.DefaultProjectFqn;
-        var metrics = new GatewayMetrics(ConfigVersion.Of(config));
+        var metrics = new GatewayMetrics(runtime);
         GatewayTelemetry telemetry;
         try
         {
@@ -113,13 +124,18 @@ internal sealed class GatewayApp : IAsyncDisposable
         }
         metrics.ObserveQueues(spans.Store, telemetry.Processor);
         var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>(), metrics);
-        var proxy = new ProxyHandler(runtime, logger, new MetricsListener(metrics, telemetry.Listener));
+        if (config.SourceIsFile)
+        {
+            gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
+            gateway._reloader.Start();
+        }
+        var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), featureStages);
         metrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
 
         var models = runtime.Current.Catalog.All.Count();
-        GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, models);
+        GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, runtime.Current.Version, models);
         if (runtime.Current.Keys.IsEmpty) GatewayLog.Anonymous(logger);
         else GatewayLog.KeysRequired(logger, runtime.Current.Keys.Count);
         if (runtime.Current.Keys.IsEmpty && spans.Store is not null) SpanFeature.LogAnonymousAccess(logger, config.SpanStore.AllowAnonymousRemote);
@@ -134,12 +150,22 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     public Task StopAsync() => _app.StopAsync();
 
-    private Task Dispatch(HttpContext context, ProxyHandler proxy)
+    private Task Dispatch(HttpContext context, RequestPath proxy)
     {
         var path = context.Request.Path.Value ?? "";
         var method = context.Request.Method;
         // Clients configured with base URL ".../v1" and without the suffix both work.
         var route = path.StartsWith("/v1/", StringComparison.Ordinal) ? path.AsSpan(3) : path.AsSpan();
+        // The OpenAI endpoints authenticate in their first stage (Pipeline/RequestPath.cs).
+        if (HttpMethods.IsPost(method))
+        {
+            switch (route)
+            {
+                case "/chat/completions": return proxy.ChatCompletions(context);
+                case "/completions": return proxy.Completions(context);
+                case "/embeddings": return proxy.Embeddings(context);
+            }
+        }
         var subject = Auth.Subject.Anonymous;
         // Probes, metrics and the explorer's static files stay open (the explorer sends the caller's key
         // with each query); everything else needs a key once any is configured.
@@ -150,12 +176,8 @@ internal sealed class GatewayApp : IAsyncDisposable
         }
         switch (route)
         {
-            case "/chat/completions":
-                return HttpMethods.IsPost(method) ? proxy.ChatCompletions(context, subject) : NotAllowed(context, method, path);
-            case "/completions":
-                return HttpMethods.IsPost(method) ? proxy.Completions(context, subject) : NotAllowed(context, method, path);
-            case "/embeddings":
-                return HttpMethods.IsPost(method) ? proxy.Embeddings(context, subject) : NotAllowed(context, method, path);
+            case "/chat/completions" or "/completions" or "/embeddings":
+                return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);
             case "/healthz":
@@ -170,7 +192,8 @@ internal sealed class GatewayApp : IAsyncDisposable
                 // GET and HEAD of /metrics were answered by the scrape endpoint ahead of this dispatch.
                 return path == GatewayMetrics.ScrapePath ? NotAllowed(context, method, path) : ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
             case "/readyz":
-                return _drain.IsStopping ? Text(context, 503, "stopping\n") : Text(context, 200, "ready\n");
+                var version = "config_version=" + _runtime.Current.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n";
+                return _drain.IsStopping ? Text(context, 503, "stopping " + version) : Text(context, 200, "ready " + version);
             default:
                 return UiHandler.Serves(path) ? UiHandler.HandleAsync(context) : ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));
         }
@@ -198,6 +221,7 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _reloader?.Dispose();
         await _app.DisposeAsync().ConfigureAwait(false);
         // After the server: requests still in flight end their spans before the last flush and the last write.
         _telemetry.Dispose();

@@ -4,8 +4,8 @@ namespace Gateway;
 
 internal static partial class GatewayLog
 {
-    [LoggerMessage(100, LogLevel.Information, "gateway {Version} listening on {Urls}; config {Source}; {Models} models")]
-    public static partial void Started(ILogger logger, string version, string urls, string source, int models);
+    [LoggerMessage(100, LogLevel.Information, "gateway {Version} listening on {Urls}; config {Source} (version {ConfigVersion}); {Models} models")]
+    public static partial void Started(ILogger logger, string version, string urls, string source, int configVersion, int models);
 
     // A warning on purpose: an open gateway is fine on a laptop and a mistake anywhere else.
     [LoggerMessage(101, LogLevel.Warning, "no API keys configured: serving anonymous callers on /v1 (add auth.api_keys to require 'Authorization: Bearer')")]

@@ -29,7 +29,7 @@ internal static class ConfigLoader
         {
             throw new ConfigException([$"{path}: cannot read the file: {e.Message}"]);
         }
-        return Load(text, path, getEnv);
+        return Load(text, path, getEnv, fromFile: true);
     }
 
     /// <summary>The configuration used when no file is given: the mock models, plus OpenAI's when OPENAI_API_KEY is set.</summary>
@@ -42,7 +42,8 @@ internal static class ConfigLoader
     /// <summary>Whether the embedded default serves OpenAI's models (openai-main/...): OPENAI_API_KEY is set.</summary>
     public static bool DefaultIncludesOpenAI(Func<string, string?> getEnv) => !string.IsNullOrEmpty(getEnv("OPENAI_API_KEY"));
 
-    public static GatewayConfig Load(string text, string file, Func<string, string?>? getEnv = null)
+    /// <param name="fromFile">The text is <paramref name="file"/>'s content (then the gateway watches it for live reload).</param>
+    public static GatewayConfig Load(string text, string file, Func<string, string?>? getEnv = null, bool fromFile = false)
     {
         getEnv ??= Environment.GetEnvironmentVariable;
         var reader = new YamlReader(file, getEnv);
@@ -92,6 +93,7 @@ internal static class ConfigLoader
         return new GatewayConfig
         {
             Source = file,
+            SourceIsFile = fromFile,
             Server = server,
             Providers = providers,
             ApiKeys = apiKeys,

@@ -4,6 +4,8 @@ namespace Gateway.Config;
 internal sealed class GatewayConfig
 {
     public required string Source { get; init; }
+    /// <summary>Whether <see cref="Source"/> is a file the config was read from (watched for live reload).</summary>
+    public bool SourceIsFile { get; init; }
     public required ServerOptions Server { get; init; }
     public required IReadOnlyList<ProviderConfig> Providers { get; init; }
     /// <summary>API keys; empty means anonymous callers are served (the embedded default).</summary>

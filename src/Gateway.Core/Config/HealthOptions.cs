@@ -4,7 +4,7 @@ namespace Gateway.Config;
 /// <c>routing.health</c>: when a target counts as failing, and for how long it is passed over. The
 /// same period bounds how old a latency sample may be before the target is probed again.
 /// </summary>
-internal sealed class HealthOptions
+internal sealed record HealthOptions
 {
     public static readonly HealthOptions Default = new();
 

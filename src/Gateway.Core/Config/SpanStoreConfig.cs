@@ -1,7 +1,7 @@
 namespace Gateway.Config;
 
 /// <summary>The <c>span_store:</c> section: the embedded SQLite span store behind the query API.</summary>
-internal sealed class SpanStoreConfig
+internal sealed record SpanStoreConfig
 {
     public const string DefaultPath = "gateway-spans.db";
 

@@ -5,9 +5,9 @@ using Gateway.Config;
 namespace Gateway.Metrics;
 
 /// <summary>
-/// The <c>version</c> label of <c>gateway_config_info</c>: the first 12 hex digits of the SHA-256 of the
-/// config file as read at startup (of the source name for the embedded default). Live reload will
-/// update it; until then it tells which file a replica runs.
+/// The <c>hash</c> label of <c>gateway_config_info</c>: the first 12 hex digits of the SHA-256 of the
+/// config file (of the source name for the embedded default), read once per live snapshot: it tells
+/// which file a replica runs, the <c>version</c> label how many reloads it has been through.
 /// </summary>
 internal static class ConfigVersion
 {

@@ -11,6 +11,8 @@ internal static class GatewayMetricNames
     public const string UpstreamAttempts = "gateway.upstream.attempts";
     public const string Fallbacks = "gateway.fallbacks";
     public const string ConfigInfo = "gateway.config.info";
+    /// <summary>Numeric, for alerts on reloads: 1 at start, +1 per reload (README, "Configuration reload").</summary>
+    public const string ConfigLiveVersion = "gateway.config.version";
     public const string SpanStoreQueueDepth = "gateway.span_store.queue.depth";
     public const string SpanStoreDropped = "gateway.span_store.dropped";
     public const string SpanStoreFailed = "gateway.span_store.failed";
@@ -20,6 +22,7 @@ internal static class GatewayMetricNames
 
     // Labels.
     public const string ConfigVersion = "version";
+    public const string ConfigHash = "hash";
     public const string Status = "http.response.status_code";
     public const string SubjectType = "subject.type";
     public const string Target = "gateway.target";

@@ -25,21 +25,38 @@ internal sealed class GatewayMetrics : IDisposable
     private readonly Meter _meter;
     private readonly MeterProvider _provider;
 
-    public GatewayMetrics(string configVersion)
+    private (GatewayRuntime.Snapshot Snapshot, KeyValuePair<string, object?>[] Labels)? _configLabels;
+
+    /// <param name="runtime">The live config: its version (1 at start, +1 per reload) and file hash are reported.</param>
+    public GatewayMetrics(GatewayRuntime runtime)
     {
         GenAi = new GenAiMetrics();
         _meter = new Meter(GenAiMetrics.MeterName, GatewayActivitySource.Version);
         Requests = _meter.CreateCounter<long>(GatewayMetricNames.Requests, "{request}", "Requests answered, by model, operation, status and subject type.");
         Attempts = _meter.CreateCounter<long>(GatewayMetricNames.UpstreamAttempts, "{attempt}", "Upstream attempts (first tries, retries and fallbacks), by target and outcome.");
         Fallbacks = _meter.CreateCounter<long>(GatewayMetricNames.Fallbacks, "{fallback}", "Requests that moved on to a fallback target, by requested model and target.");
-        var version = new KeyValuePair<string, object?>(GatewayMetricNames.ConfigVersion, configVersion);
-        _meter.CreateObservableGauge(GatewayMetricNames.ConfigInfo, () => new Measurement<int>(1, version), description: "The loaded config: its version label is a hash of the config file.");
+        _meter.CreateObservableGauge(GatewayMetricNames.ConfigInfo, () => new Measurement<int>(1, ConfigLabels(runtime.Current)),
+            description: "The live config: version (1 at start, +1 per reload) and hash (of the config file) labels.");
+        _meter.CreateObservableGauge(GatewayMetricNames.ConfigLiveVersion, () => runtime.Current.Version, "{version}", "The version of the live config: 1 at start, +1 per reload.");
         _provider = Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("gateway", serviceVersion: GatewayActivitySource.Version, autoGenerateServiceInstanceId: false))
             .AddMeter(GenAiMetrics.MeterName)
             // No response cache: a scrape right after a request sees it (the exporter's default keeps 300 ms).
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
             .Build();
+    }
+
+    /// <summary>The info labels of a snapshot, computed once per snapshot (the hash reads the file).</summary>
+    private KeyValuePair<string, object?>[] ConfigLabels(GatewayRuntime.Snapshot snapshot)
+    {
+        if (_configLabels is { } cached && ReferenceEquals(cached.Snapshot, snapshot)) return cached.Labels;
+        KeyValuePair<string, object?>[] labels =
+        [
+            new(GatewayMetricNames.ConfigVersion, snapshot.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new(GatewayMetricNames.ConfigHash, ConfigVersion.Of(snapshot.Config)),
+        ];
+        _configLabels = (snapshot, labels);
+        return labels;
     }
 
     public GenAiMetrics GenAi { get; }

@@ -8,30 +8,8 @@ namespace Gateway.OpenAI;
 /// </summary>
 internal static class ErrorWriter
 {
-    // Relaxed escaping: these bodies are JSON for API clients, never embedded in HTML.
-    private static readonly JsonWriterOptions s_options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public static byte[] Serialize(string message, string type, string? code, string? param = null)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, s_options))
-        {
-            Write(writer, message, type, code, param);
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    public static void Write(Utf8JsonWriter writer, string message, string type, string? code, string? param)
-    {
-        writer.WriteStartObject();
-        writer.WriteStartObject("error"u8);
-        writer.WriteString("message"u8, message);
-        writer.WriteString("type"u8, type);
-        if (param is null) writer.WriteNull("param"u8); else writer.WriteString("param"u8, param);
-        if (code is null) writer.WriteNull("code"u8); else writer.WriteString("code"u8, code);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
+    public static byte[] Serialize(string message, string type, string? code, string? param = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Wire.ErrorResponse(new Wire.ErrorResponse.Body(message, type, param, code)), OpenAIJsonContext.Wire.ErrorResponse);
 
     public static Task WriteAsync(HttpContext context, GatewayError error)
     {

@@ -1,23 +1,27 @@
-using System.Buffers;
 using System.Collections.Frozen;
 using System.Text.Json;
 using Gateway.Config;
+using Gateway.OpenAI;
+using Gateway.OpenAI.Wire;
 using Gateway.Providers;
 
 namespace Gateway.Routing;
 
-/// <summary>Every model the configuration serves, by the name clients use.</summary>
-internal sealed class ModelCatalog : IDisposable
+/// <summary>
+/// Every model the configuration serves, by the name clients use. The upstreams come from the
+/// <see cref="UpstreamRegistry"/>, which owns them (they outlive the snapshot when a reload keeps them).
+/// </summary>
+internal sealed class ModelCatalog
 {
     private readonly FrozenDictionary<string, ModelTarget> _models;
-    private readonly List<Upstream> _upstreams = [];
+    private readonly HashSet<Upstream> _upstreams = [];
 
-    public ModelCatalog(GatewayConfig config)
+    public ModelCatalog(GatewayConfig config, UpstreamRegistry upstreams)
     {
         var models = new Dictionary<string, ModelTarget>(StringComparer.Ordinal);
         foreach (var provider in config.Providers)
         {
-            var upstream = new Upstream(provider);
+            var upstream = upstreams.Get(provider);
             _upstreams.Add(upstream);
             foreach (var model in provider.Models)
             {
@@ -37,33 +41,13 @@ internal sealed class ModelCatalog : IDisposable
 
     public IEnumerable<ModelTarget> All => _models.Values;
 
+    /// <summary>The upstreams this snapshot sends to.</summary>
+    public IReadOnlySet<Upstream> Upstreams => _upstreams;
+
     public bool TryGet(string name, out ModelTarget target) => _models.TryGetValue(name, out target!);
 
-    private static byte[] BuildModelsJson(IEnumerable<(string Id, string Owner)> models)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("object"u8, "list");
-            w.WriteStartArray("data"u8);
-            foreach (var m in models)
-            {
-                w.WriteStartObject();
-                w.WriteString("id"u8, m.Id);
-                w.WriteString("object"u8, "model");
-                w.WriteNumber("created"u8, 0);
-                w.WriteString("owned_by"u8, m.Owner);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    public void Dispose()
-    {
-        foreach (var u in _upstreams) u.Dispose();
-    }
+    private static byte[] BuildModelsJson(IEnumerable<(string Id, string Owner)> models) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new ModelList("list", models.Select(m => new ModelList.Model(m.Id, "model", 0, m.Owner)).ToArray()),
+            OpenAIJsonContext.Wire.ModelList);
 }

@@ -7,6 +7,7 @@ namespace Gateway.Routing;
 /// The routing state of one config snapshot: rules in order, virtual models by name, a prebuilt
 /// one-step plan per provider model, and one <see cref="TargetHealth"/> per provider model shared by
 /// every plan that can reach it (the health of openai-main/gpt-4o does not depend on who routed there).
+/// The health objects come from the <see cref="HealthRegistry"/>, so they survive reloads.
 /// </summary>
 internal sealed class RoutingTable
 {
@@ -14,13 +15,12 @@ internal sealed class RoutingTable
     private readonly FrozenDictionary<string, RoutePlan> _direct;
     private readonly FrozenDictionary<string, TargetHealth> _health;
 
-    /// <param name="time">The clock of cool-downs and latency staleness; <see cref="TimeProvider.System"/> when null.</param>
-    public RoutingTable(GatewayConfig config, ModelCatalog catalog, TimeProvider? time = null)
+    public RoutingTable(GatewayConfig config, ModelCatalog catalog, HealthRegistry health)
     {
         Catalog = catalog;
-        Time = time ?? TimeProvider.System;
+        Time = health.Time;
         var options = config.Routing.Health;
-        _health = catalog.All.ToFrozenDictionary(t => t.Id, _ => new TargetHealth(options, Time), StringComparer.Ordinal);
+        _health = catalog.All.ToFrozenDictionary(t => t.Id, t => health.Get(t.Id, options), StringComparer.Ordinal);
         _direct = catalog.All.ToFrozenDictionary(
             t => t.Id,
             t => new RoutePlan([new RouteStep(t) { Health = _health[t.Id] }]) { RequestedModel = t.Id },

@@ -26,10 +26,13 @@ internal sealed class TargetHealth
 
     public TargetHealth(HealthOptions options, TimeProvider? time = null)
     {
+        Options = options;
         _time = time ?? TimeProvider.System;
         _threshold = options.FailureThreshold;
         _cooldownTicks = options.CooldownMs * _time.TimestampFrequency / 1000;
     }
+
+    public HealthOptions Options { get; }
 
     public long CooldownTicks => _cooldownTicks;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using Gateway.OpenAI;
+using Gateway.Providers;
 using Gateway.Proxy;
 
 namespace Gateway.Streaming;
@@ -16,21 +17,30 @@ internal static class SsePump
 {
     private static ReadOnlySpan<byte> Keepalive => ": keepalive\n\n"u8;
 
-    public static async Task RunAsync(Stream upstream, PipeWriter client, Exchange exchange, AttemptDeadline deadline, int keepaliveMs)
+    /// <summary>
+    /// Pumps until the upstream's stream ends, the client leaves or the deadline passes. Returns what
+    /// happened; on an interrupted or timed-out stream the client already got an SSE error event.
+    /// With a <paramref name="translator"/>, each upstream event's data is rewritten to OpenAI events.
+    /// </summary>
+    public static async Task<StreamResult> RunAsync(Stream upstream, PipeWriter client, Exchange exchange, AttemptDeadline deadline, int keepaliveMs, IResponseTranslator? translator = null)
     {
         // Zero-byte reads: a stream waiting for its next token holds no 16 KB buffer (STYLE.md 8).
         var reader = PipeReader.Create(upstream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true));
         var parser = new SseEventReader();
         var accumulator = exchange.Accumulator ??= new CompletionAccumulator(captureContent: false, 0);
+        var translated = translator is null ? null : new ArrayBufferWriter<byte>(1024);
         var done = false;
+        var firstToken = exchange.FirstTokenTimestamp == 0;
         var ct = deadline.Token;
+        string? failure = null;
+        long written = 0;
         try
         {
             while (true)
             {
                 ReadResult result;
                 var pending = reader.ReadAsync(ct);
-                if (!pending.IsCompleted && keepaliveMs > 0 && exchange.FirstTokenTimestamp == 0)
+                if (!pending.IsCompleted && keepaliveMs > 0 && firstToken)
                 {
                     result = await WaitWithKeepalivesAsync(pending, client, keepaliveMs, ct).ConfigureAwait(false);
                 }
@@ -42,83 +52,107 @@ internal static class SsePump
                 var wrote = false;
                 while (parser.TryRead(buffer, result.IsCompleted, out var evt))
                 {
-                    if (evt.HasData)
+                    if (evt.HasData && evt.IsDone)
                     {
-                        if (evt.IsDone)
+                        done = true;
+                    }
+                    if (translated is not null && evt.HasData && !evt.IsDone)
+                    {
+                        translated.ResetWrittenCount();
+                        translator!.TranslateEvent(evt.Data.IsSingleSegment ? evt.Data.FirstSpan : evt.Data.ToArray(), translated);
+                        foreach (var range in Payloads(translated.WrittenSpan))
                         {
-                            done = true;
-                        }
-                        else
-                        {
-                            var output = accumulator.Observe(evt.Data);
-                            if (output)
-                            {
-                                var first = exchange.FirstTokenTimestamp == 0;
-                                exchange.RecordToken(Stopwatch.GetTimestamp());
-                                if (first) deadline.FirstToken();
-                            }
-                            if (evt.IsErrorEvent) exchange.ErrorMessage ??= "upstream sent an error event";
+                            var payload = translated.WrittenMemory[range];
+                            if (Observe(accumulator, new ReadOnlySequence<byte>(payload), exchange, deadline, ref firstToken, false)) failure ??= "upstream sent an error event";
+                            client.Write("data: "u8);
+                            client.Write(payload.Span);
+                            client.Write("\n\n"u8);
+                            written += payload.Length + 8;
                         }
                     }
-                    foreach (var segment in evt.Raw) client.Write(segment.Span);
+                    else
+                    {
+                        if (evt.HasData && !evt.IsDone && Observe(accumulator, evt.Data, exchange, deadline, ref firstToken, evt.IsErrorEvent)) failure ??= "upstream sent an error event";
+                        foreach (var segment in evt.Raw) client.Write(segment.Span);
+                        written += evt.Raw.Length;
+                    }
                     wrote = true;
                     buffer = buffer.Slice(evt.Raw.End);
                 }
                 if (wrote)
                 {
                     var flush = await client.FlushAsync(ct).ConfigureAwait(false);
-                    if (flush.IsCanceled || flush.IsCompleted)
-                    {
-                        exchange.ClientDisconnected = true;
-                        return;
-                    }
+                    if (flush.IsCanceled || flush.IsCompleted) return new StreamResult(StreamOutcome.ClientGone, null, written);
                 }
                 if (result.IsCompleted)
                 {
-                    if (!buffer.IsEmpty && !done)
-                    {
-                        // Bytes with no terminating blank line: the stream was cut inside an event.
-                        exchange.StreamInterrupted = true;
-                    }
+                    // Bytes with no terminating blank line: the stream was cut inside an event.
+                    if (!buffer.IsEmpty && !done) return await InterruptAsync(client, "The upstream stream ended before it was complete.", written).ConfigureAwait(false);
                     break;
                 }
                 reader.AdvanceTo(buffer.Start, buffer.End);
             }
             if (!done && !accumulator.AnyFinishReason)
             {
-                exchange.StreamInterrupted = true;
+                return await InterruptAsync(client, "The upstream stream ended before it was complete.", written).ConfigureAwait(false);
             }
-            if (exchange.StreamInterrupted)
-            {
-                exchange.ErrorMessage ??= "The upstream stream ended before it was complete.";
-                await WriteErrorEventAsync(client, exchange.ErrorMessage, "upstream_error", "stream_interrupted").ConfigureAwait(false);
-            }
+            return new StreamResult(StreamOutcome.Completed, failure, written);
         }
         catch (OperationCanceledException) when (deadline.ClientAborted)
         {
-            exchange.ClientDisconnected = true;
+            return new StreamResult(StreamOutcome.ClientGone, null, written);
         }
         catch (OperationCanceledException) when (deadline.TimedOut)
         {
-            exchange.StreamInterrupted = true;
-            exchange.ErrorMessage = $"The upstream did not complete in time: {deadline.WhichExpired} of {deadline.ExpiredMs} ms exceeded.";
-            await WriteErrorEventAsync(client, exchange.ErrorMessage, "timeout_error", "upstream_timeout").ConfigureAwait(false);
+            var message = $"The upstream did not complete in time: {deadline.WhichExpired} of {deadline.ExpiredMs} ms exceeded.";
+            await WriteErrorEventAsync(client, message, "timeout_error", "upstream_timeout").ConfigureAwait(false);
+            return new StreamResult(StreamOutcome.TimedOut, message, written);
         }
         catch (Exception e) when (e is IOException or HttpRequestException or ObjectDisposedException)
         {
-            if (deadline.ClientAborted)
-            {
-                exchange.ClientDisconnected = true;
-                return;
-            }
-            exchange.StreamInterrupted = true;
-            exchange.ErrorMessage = "The upstream connection failed mid-stream: " + e.Message;
-            await WriteErrorEventAsync(client, exchange.ErrorMessage, "upstream_error", "stream_interrupted").ConfigureAwait(false);
+            if (deadline.ClientAborted) return new StreamResult(StreamOutcome.ClientGone, null, written);
+            return await InterruptAsync(client, "The upstream connection failed mid-stream: " + e.Message, written).ConfigureAwait(false);
         }
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Feeds one event's data to the accumulator and the token clock; true when it is an error event.</summary>
+    private static bool Observe(CompletionAccumulator accumulator, ReadOnlySequence<byte> data, Exchange exchange, AttemptDeadline deadline, ref bool firstToken, bool errorEvent)
+    {
+        if (accumulator.Observe(data))
+        {
+            exchange.RecordToken(Stopwatch.GetTimestamp());
+            if (firstToken)
+            {
+                firstToken = false;
+                deadline.FirstToken();
+            }
+        }
+        return errorEvent;
+    }
+
+    private static async Task<StreamResult> InterruptAsync(PipeWriter client, string message, long written)
+    {
+        await WriteErrorEventAsync(client, message, "upstream_error", "stream_interrupted").ConfigureAwait(false);
+        return new StreamResult(StreamOutcome.Interrupted, message, written);
+    }
+
+    /// <summary>The newline-separated payloads a translator wrote (compact JSON has no raw newlines).</summary>
+    private static List<Range> Payloads(ReadOnlySpan<byte> written)
+    {
+        var ranges = new List<Range>(2);
+        var start = 0;
+        while (start < written.Length)
+        {
+            var nl = written[start..].IndexOf((byte)'\n');
+            var end = nl < 0 ? written.Length : start + nl;
+            if (end > start) ranges.Add(new Range(start, end));
+            start = end + 1;
+        }
+        return ranges;
     }
 
     private static async ValueTask<ReadResult> WaitWithKeepalivesAsync(ValueTask<ReadResult> pending, PipeWriter client, int keepaliveMs, CancellationToken ct)

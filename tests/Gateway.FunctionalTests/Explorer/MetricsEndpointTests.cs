@@ -86,7 +86,9 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, m.Sum("gateway_span_store_dropped_total"));
         var config = Assert.Single(m.Samples, s => s.Name == "gateway_config_info");
         Assert.Equal(1, config.Value);
-        Assert.Matches("^[0-9a-f]{12}$", config.Labels["version"]);
+        Assert.Equal("1", config.Labels["version"]);
+        Assert.Matches("^[0-9a-f]{12}$", config.Labels["hash"]);
+        Assert.Equal(1, m.Sum("gateway_config_version"));
     }
 
     [Fact]

@@ -27,11 +27,15 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     /// <summary>Lines the gateway logged: stdout and stderr of the binary, or log lines (warning and up) in process.</summary>
     public List<string> Output { get; } = [];
 
+    /// <summary>The config file the gateway reads (and watches for live reload); null when in process without <c>fromFile</c>.</summary>
+    public string? ConfigFile => _configFile;
+
     /// <param name="time">
     /// In process, the gateway's clock for cool-downs and the shutdown drain (a fake one the test moves);
     /// ignored against the binary, whose clock is real.
     /// </param>
-    public static async Task<GatewayUnderTest> StartAsync(string yaml, IReadOnlyDictionary<string, string>? env = null, TimeProvider? time = null)
+    /// <param name="fromFile">In process too, the config is written to a file and loaded from it, so live reload watches it.</param>
+    public static async Task<GatewayUnderTest> StartAsync(string yaml, IReadOnlyDictionary<string, string>? env = null, TimeProvider? time = null, bool fromFile = false)
     {
         var gateway = new GatewayUnderTest();
         if (!yaml.Contains("span_store:", StringComparison.Ordinal))
@@ -44,7 +48,18 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         var binary = Environment.GetEnvironmentVariable("GATEWAY_BINARY");
         if (string.IsNullOrEmpty(binary))
         {
-            var config = ConfigLoader.Load(yaml, "test.yaml", name => env is not null && env.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name));
+            Func<string, string?> getEnv = name => env is not null && env.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name);
+            GatewayConfig config;
+            if (fromFile)
+            {
+                gateway._configFile = Path.Combine(Path.GetTempPath(), $"gateway-test-{Guid.NewGuid():N}.yaml");
+                await File.WriteAllTextAsync(gateway._configFile, yaml);
+                config = ConfigLoader.LoadFile(gateway._configFile, getEnv);
+            }
+            else
+            {
+                config = ConfigLoader.Load(yaml, "test.yaml", getEnv);
+            }
             gateway._app = await GatewayApp.StartAsync(config, "http://127.0.0.1:0", name => env is not null && env.TryGetValue(name, out var v) ? v : null,
                 logging =>
                 {

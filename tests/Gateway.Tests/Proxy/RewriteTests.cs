@@ -23,7 +23,7 @@ public sealed class RewriteTests
     {
         var body = Encoding.UTF8.GetBytes(json);
         Assert.True(RequestHead.TryRead(body, out var head, out _));
-        var content = ProxyHandler.Rewrite(new PooledBuffer(body, pool: null), body.Length, in head, Target(upstreamName));
+        var content = BodyRewriter.Rewrite(new PooledBuffer(body, pool: null), body.Length, in head, Target(upstreamName), null);
         var result = Encoding.UTF8.GetString(content.Memory.Span);
         content.Release();
         return result;

@@ -19,9 +19,11 @@ internal sealed class RoutingFixture : IDisposable
     public RoutingFixture(string routingYaml, TimeProvider? time = null)
     {
         Config = ConfigText.Load(Providers + routingYaml);
-        Catalog = new ModelCatalog(Config);
-        Table = new RoutingTable(Config, Catalog, time);
+        Catalog = new ModelCatalog(Config, _upstreams);
+        Table = new RoutingTable(Config, Catalog, new HealthRegistry(time ?? TimeProvider.System));
     }
+
+    private readonly Gateway.Providers.UpstreamRegistry _upstreams = new(TimeProvider.System);
 
     public GatewayConfig Config { get; }
     public ModelCatalog Catalog { get; }
@@ -48,5 +50,5 @@ internal sealed class RoutingFixture : IDisposable
         {{targets}}
         """;
 
-    public void Dispose() => Catalog.Dispose();
+    public void Dispose() => _upstreams.Dispose();
 }

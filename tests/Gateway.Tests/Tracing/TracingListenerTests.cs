@@ -12,7 +12,7 @@ using Gateway.Tracing;
 namespace Gateway.Tests.Tracing;
 
 /// <summary>
-/// The listener driven the way ProxyHandler drives it, observed with a plain ActivityListener: retries and
+/// The listener driven the way the request path drives it, observed with a plain ActivityListener: retries and
 /// fallbacks, request context attributes that the functional tests cannot set yet (subject, teams, metadata).
 /// </summary>
 [Collection(GatewaySourceCollection.Name)]

@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Config;
+
+/// <summary>
+/// Live reload (README, "Configuration reload"): the config file is watched, and SIGHUP asks too. Changes
+/// are debounced (editors and Kubernetes ConfigMap updates write in several steps); a file that loads becomes
+/// the live snapshot atomically (<see cref="GatewayRuntime.Reload"/>); one that does not is logged with its
+/// <c>file:line:col</c> errors and the previous config keeps serving. A file whose bytes did not change
+/// is not reloaded.
+/// </summary>
+internal sealed class ConfigReloader : IDisposable
+{
+    /// <summary>Quiet time after the last file event before reading: long enough for an editor's save or a ConfigMap swap.</summary>
+    public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(300);
+
+    private readonly string _path;
+    private readonly string _fileName;
+    private readonly GatewayRuntime _runtime;
+    private readonly Func<string, string?> _environment;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _debounce;
+    private readonly ITimer _timer;
+    private readonly Lock _reloadLock = new();
+    private FileSystemWatcher? _watcher;
+    private PosixSignalRegistration? _sighup;
+    private byte[]? _loadedHash;
+
+    public ConfigReloader(string path, GatewayRuntime runtime, Func<string, string?> environment, ILogger logger, TimeSpan? debounce = null)
+    {
+        _path = Path.GetFullPath(path);
+        _fileName = Path.GetFileName(_path);
+        _runtime = runtime;
+        _environment = environment;
+        _logger = logger;
+        _debounce = debounce ?? DefaultDebounce;
+        _timer = runtime.Time.CreateTimer(_ => Reload("file change"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _loadedHash = Hash(_path);
+    }
+
+    /// <summary>Reloads that went live and files that were rejected, since start.</summary>
+    public int Applied { get; private set; }
+    public int Rejected { get; private set; }
+
+    /// <summary>Starts watching the file and listening for SIGHUP.</summary>
+    public void Start()
+    {
+        var directory = Path.GetDirectoryName(_path)!;
+        // The directory, not the file: editors replace files by rename, and a ConfigMap volume swaps a
+        // "..data" symlink, neither of which a watch on the file itself sees.
+        _watcher = new FileSystemWatcher(directory)
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime | NotifyFilters.DirectoryName,
+            IncludeSubdirectories = false,
+        };
+        _watcher.Changed += OnFileEvent;
+        _watcher.Created += OnFileEvent;
+        _watcher.Renamed += OnFileEvent;
+        _watcher.Deleted += OnFileEvent;
+        _watcher.EnableRaisingEvents = true;
+        if (!OperatingSystem.IsWindows())
+        {
+            _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                // Handled: SIGHUP's default action would end the process.
+                context.Cancel = true;
+                Reload("SIGHUP", force: true);
+            });
+        }
+        ConfigLog.Watching(_logger, _path);
+    }
+
+    private void OnFileEvent(object sender, FileSystemEventArgs e)
+    {
+        var name = e.Name ?? "";
+        if (name == _fileName || name.StartsWith("..", StringComparison.Ordinal) || e is RenamedEventArgs r && r.OldName == _fileName)
+        {
+            _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Reads the file and, when it changed (or <paramref name="force"/>) and is valid, makes it live.</summary>
+    /// <returns>True when a new snapshot went live.</returns>
+    public bool Reload(string reason, bool force = false)
+    {
+        lock (_reloadLock)
+        {
+            var hash = Hash(_path);
+            if (hash is null)
+            {
+                // Mid-swap or deleted: a later event (or SIGHUP) brings the new file.
+                ConfigLog.ReloadUnreadable(_logger, _path, _runtime.Current.Version);
+                return false;
+            }
+            if (!force && _loadedHash is not null && hash.AsSpan().SequenceEqual(_loadedHash)) return false;
+            GatewayConfig config;
+            try
+            {
+                config = ConfigLoader.LoadFile(_path, _environment);
+            }
+            catch (ConfigException e)
+            {
+                Rejected++;
+                _loadedHash = hash;
+                ConfigLog.ReloadRejected(_logger, _runtime.Current.Version, string.Join(Environment.NewLine, e.Errors));
+                return false;
+            }
+            var previous = _runtime.Current;
+            var next = _runtime.Reload(config);
+            _loadedHash = hash;
+            Applied++;
+            ConfigLog.Reloaded(_logger, next.Version, reason, next.Catalog.All.Count(), next.Config.VirtualModels.Count);
+            foreach (var section in RestartOnlyChanges(previous.Config, config)) ConfigLog.NeedsRestart(_logger, section);
+            return true;
+        }
+    }
+
+    /// <summary>Sections read once at startup: a reload that changes them takes effect on the next start.</summary>
+    internal static IEnumerable<string> RestartOnlyChanges(GatewayConfig before, GatewayConfig after)
+    {
+        if (before.Server.Listen != after.Server.Listen) yield return "server.listen";
+        if (before.Server.ShutdownTimeoutMs != after.Server.ShutdownTimeoutMs) yield return "server.shutdown_timeout_ms";
+        if (!before.SpanStore.Equals(after.SpanStore)) yield return "span_store";
+        if (!ReferenceEquals(before.TracingProjects, after.TracingProjects) && (before.TracingProjects.IsConfigured || after.TracingProjects.IsConfigured)) yield return "tracing_projects";
+    }
+
+    private static byte[]? Hash(string path)
+    {
+        try
+        {
+            return SHA256.HashData(File.ReadAllBytes(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        _sighup?.Dispose();
+        _watcher?.Dispose();
+        _timer.Dispose();
+    }
+}

@@ -1,0 +1,14 @@
+using Gateway.OpenAI;
+using Gateway.Providers;
+using Gateway.Routing;
+
+namespace Gateway.Pipeline.Stages;
+
+/// <summary>Runs the plan (retries, fallback) with the client's response as the sink.</summary>
+internal sealed class CallUpstreamStage(PlanExecutor executor) : IRequestStage
+{
+    public string Name => "call upstream";
+
+    public async ValueTask<GatewayError?> RunAsync(RequestContext context, CancellationToken ct) =>
+        await executor.ExecuteAsync(context.Exchange, context.Plan!, context.Body!, context.BodyLength, context.Timeouts, new ClientSink(context.Http)).ConfigureAwait(false);
+}

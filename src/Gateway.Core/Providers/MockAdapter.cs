@@ -1,0 +1,23 @@
+using Gateway.Config;
+
+namespace Gateway.Providers;
+
+/// <summary>
+/// The built-in <c>mock</c> provider as an adapter like any other: OpenAI's wire format, answered in
+/// process by <see cref="MockHandler"/>, so it runs exactly the path an HTTP upstream does.
+/// </summary>
+internal sealed class MockAdapter : IProviderAdapter
+{
+    public static readonly MockAdapter Instance = new();
+
+    private const string BaseUrl = "http://mock.invalid/v1";
+
+    public string System => "mock";
+
+    public HttpMessageHandler CreateHandler(ProviderConfig config) => new MockHandler(config.TokenDelayMs);
+
+    public Uri UrlFor(ProviderConfig config, Operation op) => OpenAICompatibleAdapter.Urls(BaseUrl, op);
+
+    public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, HttpContent body) =>
+        OpenAICompatibleAdapter.Build(upstream, op, stream, body);
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using Gateway.Config;
+
+namespace Gateway.Providers;
+
+/// <summary>
+/// Any OpenAI-compatible API (OpenAI, vLLM, Together, Groq, ...): the identity adapter. The body goes
+/// as the client sent it (model name rewritten) and the answer comes back untouched.
+/// </summary>
+internal sealed class OpenAICompatibleAdapter : IProviderAdapter
+{
+    public static readonly OpenAICompatibleAdapter Instance = new();
+
+    public string System => "openai";
+
+    public HttpMessageHandler CreateHandler(ProviderConfig config) => new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseProxy = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+        ConnectTimeout = TimeSpan.FromMilliseconds(config.ConnectTimeoutMs),
+        EnableMultipleHttp2Connections = true,
+        // The gateway injects traceparent from its own span (Tracing/); no implicit propagation.
+        ActivityHeadersPropagator = null,
+    };
+
+    public Uri UrlFor(ProviderConfig config, Operation op) => Urls(config.BaseUrl!, op);
+
+    public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, HttpContent body) => Build(upstream, op, stream, body);
+
+    /// <summary>An OpenAI-shaped request: bearer key, the provider's configured headers, SSE accept for streams.</summary>
+    internal static HttpRequestMessage Build(Upstream upstream, Operation op, bool stream, HttpContent body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, upstream.UrlFor(op)) { Content = body };
+        if (upstream.Authorization is not null) request.Headers.Authorization = upstream.Authorization;
+        foreach (var (name, value) in upstream.Config.Headers) request.Headers.TryAddWithoutValidation(name, value);
+        if (stream) request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        return request;
+    }
+
+    /// <summary>The operation's path after the base URL's path; a query (some providers take a key there) stays the query.</summary>
+    internal static Uri Urls(string baseUrl, Operation op)
+    {
+        var url = new UriBuilder(baseUrl);
+        url.Path = url.Path.TrimEnd('/') + op switch
+        {
+            Operation.Chat => "/chat/completions",
+            Operation.Completion => "/completions",
+            _ => "/embeddings",
+        };
+        return url.Uri;
+    }
+}
