@@ -77,14 +77,15 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             else if (JsonText.TextEquals(ref reader, "id"u8))
             {
                 reader.Read();
-                var id = JsonText.ReadLenient(ref reader);
-                ResponseId ??= id;
+                // Read once per stream: every chunk repeats it, and a string per chunk is the allocation budget's business.
+                if (ResponseId is null) ResponseId = JsonText.ReadLenient(ref reader);
+                else reader.Skip();
             }
             else if (JsonText.TextEquals(ref reader, "model"u8))
             {
                 reader.Read();
-                var model = JsonText.ReadLenient(ref reader);
-                ResponseModel ??= model;
+                if (ResponseModel is null) ResponseModel = JsonText.ReadLenient(ref reader);
+                else reader.Skip();
             }
             else if (JsonText.TextEquals(ref reader, "error"u8))
             {
@@ -176,8 +177,8 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             else if (JsonText.TextEquals(ref reader, "role"u8))
             {
                 reader.Read();
-                var role = JsonText.ReadLenient(ref reader);
-                choice.Role ??= role;
+                if (choice.Role is null) choice.Role = JsonText.ReadLenient(ref reader);
+                else reader.Skip();
             }
             else if (JsonText.TextEquals(ref reader, "tool_calls"u8))
             {
@@ -221,8 +222,8 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             {
                 reader.Read();
                 call ??= choice.ToolCall(index);
-                var id = JsonText.ReadLenient(ref reader);
-                call.Id ??= id;
+                if (call.Id is null) call.Id = JsonText.ReadLenient(ref reader);
+                else reader.Skip();
             }
             else if (JsonText.TextEquals(ref reader, "function"u8))
             {
