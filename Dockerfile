@@ -11,11 +11,15 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props trimming.xml Gateway.sln ./
 COPY src/ src/
 RUN dotnet publish src/Gateway/Gateway.csproj -c Release -r linux-x64 -o /out \
- && rm -f /out/*.dbg /out/*.pdb
+ && rm -f /out/*.dbg /out/*.pdb \
+ && mkdir -p /data
 
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled AS final
-WORKDIR /app
 COPY --from=build /out/gateway /app/gateway
+# The working directory is where relative paths resolve, the span store's gateway-spans.db among them:
+# /data, owned by the non-root user (/app is not writable for it). Mount a volume here to keep spans.
+COPY --from=build --chown=$APP_UID:$APP_UID /data /data
+WORKDIR /data
 ENV ASPNETCORE_URLS=http://+:8080
 EXPOSE 8080
 USER $APP_UID
