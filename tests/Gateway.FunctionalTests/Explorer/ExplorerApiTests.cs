@@ -135,19 +135,15 @@ public sealed class ExplorerApiTests : IAsyncLifetime
     }
 
     /// <summary>Polls the query API (as alice, window prepended to the given fields) until it returns <paramref name="count"/> spans.</summary>
-    private async Task<List<JsonElement>> WaitForAsync(string fieldsOpen, int count)
-    {
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (true)
+    private Task<List<JsonElement>> WaitForAsync(string fieldsOpen, int count) => Poll.ForAsync(
+        async () =>
         {
             var (status, body) = await Post("/api/svc/v1/spans/query", fieldsOpen + "," + _window + "}", Alice);
             Assert.Equal(200, status);
-            var spans = body.GetProperty("data").EnumerateArray().ToList();
-            if (spans.Count >= count) return spans;
-            Assert.True(DateTime.UtcNow < until, $"{spans.Count} of {count} spans after 10 s");
-            await Task.Delay(20);
-        }
-    }
+            return body.GetProperty("data").EnumerateArray().ToList();
+        },
+        spans => spans.Count >= count,
+        spans => $"{spans.Count} of {count} spans");
 
     private async Task<(int Status, JsonElement Body)> Post(string path, string json, string? key)
     {

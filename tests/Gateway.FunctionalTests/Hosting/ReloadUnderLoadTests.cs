@@ -114,18 +114,18 @@ public sealed class ReloadUnderLoadTests : IAsyncLifetime
         // 1. A model is added.
         await At(clock, 2);
         await RewriteAsync(gateway, Config(_a, extraModels: ", n"));
-        await Eventually(async () => (await client.GetStringAsync("/v1/models")).Contains("\"up/n\"", StringComparison.Ordinal), "up/n listed");
+        await Poll.UntilAsync(async () => (await client.GetStringAsync("/v1/models")).Contains("\"up/n\"", StringComparison.Ordinal), "up/n listed", Visible);
         Assert.Equal(2, await VersionAsync(client));
 
         // 2. Weights change: v now sends everything to the mock.
         await At(clock, 5);
         await RewriteAsync(gateway, Config(_a, extraModels: ", n", upWeight: 0));
-        await Eventually(async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => AnswerAsync(client, "v")))).All(a => a == "mock"), "v weighted to the mock");
+        await Poll.UntilAsync(async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => AnswerAsync(client, "v")))).All(a => a == "mock"), "v weighted to the mock", Visible);
 
         // 3. The provider's URL changes: streams running on A finish there; new requests go to B.
         await At(clock, 8);
         await RewriteAsync(gateway, Config(_b, extraModels: ", n", upWeight: 0));
-        await Eventually(async () => await AnswerAsync(client, "up/m") == "B", "up/m served by B");
+        await Poll.UntilAsync(async () => await AnswerAsync(client, "up/m") == "B", "up/m served by B", Visible);
 
         // 4. An invalid file: rejected, logged with its position, version 4 keeps serving.
         await At(clock, 11);
@@ -138,7 +138,7 @@ public sealed class ReloadUnderLoadTests : IAsyncLifetime
         // 5. A valid file again.
         await At(clock, 14);
         await RewriteAsync(gateway, Config(_b, extraModels: ", n, o", upWeight: 0));
-        await Eventually(async () => (await client.GetStringAsync("/v1/models")).Contains("\"up/o\"", StringComparison.Ordinal), "up/o listed");
+        await Poll.UntilAsync(async () => (await client.GetStringAsync("/v1/models")).Contains("\"up/o\"", StringComparison.Ordinal), "up/o listed", Visible);
         Assert.Equal(5, await VersionAsync(client));
         Assert.Matches(@"\ngateway_config_version(\{[^}]*\})? 5\n", await client.GetStringAsync("/metrics"));
 
@@ -165,17 +165,6 @@ public sealed class ReloadUnderLoadTests : IAsyncLifetime
         var temp = gateway.ConfigFile + ".tmp";
         await File.WriteAllTextAsync(temp, yaml);
         File.Move(temp, gateway.ConfigFile!, overwrite: true);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var until = Stopwatch.StartNew();
-        while (until.Elapsed < Visible)
-        {
-            if (await condition()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail($"not visible within {Visible.TotalSeconds} s: {what}");
     }
 
     private static async Task<int> VersionAsync(HttpClient client)

@@ -26,17 +26,8 @@ public static class SpanQueries
     }
 
     /// <summary>Polls <see cref="QuerySpansAsync"/> until it returns <paramref name="count"/> spans or more: the store writes off the request path.</summary>
-    public static async Task<List<JsonElement>> WaitForStoredSpansAsync(this GatewayUnderTest gateway, string fields, int count, string? key = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            var spans = await gateway.QuerySpansAsync(fields, key);
-            if (spans.Count >= count) return spans;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{spans.Count} of {count} spans stored for query {fields}");
-            await Task.Delay(20);
-        }
-    }
+    public static Task<List<JsonElement>> WaitForStoredSpansAsync(this GatewayUnderTest gateway, string fields, int count, string? key = null) =>
+        Poll.ForAsync(() => gateway.QuerySpansAsync(fields, key), spans => spans.Count >= count, spans => $"{spans.Count} of {count} spans stored for query {fields}");
 
     public static string TraceFilter(string traceId) => $$""","traceIds":["{{traceId}}"]""";
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Gateway.FunctionalTests.Infrastructure;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -28,16 +28,16 @@ public sealed class QueryStopTests
         using var client = new CancellationTokenSource();
         var request = Post(server, SlowQuery);
         var send = server.Client.SendAsync(request, client.Token);
-        await Until(() => queries.Running == 1);
+        await Poll.UntilAsync(() => Task.FromResult(queries.Running == 1), "the query runs", TimeSpan.FromSeconds(30));
 
         client.Cancel();
         await Assert.ThrowsAsync<TaskCanceledException>(() => send);
-        await Until(() => queries.Interrupted == 1);
+        await Poll.UntilAsync(() => Task.FromResult(queries.Interrupted == 1), "the query is interrupted", TimeSpan.FromSeconds(30));
         Assert.Equal(0, queries.Completed);
         Assert.Equal(0, queries.TimedOut);
         // Stopped part way: most spans were never looked at (unstopped, the query takes over 2 s).
         Assert.InRange(Volatile.Read(ref _calls), 0, Spans / 2);
-        await Until(() => queries.Running == 0);
+        await Poll.UntilAsync(() => Task.FromResult(queries.Running == 0), "no query runs", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -92,15 +92,5 @@ public sealed class QueryStopTests
         var request = new HttpRequestMessage(HttpMethod.Post, SpanQueryHandler.Path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SpanQueryServer.AdminToken);
         return request;
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "condition not met in time");
-            await Task.Delay(10);
-        }
     }
 }
