@@ -34,34 +34,7 @@ public sealed class SseEventReaderTests
     }
 
     /// <summary>A sequence split into 3-byte segments, so every multi-segment path runs.</summary>
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes)
-    {
-        if (bytes.Length == 0) return ReadOnlySequence<byte>.Empty;
-        Segment? first = null, last = null;
-        for (var i = 0; i < bytes.Length; i += 3)
-        {
-            var chunk = bytes.AsMemory(i, Math.Min(3, bytes.Length - i));
-            if (first is null) first = last = new Segment(chunk, 0);
-            else last = last!.Append(chunk);
-        }
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
+    private static ReadOnlySequence<byte> Segmented(byte[] bytes) => Sequences.Split(bytes, 3);
 
     [Theory]
     [InlineData("\n")]
