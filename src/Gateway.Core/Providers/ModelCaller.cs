@@ -18,8 +18,8 @@ internal sealed class ModelCaller(ILogger logger)
 {
     private const int CaptureLimit = 8 * 1024 * 1024;
 
-    /// <param name="onSend">Called with the request before it is sent (tracing injects traceparent); must not throw.</param>
-    public async Task<CallResult> CallAsync(ModelCall call, IResponseSink sink, Action<HttpRequestMessage>? onSend, bool wantsDetails)
+    /// <param name="listener">Told of the request before it is sent (tracing injects traceparent); a failure there is logged, never thrown.</param>
+    public async Task<CallResult> CallAsync(ModelCall call, IResponseSink sink, IExchangeListener? listener, bool wantsDetails)
     {
         var (exchange, attempt, content, timeouts, isLast, canFallBack) = call;
         var upstream = attempt.Target.Upstream;
@@ -27,7 +27,7 @@ internal sealed class ModelCaller(ILogger logger)
         using var deadline = new AttemptDeadline(sink.Aborted, attempt.StartTimestamp, timeouts.RequestMs, timeouts.TtftMs, stream);
         attempt.Url = upstream.UrlFor(exchange.Operation);
         using var request = upstream.Adapter.Prepare(upstream, exchange.Operation, stream, content);
-        onSend?.Invoke(request);
+        if (listener is not null) OnAttemptStart(listener, exchange, attempt, request);
 
         HttpResponseMessage response;
         try
@@ -92,6 +92,18 @@ internal sealed class ModelCaller(ILogger logger)
                 return new CallResult(AttemptOutcome.Interrupted, status, 0, null, message, ErrorEventSent: true);
             }
             return await CopyAsync(sink, response, exchange, attempt, deadline, wantsDetails).ConfigureAwait(false);
+        }
+    }
+
+    private void OnAttemptStart(IExchangeListener listener, Exchange exchange, Attempt attempt, HttpRequestMessage request)
+    {
+        try
+        {
+            listener.OnAttemptStart(exchange, attempt, request);
+        }
+        catch (Exception e)
+        {
+            ProxyLog.ListenerFailed(logger, e);
         }
     }
 

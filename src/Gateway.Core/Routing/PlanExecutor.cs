@@ -45,7 +45,7 @@ internal sealed class PlanExecutor(ModelCaller caller, IExchangeListener? listen
                     exchange.RequestBody = content.Memory;
                     var isLast = s == lastStep && retry == step.Attempts - 1;
                     var call = new ModelCall(exchange, attempt, content, timeouts, isLast, CanFallBack: s < lastStep);
-                    var result = await caller.CallAsync(call, sink, listener is null ? null : request => OnSend(exchange, attempt, request), wantsDetails).ConfigureAwait(false);
+                    var result = await caller.CallAsync(call, sink, listener, wantsDetails).ConfigureAwait(false);
                     Record(exchange, attempt, result);
                     step.Health?.Observe(exchange, attempt);
                     if (listener is not null) OnAttemptEnd(exchange, attempt);
@@ -87,18 +87,6 @@ internal sealed class PlanExecutor(ModelCaller caller, IExchangeListener? listen
         exchange.ClientDisconnected = result.Outcome == AttemptOutcome.ClientGone;
         exchange.StreamInterrupted = result.ErrorEventSent || result.Outcome is AttemptOutcome.Interrupted or AttemptOutcome.TimedOut;
         if (result.ErrorMessage is not null) exchange.ErrorMessage ??= result.ErrorMessage;
-    }
-
-    private void OnSend(Exchange exchange, Attempt attempt, HttpRequestMessage request)
-    {
-        try
-        {
-            listener!.OnAttemptStart(exchange, attempt, request);
-        }
-        catch (Exception e)
-        {
-            ProxyLog.ListenerFailed(logger, e);
-        }
     }
 
     private void OnAttemptEnd(Exchange exchange, Attempt attempt)
