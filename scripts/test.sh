@@ -94,6 +94,13 @@ if [ -e "$results/browser.tap" ]; then
   [ -n "$bp" ] || { echo "browser tests wrote no summary"; failed=$((failed + 1)); }
 fi
 [ "$passed" -gt 0 ] || status=1
+# Name every failed test again at the end, where a truncated log still shows it.
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -o 'testName="[^"]*"' \
+    | sed "s/^testName=\"\(.*\)\"$/FAILED ($(basename "$trx" .trx)): \1/"
+done
+if [ -e "$results/browser.tap" ]; then grep -E '^\s*not ok ' "$results/browser.tap" | sed 's/^/FAILED (browser): /'; fi
 echo
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] || status=1
