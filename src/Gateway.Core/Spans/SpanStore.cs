@@ -422,6 +422,8 @@ internal sealed class SpanStore : IAsyncDisposable
             _stop.Cancel();
             if (!await WriterStoppedWithin(StopWait).ConfigureAwait(false)) SpanStoreLog.WriterStillBusy(_logger, (_shutdownWait + StopWait).TotalSeconds);
         }
+        // The totals of the run: what the load harness reads to say whether the store kept up.
+        SpanStoreLog.Closed(_logger, Written, Dropped, Failed);
         using (var probe = new SqliteConnection(ReaderConnectionString))
         {
             SqliteConnection.ClearPool(probe);

@@ -31,6 +31,9 @@ internal static partial class SpanStoreLog
     [LoggerMessage(408, LogLevel.Warning, "span store: shutdown: the writer is still inside a statement after {Seconds} s; it closes the file when that returns")]
     public static partial void WriterStillBusy(ILogger logger, double seconds);
 
+    [LoggerMessage(409, LogLevel.Information, "span store: closed: {Written} spans written, {Dropped} dropped (queue full or shutdown), {Failed} failed")]
+    public static partial void Closed(ILogger logger, long written, long dropped, long failed);
+
     [LoggerMessage(411, LogLevel.Information, "span query stopped after {Ms} ms: the client went away")]
     public static partial void QueryAbandoned(ILogger logger, long ms);
 
