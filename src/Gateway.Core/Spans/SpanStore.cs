@@ -7,12 +7,18 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Spans;
 
 /// <summary>
-/// The embedded span store: a SQLite file in WAL mode, fed by one writer task that drains a bounded
+/// The embedded span store: a SQLite file in WAL mode, fed by one writer thread that drains a bounded
 /// queue in batched transactions. Enqueueing never waits: when the queue is full the span is
 /// dropped and counted (DESIGN.md decision 5). Readers open their own pooled connections; WAL lets
-/// them read while the writer writes. The write connection belongs to the writer task: it is the only
+/// them read while the writer writes. The write connection belongs to the writer thread: it is the only
 /// thread that uses it, and it closes it when it stops, so shutdown never pulls it from under a write.
 /// </summary>
+/// <remarks>
+/// The writer is a thread of its own, not a thread-pool task: at saturation the pool's queues are full of
+/// request work, and a writer continuation queued behind them fell behind until the span queue overflowed
+/// (bench/load/RESULTS.md, span store soak). Its own thread gets the scheduler's share like any other, and
+/// its blocking SQLite calls never hold a pool thread.
+/// </remarks>
 internal sealed class SpanStore : IAsyncDisposable
 {
     /// <summary>Spans per transaction: one fsync-free WAL commit amortized over this many rows (bench/spans/RESULTS.md).</summary>
@@ -31,7 +37,8 @@ internal sealed class SpanStore : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ITimer? _retentionTimer;
-    private readonly Task _writerTask;
+    private readonly Thread _writerThread;
+    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<SpanRecord> _batch = new(BatchSize);
     private readonly List<TaskCompletionSource> _flushes = [];
     /// <summary>Set by shutdown when the queue did not drain in time: the writer stops at its next row.</summary>
@@ -101,7 +108,8 @@ internal sealed class SpanStore : IAsyncDisposable
             SingleReader = true,
             SingleWriter = false,
         });
-        _writerTask = Task.Run(WriteLoopAsync);
+        _writerThread = new Thread(WriteLoop) { Name = "span store writer", IsBackground = true };
+        _writerThread.Start();
         if (retentionInterval > TimeSpan.Zero && (options.RetentionDays > 0 || options.MaxRows > 0))
         {
             _retentionTimer = time.CreateTimer(static s => ((SpanStore)s!).RequestRetention(), this, TimeSpan.FromSeconds(1), retentionInterval);
@@ -160,7 +168,7 @@ internal sealed class SpanStore : IAsyncDisposable
     internal bool InBatch => Volatile.Read(ref _inBatch) != 0;
 
     /// <summary>Completes when the writer has stopped and closed the write connection.</summary>
-    internal Task WriterStopped => _writerTask;
+    internal Task WriterStopped => _writerStopped.Task;
 
     /// <summary>Queues a finished activity; false (and counted) when the queue is full. Never waits.</summary>
     public bool TryEnqueue(Activity activity) => TryEnqueue(new SpanStoreItem { Activity = activity });
@@ -203,24 +211,32 @@ internal sealed class SpanStore : IAsyncDisposable
 
     private void RequestRetention() => _queue.Writer.TryWrite(new SpanStoreItem { Retention = true });
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
         try
         {
-            await DrainQueueAsync().ConfigureAwait(false);
+            DrainQueue();
+        }
+        catch (Exception e)
+        {
+            // A thread of its own: an exception that escaped would end the process. Spans queued from
+            // now on are dropped and counted, as when the writer cannot keep up.
+            SpanStoreLog.WriterFailed(_logger, e);
+            _queue.Writer.TryComplete();
         }
         finally
         {
             // Here and nowhere else: no other thread can be using the connection.
             _insert.Dispose();
             _writer.Dispose();
+            _writerStopped.TrySetResult();
         }
     }
 
-    private async Task DrainQueueAsync()
+    private void DrainQueue()
     {
         var reader = _queue.Reader;
-        while (!_stop.IsCancellationRequested && await WaitToReadAsync(reader).ConfigureAwait(false))
+        while (!_stop.IsCancellationRequested && WaitToRead(reader))
         {
             var retention = false;
             while (_batch.Count < BatchSize && reader.TryRead(out var item))
@@ -267,11 +283,14 @@ internal sealed class SpanStore : IAsyncDisposable
         if (_stop.IsCancellationRequested) AbandonQueue(reader);
     }
 
-    private async ValueTask<bool> WaitToReadAsync(ChannelReader<SpanStoreItem> reader)
+    /// <summary>Blocks the writer thread until an item is queued (true) or the queue is completed or stopped (false).</summary>
+    private bool WaitToRead(ChannelReader<SpanStoreItem> reader)
     {
+        var wait = reader.WaitToReadAsync(_stop.Token);
+        if (wait.IsCompletedSuccessfully) return wait.Result;
         try
         {
-            return await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false);
+            return wait.AsTask().GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
@@ -432,7 +451,8 @@ internal sealed class SpanStore : IAsyncDisposable
 
     private async Task<bool> WriterStoppedWithin(TimeSpan wait)
     {
-        await _writerTask.WaitAsync(wait, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return _writerTask.IsCompleted;
+        var stopped = _writerStopped.Task;
+        await stopped.WaitAsync(wait, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return stopped.IsCompleted;
     }
 }

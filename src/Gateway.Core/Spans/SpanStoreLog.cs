@@ -34,6 +34,9 @@ internal static partial class SpanStoreLog
     [LoggerMessage(409, LogLevel.Information, "span store: closed: {Written} spans written, {Dropped} dropped (queue full or shutdown), {Failed} failed")]
     public static partial void Closed(ILogger logger, long written, long dropped, long failed);
 
+    [LoggerMessage(415, LogLevel.Critical, "span store: the writer stopped on an unexpected error; spans are no longer stored")]
+    public static partial void WriterFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(411, LogLevel.Information, "span query stopped after {Ms} ms: the client went away")]
     public static partial void QueryAbandoned(ILogger logger, long ms);
 
