@@ -33,12 +33,12 @@ internal static class SpanQueryExecutor
     {
         StartTimeNs = r.GetInt64(0),
         DurationNs = r.GetInt64(1),
-        TraceId = r.GetString(2),
-        SpanId = r.GetString(3),
-        ParentSpanId = r.GetString(4),
+        TraceId = Hex(r, 2),
+        SpanId = Hex(r, 3),
+        ParentSpanId = Hex(r, 4),
         Name = r.GetString(5),
-        Kind = r.GetString(6),
-        StatusCode = r.GetString(7),
+        Kind = SpanCodes.KindName(r.GetInt64(6)),
+        StatusCode = SpanCodes.StatusName(r.GetInt64(7)),
         StatusMessage = r.IsDBNull(8) ? null : r.GetString(8),
         ProjectFqn = r.GetString(9),
         SubjectType = r.IsDBNull(10) ? null : r.GetString(10),
@@ -47,4 +47,6 @@ internal static class SpanQueryExecutor
         AttributesJson = r.GetString(13),
         EventsJson = r.IsDBNull(14) ? null : r.GetString(14),
     };
+
+    private static string Hex(SqliteDataReader r, int column) => Convert.ToHexStringLower(r.GetFieldValue<byte[]>(column));
 }

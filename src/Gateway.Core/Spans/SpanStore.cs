@@ -31,8 +31,7 @@ internal sealed class SpanStore : IAsyncDisposable
 
     private readonly Channel<SpanStoreItem> _queue;
     private readonly SqliteConnection _writer;
-    private readonly SqliteCommand _insert;
-    private readonly SqliteParameter[] _p;
+    private readonly SpanRowWriter _rows;
     private readonly SpanRecordConverter _converter;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -63,43 +62,16 @@ internal sealed class SpanStore : IAsyncDisposable
             Cache = SqliteCacheMode.Private,
             Pooling = true,
         }.ToString();
-        _writer = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
+        _writer = SpanStoreFile.OpenWriter(fullPath, logger);
         try
         {
-            _writer.Open();
-            CreateSchema(_writer, fullPath);
+            _rows = new SpanRowWriter(_writer);
         }
         catch
         {
             _writer.Dispose();
             throw;
         }
-        _insert = _writer.CreateCommand();
-        _insert.CommandText = SpanStoreSchema.Insert;
-        _p =
-        [
-            _insert.Parameters.Add("$start", SqliteType.Integer),
-            _insert.Parameters.Add("$duration", SqliteType.Integer),
-            _insert.Parameters.Add("$trace", SqliteType.Text),
-            _insert.Parameters.Add("$span", SqliteType.Text),
-            _insert.Parameters.Add("$parent", SqliteType.Text),
-            _insert.Parameters.Add("$name", SqliteType.Text),
-            _insert.Parameters.Add("$kind", SqliteType.Text),
-            _insert.Parameters.Add("$status", SqliteType.Text),
-            _insert.Parameters.Add("$statusMessage", SqliteType.Text),
-            _insert.Parameters.Add("$project", SqliteType.Text),
-            _insert.Parameters.Add("$subjectType", SqliteType.Text),
-            _insert.Parameters.Add("$subjectSlug", SqliteType.Text),
-            _insert.Parameters.Add("$application", SqliteType.Text),
-            _insert.Parameters.Add("$attributes", SqliteType.Text),
-            _insert.Parameters.Add("$events", SqliteType.Text),
-            _insert.Parameters.Add("$metadata", SqliteType.Text),
-        ];
         _queue = Channel.CreateBounded<SpanStoreItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             // Wait mode makes TryWrite return false when full, which is what lets us count drops;
@@ -116,27 +88,6 @@ internal sealed class SpanStore : IAsyncDisposable
         }
         Queries = new SpanQueryRunner(ReaderConnectionString, options.QueryWorkers, TimeSpan.FromMilliseconds(options.QueryTimeoutMs), time, logger);
         SpanStoreLog.Opened(logger, fullPath, options.QueueCapacity, options.RetentionDays, options.MaxRows);
-    }
-
-    private static void CreateSchema(SqliteConnection writer, string fullPath)
-    {
-        using (var setup = writer.CreateCommand())
-        {
-            // WAL: readers never block the writer nor it them. synchronous=NORMAL: a power cut may lose
-            // the last transactions, never corrupt the file; spans are telemetry, not ledgers.
-            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
-            // cache_size 32 MB (default 2 MB): the trace-id index takes inserts at random places, and at a
-            // million spans its pages no longer fit the default cache (bench/spans/RESULTS.md).
-            setup.ExecuteNonQuery();
-            setup.CommandText = "PRAGMA user_version";
-            var version = Convert.ToInt32(setup.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            if (version > SpanStoreSchema.Version)
-            {
-                throw new InvalidOperationException($"{fullPath}: span store schema version {version} is newer than this gateway's ({SpanStoreSchema.Version})");
-            }
-            setup.CommandText = SpanStoreSchema.Create;
-            setup.ExecuteNonQuery();
-        }
     }
 
     /// <param name="retentionInterval">How often retention runs; <see cref="TimeSpan.Zero"/> for never (tests call <see cref="RunRetentionAsync"/>).</param>
@@ -227,7 +178,7 @@ internal sealed class SpanStore : IAsyncDisposable
         finally
         {
             // Here and nowhere else: no other thread can be using the connection.
-            _insert.Dispose();
+            _rows.Dispose();
             _writer.Dispose();
             _writerStopped.TrySetResult();
         }
@@ -320,31 +271,26 @@ internal sealed class SpanStore : IAsyncDisposable
         try
         {
             using var tx = _writer.BeginTransaction();
-            _insert.Transaction = tx;
+            var written = 0;
             foreach (var r in _batch)
             {
                 // Shutdown gave up waiting: roll back rather than hold the file open for the rest of the batch.
                 _stop.Token.ThrowIfCancellationRequested();
-                _p[0].Value = r.StartTimeNs;
-                _p[1].Value = r.DurationNs;
-                _p[2].Value = r.TraceId;
-                _p[3].Value = r.SpanId;
-                _p[4].Value = r.ParentSpanId;
-                _p[5].Value = r.Name;
-                _p[6].Value = r.Kind;
-                _p[7].Value = r.StatusCode;
-                _p[8].Value = (object?)r.StatusMessage ?? DBNull.Value;
-                _p[9].Value = r.ProjectFqn;
-                _p[10].Value = (object?)r.SubjectType ?? DBNull.Value;
-                _p[11].Value = (object?)r.SubjectSlug ?? DBNull.Value;
-                _p[12].Value = r.ApplicationName;
-                _p[13].Value = r.AttributesJson;
-                _p[14].Value = (object?)r.EventsJson ?? DBNull.Value;
-                _p[15].Value = (object?)r.MetadataJson ?? DBNull.Value;
-                _insert.ExecuteNonQuery();
+                try
+                {
+                    _rows.Insert(r, tx);
+                    written++;
+                }
+                catch (FormatException e)
+                {
+                    // A record whose ids are not hex (one queued as a record, not converted from an activity).
+                    Interlocked.Increment(ref _failed);
+                    SpanStoreLog.ConvertFailed(_logger, e);
+                }
             }
             tx.Commit();
-            Interlocked.Add(ref _written, _batch.Count);
+            _rows.Committed();
+            Interlocked.Add(ref _written, written);
         }
         catch (OperationCanceledException)
         {
@@ -358,7 +304,8 @@ internal sealed class SpanStore : IAsyncDisposable
         }
         finally
         {
-            _insert.Transaction = null;
+            // After a commit this forgets nothing; after a rollback, the strings the batch added.
+            _rows.RolledBack();
             _batch.Clear();
             Volatile.Write(ref _inBatch, 0);
         }
@@ -378,14 +325,14 @@ internal sealed class SpanStore : IAsyncDisposable
             if (Options.RetentionDays > 0)
             {
                 var cutoff = UnixTime.ToNanos(_time.GetUtcNow()) - Options.RetentionDays * TimeSpan.TicksPerDay * 100;
-                var projects = new List<string>();
-                cmd.CommandText = SpanStoreSchema.Projects;
+                var projects = new List<long>();
+                cmd.CommandText = SpanStoreSchema.ProjectIds;
                 using (var reader = cmd.ExecuteReader())
                 {
-                    while (reader.Read()) projects.Add(reader.GetString(0));
+                    while (reader.Read()) projects.Add(reader.GetInt64(0));
                 }
-                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE project_fqn = $project AND start_time_ns < $cutoff LIMIT {RetentionChunk})";
-                var project = cmd.Parameters.Add("$project", SqliteType.Text);
+                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE project = $project AND start_time_ns < $cutoff LIMIT {RetentionChunk})";
+                var project = cmd.Parameters.Add("$project", SqliteType.Integer);
                 cmd.Parameters.AddWithValue("$cutoff", cutoff);
                 foreach (var p in projects)
                 {
