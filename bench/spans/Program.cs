@@ -17,8 +17,6 @@ var spans = 1_000_000;
 var maxSeconds = 600;
 var db = Path.Combine(Path.GetTempPath(), $"spans-bench-{Environment.ProcessId}.db");
 var keep = false;
-// --records: convert on the producer and queue rows, to see the writer's INSERT cost alone.
-var records = false;
 // --shape chat: the load harness's chat request instead of seed 003's metadata-heavy spans: content
 // captured (tfy.input, prompts, completion, message events), as the gateway records it by default.
 var shape = "seed";
@@ -32,7 +30,6 @@ for (var i = 0; i < args.Length; i++)
         case "--max-seconds": maxSeconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--db": db = args[++i]; break;
         case "--keep": keep = true; break;
-        case "--records": records = true; break;
         case "--shape": shape = args[++i]; break;
         case "--no-queries": queries = false; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
@@ -67,7 +64,6 @@ var random = new Random(1);
 var traceIds = new List<string>();
 var source = GatewayActivitySource.Instance;
 var input = new string('x', 200);
-var producerConverter = new SpanRecordConverter(resolver, "tfy-llm-gateway");
 
 Console.WriteLine($"ingest: {requests * 3:N0} spans ({requests:N0} requests over 7 days, shape {shape}) into {db}");
 // In chunks: make a chunk's activities (producer CPU), then queue them and wait until written (writer
@@ -80,7 +76,6 @@ var gc0 = GC.CollectionCount(0);
 var producerCpu = TimeSpan.Zero;
 var writerCpu = TimeSpan.Zero;
 var chunk = new List<Activity>(Chunk * 3);
-var chunkRecords = new List<SpanRecord>(Chunk * 3);
 for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r0 += Chunk)
 {
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -92,14 +87,10 @@ for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r
         chunk.Add(root);
         if (r % 997 == 0) traceIds.Add(root.TraceId.ToHexString());
     }
-    if (records)
-    {
-        foreach (var a in chunk) chunkRecords.Add(producerConverter.Convert(a));
-    }
     var cpu1 = Process.GetCurrentProcess().TotalProcessorTime;
     for (var i = 0; i < chunk.Count; i++)
     {
-        while (!(records ? store.TryEnqueue(chunkRecords[i]) : store.TryEnqueue(chunk[i])))
+        while (!store.TryEnqueue(chunk[i]))
         {
             waits++;
             Thread.Sleep(1);
@@ -110,7 +101,6 @@ for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r
     producerCpu += cpu1 - cpu0;
     writerCpu += cpu2 - cpu1;
     chunk.Clear();
-    chunkRecords.Clear();
 }
 if (deadline.Elapsed.TotalSeconds > maxSeconds) Console.WriteLine($"stopped at --max-seconds {maxSeconds}");
 var ingestSeconds = deadline.Elapsed.TotalSeconds;

@@ -150,12 +150,18 @@ internal sealed class SpanQuerySql
                 source = "";
                 expression = SpanField.Find(f.Key)!.Sql;
                 break;
+            case SpanFilterTarget.Attribute:
+                // The attribute blob (SpanBlobWriter), read by the store's SQL functions; source is the
+                // value's JSON, for json_each.
+                var key = Param(f.Key);
+                expression = SpanStoreSchema.Attribute("spans", key);
+                source = SpanStoreSchema.Attribute("spans", key, SpanSqlFunctions.AttributeJson);
+                break;
             default:
-                source = f.Target == SpanFilterTarget.Attribute ? "attributes" : "metadata";
                 // Keys hold dots ("tfy.model.name"), so the path quotes them: $."tfy.model.name".
                 var path = Param("$.\"" + f.Key + "\"");
-                expression = $"json_extract({source}, {path})";
-                source = source + ", " + path;
+                expression = $"json_extract(metadata, {path})";
+                source = "metadata, " + path;
                 break;
         }
         var v = f.Values;

@@ -38,7 +38,7 @@ internal sealed class SpanStore : IAsyncDisposable
     private readonly ITimer? _retentionTimer;
     private readonly Thread _writerThread;
     private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<SpanRecord> _batch = new(BatchSize);
+    private readonly List<SpanRow> _batch = new(BatchSize);
     private readonly List<TaskCompletionSource> _flushes = [];
     /// <summary>Set by shutdown when the queue did not drain in time: the writer stops at its next row.</summary>
     private readonly CancellationTokenSource _stop = new();
@@ -86,7 +86,7 @@ internal sealed class SpanStore : IAsyncDisposable
         {
             _retentionTimer = time.CreateTimer(static s => ((SpanStore)s!).RequestRetention(), this, TimeSpan.FromSeconds(1), retentionInterval);
         }
-        Queries = new SpanQueryRunner(ReaderConnectionString, options.QueryWorkers, TimeSpan.FromMilliseconds(options.QueryTimeoutMs), time, logger);
+        Queries = new SpanQueryRunner(ReaderConnectionString, Strings, options.QueryWorkers, TimeSpan.FromMilliseconds(options.QueryTimeoutMs), time, logger);
         SpanStoreLog.Opened(logger, fullPath, options.QueueCapacity, options.RetentionDays, options.MaxRows);
     }
 
@@ -105,6 +105,8 @@ internal sealed class SpanStore : IAsyncDisposable
     public string FullPath { get; }
     public string ReaderConnectionString { get; }
     public SpanRecordConverter Converter => _converter;
+    /// <summary>The readers' cache of <c>span_strings</c>: the keys of the attribute blobs queries decode.</summary>
+    public SpanStringCache Strings { get; } = new();
     /// <summary>Where queries run: off the request threads, each stopped by its caller leaving or its time limit.</summary>
     public SpanQueryRunner Queries { get; }
 
@@ -152,12 +154,21 @@ internal sealed class SpanStore : IAsyncDisposable
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A pooled read connection; the caller disposes it.</summary>
+    /// <summary>A pooled read connection with the store's SQL functions (<see cref="SpanSqlFunctions"/>); the caller disposes it.</summary>
     public SqliteConnection OpenReader()
     {
         var connection = new SqliteConnection(ReaderConnectionString);
-        connection.Open();
-        return connection;
+        try
+        {
+            connection.Open();
+            SpanSqlFunctions.Register(connection, Strings);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     private void RequestRetention() => _queue.Writer.TryWrite(new SpanStoreItem { Retention = true });
@@ -203,20 +214,15 @@ internal sealed class SpanStore : IAsyncDisposable
                     retention = true;
                     break;
                 }
-                var record = item.Record;
-                if (item.Activity is not null)
+                try
                 {
-                    try
-                    {
-                        record = _converter.Convert(item.Activity);
-                    }
-                    catch (Exception e)
-                    {
-                        Interlocked.Increment(ref _failed);
-                        SpanStoreLog.ConvertFailed(_logger, e);
-                    }
+                    _batch.Add(item.Activity is not null ? _converter.Convert(item.Activity) : SpanRecordConverter.FromRecord(item.Record!));
                 }
-                if (record is not null) _batch.Add(record);
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref _failed);
+                    SpanStoreLog.ConvertFailed(_logger, e);
+                }
             }
             if (_batch.Count > 0) WriteBatch();
             if (retention) RunRetention();
@@ -268,44 +274,31 @@ internal sealed class SpanStore : IAsyncDisposable
     private void WriteBatch()
     {
         Volatile.Write(ref _inBatch, 1);
+        var committed = false;
         try
         {
             using var tx = _writer.BeginTransaction();
-            var written = 0;
-            foreach (var r in _batch)
-            {
-                // Shutdown gave up waiting: roll back rather than hold the file open for the rest of the batch.
-                _stop.Token.ThrowIfCancellationRequested();
-                try
-                {
-                    _rows.Insert(r, tx);
-                    written++;
-                }
-                catch (FormatException e)
-                {
-                    // A record whose ids are not hex (one queued as a record, not converted from an activity).
-                    Interlocked.Increment(ref _failed);
-                    SpanStoreLog.ConvertFailed(_logger, e);
-                }
-            }
+            // Shutdown gave up waiting: stop between rows and roll back rather than hold the file open.
+            _rows.Write(_batch, tx, _stop.Token);
             tx.Commit();
+            committed = true;
             _rows.Committed();
-            Interlocked.Add(ref _written, written);
+            Interlocked.Add(ref _written, _batch.Count);
         }
         catch (OperationCanceledException)
         {
             Interlocked.Add(ref _dropped, _batch.Count);
             SpanStoreLog.AbandonedAtShutdown(_logger, _batch.Count);
         }
-        catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException or FormatException)
         {
             Interlocked.Add(ref _failed, _batch.Count);
             SpanStoreLog.WriteFailed(_logger, _batch.Count, e);
         }
         finally
         {
-            // After a commit this forgets nothing; after a rollback, the strings the batch added.
-            _rows.RolledBack();
+            // The strings and ids the batch took are free again.
+            if (!committed) _rows.RolledBack();
             _batch.Clear();
             Volatile.Write(ref _inBatch, 0);
         }

@@ -10,10 +10,13 @@ namespace Gateway.Spans;
 /// ids into <c>span_strings</c>, so each index entry carries an integer instead of a 30-byte project FQN;
 /// and the time indexes end at the start time (SQLite sorts the rare spans that start in the same
 /// nanosecond by span id itself: "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY").
+/// Version 3 keeps a span's attributes and events in one blob (<see cref="SpanBlobWriter"/>): keys as
+/// <c>span_strings</c> ids, each text once, and the text a span shares with a later span of its trace in
+/// that span only (its donor). Filters read the blob through <see cref="SpanSqlFunctions"/>.
 /// </remarks>
 internal static class SpanStoreSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const string IndexProjectTime = "ix_spans_project_time";
     public const string IndexRoot = "ix_spans_root";
@@ -28,7 +31,8 @@ internal static class SpanStoreSchema
             value TEXT NOT NULL UNIQUE
         );
         CREATE TABLE IF NOT EXISTS spans (
-            id INTEGER PRIMARY KEY,          -- insertion order: retention by row count cuts by it
+            id INTEGER PRIMARY KEY,          -- given by the writer: insertion order (retention by row count cuts by it),
+                                             -- and within a batch start order, so a row's donor comes after it
             start_time_ns INTEGER NOT NULL,  -- Unix epoch nanoseconds
             duration_ns INTEGER NOT NULL,
             trace_id BLOB NOT NULL,          -- 16 bytes
@@ -42,8 +46,9 @@ internal static class SpanStoreSchema
             subject_type INTEGER,            -- span_strings
             subject_slug INTEGER,            -- span_strings
             application INTEGER NOT NULL,    -- span_strings
-            attributes TEXT NOT NULL,        -- JSON object
-            events TEXT,                     -- JSON array, NULL without events
+            attributes BLOB NOT NULL,        -- attributes and events (SpanBlobWriter)
+            donor INTEGER,                   -- the row (this id + donor) whose pool holds text this row points into;
+                                             -- same trace and project, later id and start, so retention deletes it later
             metadata TEXT                    -- x-tfy-metadata, JSON object of strings
         );
         -- All spans of a project in a window (the seed's first case) and the fallback for the others.
@@ -60,10 +65,10 @@ internal static class SpanStoreSchema
         """;
 
     public const string Insert = """
-        INSERT INTO spans (start_time_ns, duration_ns, trace_id, span_id, parent_span_id, name, kind, status_code,
-            status_message, project, subject_type, subject_slug, application, attributes, events, metadata)
-        VALUES ($start, $duration, $trace, $span, $parent, $name, $kind, $status, $statusMessage, $project,
-            $subjectType, $subjectSlug, $application, $attributes, $events, $metadata)
+        INSERT INTO spans (id, start_time_ns, duration_ns, trace_id, span_id, parent_span_id, name, kind, status_code,
+            status_message, project, subject_type, subject_slug, application, attributes, donor, metadata)
+        VALUES ($id, $start, $duration, $trace, $span, $parent, $name, $kind, $status, $statusMessage, $project,
+            $subjectType, $subjectSlug, $application, $attributes, $donor, $metadata)
         """;
 
     public const string InsertString = "INSERT INTO span_strings (value) VALUES ($value)";
@@ -88,8 +93,19 @@ internal static class SpanStoreSchema
     /// <summary>The id of a string given as SQL (a parameter or a literal): NULL when no span has it.</summary>
     public static string IdOf(string value) => $"(SELECT id FROM span_strings WHERE value = {value})";
 
+    /// <summary>The blob of a row's donor, NULL without one; <paramref name="table"/> names the row's table in the query.</summary>
+    public static string DonorAttributes(string table) =>
+        $"CASE WHEN {table}.donor IS NULL THEN NULL ELSE (SELECT d.attributes FROM spans AS d WHERE d.id = {table}.id + {table}.donor) END";
+
+    /// <summary>An attribute of a row's blob, as json_extract gave it from version 2's JSON; <paramref name="key"/> is SQL (a parameter or a literal).</summary>
+    public static string Attribute(string table, string key, string function = SpanSqlFunctions.Attribute) =>
+        $"{function}({table}.attributes, {DonorAttributes(table)}, {IdOf(key)}, {key})";
+
     /// <summary>Columns a query reads, in the order <see cref="SpanQueryExecutor"/> reads them.</summary>
     public static readonly string SelectColumns =
         "start_time_ns, duration_ns, trace_id, span_id, parent_span_id, " + StringOf("name") + ", kind, status_code, status_message, " +
-        StringOf("project") + ", " + StringOf("subject_type") + ", " + StringOf("subject_slug") + ", " + StringOf("application") + ", attributes, events";
+        StringOf("project") + ", " + StringOf("subject_type") + ", " + StringOf("subject_slug") + ", " + StringOf("application") + ", attributes, " +
+        DonorAttributes("spans");
+
+    public const string MaxId = "SELECT max(id) FROM spans";
 }

@@ -68,7 +68,7 @@ internal sealed class SpanSummaryExecutor(SpanStore store)
         return summary;
     }
 
-    private static string Extract(string key) => $"json_extract(m.attributes, '$.\"{key}\"')";
+    private static string Extract(string key) => SpanStoreSchema.Attribute("m", $"'{key}'");
 
     private static SpanQuery RootsOf(SpanQuery q) => new()
     {

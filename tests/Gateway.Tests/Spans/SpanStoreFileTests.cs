@@ -22,15 +22,17 @@ public sealed class SpanStoreFileTests : IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    [Fact]
-    public async Task An_older_schema_is_moved_aside_with_its_spans_and_an_empty_store_starts()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task An_older_schema_is_moved_aside_with_its_spans_and_an_empty_store_starts(int version)
     {
-        // Version 1's layout: hex text ids and the project FQN in every row.
-        Execute(DbPath, """
+        // An older layout (version 1's hex text ids and project FQN; version 2's attributes as JSON text).
+        Execute(DbPath, $"""
             PRAGMA journal_mode=WAL;
             CREATE TABLE spans (id INTEGER PRIMARY KEY, start_time_ns INTEGER NOT NULL, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, project_fqn TEXT NOT NULL);
             INSERT INTO spans (start_time_ns, trace_id, span_id, project_fqn) VALUES (1, '0123456789abcdef0123456789abcdef', '0000000000000001', 'p');
-            PRAGMA user_version = 1;
+            PRAGMA user_version = {version};
             """);
         var logger = new LineLogger();
 
@@ -42,13 +44,13 @@ public sealed class SpanStoreFileTests : IDisposable
             Assert.Equal(1, store.Written);
         }
 
-        var moved = DbPath + ".v1";
+        var moved = DbPath + ".v" + version;
         Assert.Equal(1L, Scalar(moved, "SELECT count(*) FROM spans WHERE span_id = '0000000000000001'"));
         Assert.Equal((long)SpanStoreSchema.Version, Scalar(DbPath, "PRAGMA user_version"));
         Assert.Equal(1L, Scalar(DbPath, "SELECT count(*) FROM spans"));
         var line = Assert.Single(logger.Lines, l => l.Level == LogLevel.Warning);
         Assert.Contains(moved, line.Text, StringComparison.Ordinal);
-        Assert.Contains("version 1", line.Text, StringComparison.Ordinal);
+        Assert.Contains($"version {version}", line.Text, StringComparison.Ordinal);
     }
 
     [Fact]
