@@ -37,7 +37,7 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     /// <summary>A pool this long or longer is compressed (bench/spans/RESULTS.md, issue #11).</summary>
     internal const int CompressMinBytes = 256;
     /// <summary>Brotli quality and its window's log2 bound (bench/spans/RESULTS.md, issue #11).</summary>
-    internal const int Quality = 5;
+    internal const int Quality = 3;
     private const int MaxWindowLog = 22;
     /// <summary>Bytes searched per span at most: a span of many long strings stores the rest as they are, not in quadratic time.</summary>
     private const long SearchBudget = 16L << 20;
