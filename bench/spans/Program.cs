@@ -22,6 +22,8 @@ var keep = false;
 var shape = "seed";
 // --no-queries: ingest only (the query latencies need a store of realistic size: the default --spans).
 var queries = true;
+// --chunk N: requests made, then queued and written, at a time (1,000): the writer's batches are at most 3 N spans.
+var chunkRequests = 1000;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -32,6 +34,7 @@ for (var i = 0; i < args.Length; i++)
         case "--keep": keep = true; break;
         case "--shape": shape = args[++i]; break;
         case "--no-queries": queries = false; break;
+        case "--chunk": chunkRequests = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -69,17 +72,16 @@ Console.WriteLine($"ingest: {requests * 3:N0} spans ({requests:N0} requests over
 // In chunks: make a chunk's activities (producer CPU), then queue them and wait until written (writer
 // CPU). The two never overlap, so the second is the writer's cost per span, which is what decides
 // whether the store keeps up with a gateway that uses the other cores for requests.
-const int Chunk = 1000;
 var deadline = Stopwatch.StartNew();
 var waits = 0L;
 var gc0 = GC.CollectionCount(0);
 var producerCpu = TimeSpan.Zero;
 var writerCpu = TimeSpan.Zero;
-var chunk = new List<Activity>(Chunk * 3);
-for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r0 += Chunk)
+var chunk = new List<Activity>(chunkRequests * 3);
+for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r0 += chunkRequests)
 {
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-    for (var r = r0; r < Math.Min(requests, r0 + Chunk); r++)
+    for (var r = r0; r < Math.Min(requests, r0 + chunkRequests); r++)
     {
         var (network, model, root) = shape == "chat" ? ChatRequest(r) : SeedRequest(r);
         chunk.Add(network);
