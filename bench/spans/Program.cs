@@ -281,18 +281,18 @@ static void Report(string name, List<double> times, double rows, double cpuMs)
 
 // The load harness's chat request (bench/load/run.sh: 0.4 KB body, a one-sentence answer) with the tags,
 // their order and their types as the gateway records them with content capture on (a span store dump of
-// one harness request). The user message carries the request number, so no two requests are the same
-// text (the harness repeats one body; real traffic does not).
+// one harness request). The user message and the answer carry the request number, so no two requests
+// are the same text (the harness's upstream repeats one answer; real traffic does not).
 (Activity Network, Activity Model, Activity Root) ChatRequest(int r)
 {
     const string System = "You are a helpful assistant. Answer concisely and cite sources when you can.";
-    const string Answer = "A proxy should forward each event as soon as it is complete, so the client sees tokens when the model produces them.";
+    var answer = $"A proxy should forward each event as soon as it is complete, so the client sees tokens when the model produces them ({r:x8}).";
     const string Url = "http://127.0.0.1:27401/v1/chat/completions";
     var start = from + step * r;
     var subject = subjects[random.Next(subjects.Length)];
     var user = $"Summarise the main differences between HTTP/1.1 keep-alive and HTTP/2 multiplexing for a proxy that forwards server-sent events, in three bullet points. ({r})";
     var body = $$"""{"model":"static/gpt-4o","messages":[{"role":"system","content":"{{System}}"},{"role":"user","content":"{{user}}"}],"temperature":0.7,"top_p":1,"max_tokens":512,"user":"user-1234"}""" + "\n";
-    var output = $$"""{"role":"assistant","content":"{{Answer}}","finish_reason":"stop"}""";
+    var output = $$"""{"role":"assistant","content":"{{answer}}","finish_reason":"stop"}""";
     Activity root, model, network;
     using (root = source.StartActivity(SpanNames.ChatCompletions, ActivityKind.Server, default(ActivityContext), startTime: start)!)
     {
@@ -360,7 +360,7 @@ static void Report(string name, List<double> times, double rows, double cpuMs)
         root.SetTag("gen_ai.prompt.1.role", "user");
         root.SetTag("gen_ai.prompt.1.content", user);
         root.SetTag("gen_ai.completion.0.role", "assistant");
-        root.SetTag("gen_ai.completion.0.content", Answer);
+        root.SetTag("gen_ai.completion.0.content", answer);
         root.SetTag("gen_ai.completion.0.finish_reason", "stop");
         root.SetTag(SpanAttributes.TfyOutput, output);
         root.AddEvent(new ActivityEvent(SpanAttributes.EventSystemMessage, start, new ActivityTagsCollection { [SpanAttributes.GenAiSystem] = "openai", [SpanAttributes.EventContent] = System }));
