@@ -77,6 +77,7 @@ var waits = 0L;
 var gc0 = GC.CollectionCount(0);
 var producerCpu = TimeSpan.Zero;
 var writerCpu = TimeSpan.Zero;
+var written0 = WrittenBytes();
 var chunk = new List<Activity>(chunkRequests * 3);
 for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r0 += chunkRequests)
 {
@@ -115,6 +116,8 @@ Console.WriteLine($"ingested {written:N0} spans in {ingestSeconds:F1} s; produce
 // The writer thread's own CPU (Linux): the same work without the process's other threads (thread-pool
 // spinning while the producer waits, GC threads), so it does not depend on what else the process does.
 if (writerThread is TimeSpan wt) Console.WriteLine($"writer thread CPU {wt.TotalSeconds:F2} s = {wt.TotalMicroseconds / Math.Max(1, written):F1} µs per span");
+// Bytes the process wrote through write calls (WAL frames and checkpoints): what the file's growth costs in I/O.
+if (WrittenBytes() - written0 is long io and > 0) Console.WriteLine($"written through write(): {io / 1048576.0:F0} MB = {(double)io / Math.Max(1, written):F0} bytes per span");
 // The file as it stays: WAL checkpointed into the database, so db + wal is the data and nothing else.
 using (var checkpoint = store.OpenReader())
 using (var cmd = checkpoint.CreateCommand())
@@ -382,6 +385,18 @@ static TimeSpan? WriterThreadCpu()
         // Fields 14 and 15 of stat (utime, stime), counted after the ")": 12 and 13, in clock ticks of 1/100 s.
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+    return null;
+}
+
+// wchar of /proc/self/io: bytes passed to write calls; null off Linux.
+static long? WrittenBytes()
+{
+    const string Io = "/proc/self/io";
+    if (!File.Exists(Io)) return null;
+    foreach (var line in File.ReadLines(Io))
+    {
+        if (line.StartsWith("wchar:", StringComparison.Ordinal)) return long.Parse(line.AsSpan(6).Trim(), CultureInfo.InvariantCulture);
     }
     return null;
 }
