@@ -26,7 +26,18 @@ internal sealed class SpanBlobReader(SpanStringCache strings, SqliteConnection c
         var donorPool = donor.IsEmpty ? default : Open(donor, out _).Pool(ref _donorPool);
         var at = 0;
         attributes.WriteStartObject();
-        WriteAttributes(attributes, entries, ref at, pool, donorPool);
+        if (b.Shaped)
+        {
+            foreach (var key in strings.Shape((long)Varint.Read(entries, ref at), connection))
+            {
+                attributes.WritePropertyName(strings.Utf8(key, connection));
+                WriteValue(attributes, entries, ref at, pool, donorPool);
+            }
+        }
+        else
+        {
+            WriteAttributes(attributes, entries, ref at, pool, donorPool);
+        }
         attributes.WriteEndObject();
         var count = Varint.ReadInt(entries, ref at);
         if (count == 0) return false;
@@ -51,12 +62,13 @@ internal sealed class SpanBlobReader(SpanStringCache strings, SqliteConnection c
     {
         var b = Open(blob, out var entries);
         var at = 0;
-        var count = Varint.ReadInt(entries, ref at);
+        var shape = b.Shaped ? strings.Shape((long)Varint.Read(entries, ref at), connection) : null;
+        var count = shape?.Length ?? Varint.ReadInt(entries, ref at);
         for (var i = 0; i < count; i++)
         {
-            var id = (long)Varint.Read(entries, ref at);
+            var id = shape is null ? (long)Varint.Read(entries, ref at) : shape[i];
             var match = id == keyId;
-            if (id == 0)
+            if (id == 0 && shape is null)
             {
                 var length = Varint.ReadInt(entries, ref at);
                 match = Slice(entries, at, length).SequenceEqual(keyText);
@@ -216,16 +228,19 @@ internal sealed class SpanBlobReader(SpanStringCache strings, SqliteConnection c
         var poolLength = Varint.ReadInt(blob, ref at);
         var entriesLength = Varint.ReadInt(blob, ref at);
         entries = Slice(blob, at, entriesLength);
-        return new Header(blob[(at + entriesLength)..], poolLength, (blob[1] & SpanBlobWriter.PoolCompressed) != 0);
+        return new Header(blob[(at + entriesLength)..], poolLength, blob[1]);
     }
 
-    private readonly ref struct Header(ReadOnlySpan<byte> stored, int length, bool compressed)
+    private readonly ref struct Header(ReadOnlySpan<byte> stored, int length, byte flags)
     {
         private readonly ReadOnlySpan<byte> _stored = stored;
 
+        /// <summary>The attributes are values after a shape's id (<see cref="SpanBlobWriter.Shaped"/>).</summary>
+        public bool Shaped => (flags & SpanBlobWriter.Shaped) != 0;
+
         public ReadOnlySpan<byte> Pool(ref byte[] scratch)
         {
-            if (!compressed) return _stored.Length == length ? _stored : throw new FormatException("span blob: the pool is not its stated length");
+            if ((flags & SpanBlobWriter.PoolCompressed) == 0) return _stored.Length == length ? _stored : throw new FormatException("span blob: the pool is not its stated length");
             if (scratch.Length < length) scratch = new byte[Math.Max(length, scratch.Length * 2)];
             if (!BrotliDecoder.TryDecompress(_stored, scratch.AsSpan(0, length), out var written) || written != length)
             {

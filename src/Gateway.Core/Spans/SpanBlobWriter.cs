@@ -15,19 +15,24 @@ namespace Gateway.Spans;
 /// string found in the pool already, or in the pool of the span's donor, is stored as an offset and a
 /// length: the prompts inside <c>tfy.input</c>, the message events that repeat them, the completion inside
 /// <c>tfy.output</c>, and the root span's copy of the model span's input and output. The pool is
-/// compressed (Brotli) from <see cref="CompressMinBytes"/> on. Writer thread only; reuses its buffers.
+/// compressed (Brotli) from <see cref="CompressMinBytes"/> on. The list of a span's attribute keys (its
+/// shape: the model spans of one provider all have the same) is interned like a value once three traces
+/// had it, and then stands for all the keys. Writer thread only; reuses its buffers.
 /// </summary>
 /// <remarks>
-/// Layout: format byte (1), flags (1 = pool compressed), varint raw pool length, varint entries length,
-/// entries, pool. Entries: varint attribute count, attributes, varint event count, events. An attribute is
-/// a key and a value; a key is a varint <c>span_strings</c> id, or 0 and the key's UTF-8 (a varint length
-/// first) when the table is full. An event is its name as a key, the zigzag varint of its time minus the
-/// span's start in nanoseconds, and its attributes as above. <see cref="SpanBlobReader"/> reads it back.
+/// Layout: format byte (1), flags (<see cref="PoolCompressed"/>, <see cref="Shaped"/>), varint raw pool
+/// length, varint entries length, entries, pool. Entries: the attributes, varint event count, events. The
+/// attributes are, shaped, the varint <c>span_strings</c> id of the shape (the key ids in decimal, joined
+/// by commas) and a value per key; else a varint count and that many keys and values. A key is a varint
+/// <c>span_strings</c> id, or 0 and the key's UTF-8 (a varint length first) when the table is full. An
+/// event is its name as a key, the zigzag varint of its time minus the span's start in nanoseconds, and
+/// its attributes, keyed. <see cref="SpanBlobReader"/> reads it back.
 /// </remarks>
 internal sealed class SpanBlobWriter(SpanStringTable strings)
 {
     public const byte Format = 1;
     public const byte PoolCompressed = 1;
+    public const byte Shaped = 2;
     /// <summary>Strings this long or longer go to the pool, where later strings can point into them.</summary>
     internal const int PoolMinBytes = 24;
     /// <summary>Strings this long or longer are looked for in the pools; a shorter one costs less inline than a reference.</summary>
@@ -43,6 +48,14 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     private const long SearchBudget = 16L << 20;
 
     private readonly ArrayBufferWriter<byte> _entries = new(1024);
+    // The attributes' values, their ends, and their key ids (0: spelled out; then the key is in _keyNames).
+    private readonly ArrayBufferWriter<byte> _values = new(1024);
+    private readonly List<int> _valueEnds = [];
+    private readonly List<long> _keyIds = [];
+    private readonly List<string> _keyNames = [];
+    /// <summary>Where values are being written: <see cref="_values"/> for attributes, <see cref="_entries"/> for events.</summary>
+    private ArrayBufferWriter<byte> _out = null!;
+    private char[] _shape = new char[256];
     private readonly ArrayBufferWriter<byte> _pool = new(1024);
     private byte[] _text = new byte[256];
     private byte[] _compressed = [];
@@ -61,29 +74,43 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     public void Encode(SpanRow row, SpanRow? donor, SqliteTransaction transaction, ArrayBufferWriter<byte> output, bool keepPool = true)
     {
         _entries.ResetWrittenCount();
+        _values.ResetWrittenCount();
+        _valueEnds.Clear();
+        _keyIds.Clear();
+        _keyNames.Clear();
         _pool.ResetWrittenCount();
         _transaction = transaction;
         _trace = BinaryPrimitives.ReadUInt128BigEndian(row.TraceId);
         _donor = donor?.Pool ?? default;
         _donated = false;
         _budget = SearchBudget;
+        // Attribute values go to _values (the keys decide later between a shape and a key per value), then
+        // _entries gets the attributes and the events after them.
         if (row.Activity is { } a)
         {
-            WriteActivity(a, row.StartTimeNs);
+            foreach (ref readonly var tag in a.EnumerateTagObjects()) Attribute(tag.Key, tag.Value);
         }
         else
         {
-            WriteAttributes(row.Attributes);
+            foreach (var (key, value) in row.Attributes) Attribute(key, value);
+        }
+        var shaped = WriteAttributes();
+        if (row.Activity is { } activity)
+        {
+            WriteEvents(activity, row.StartTimeNs);
+        }
+        else
+        {
             Varint.Write(_entries, (ulong)row.Events.Count);
             foreach (var e in row.Events)
             {
                 WriteKey(e.Name);
                 Varint.WriteSigned(_entries, e.TimestampNs - row.StartTimeNs);
-                WriteAttributes(e.Attributes);
+                WriteKeyed(e.Attributes);
             }
         }
         var start = output.WrittenCount;
-        Assemble(output);
+        Assemble(output, shaped);
         row.Blob = output.WrittenMemory[start..];
         row.Pool = keepPool && _pool.WrittenCount > 0 ? _pool.WrittenSpan.ToArray() : default;
         row.DonorDelta = _donated ? donor!.Id - row.Id : null;
@@ -91,17 +118,60 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
         _donor = default;
     }
 
-    private void WriteActivity(Activity a, long startNs)
+    /// <summary>An attribute's value into <see cref="_values"/>, its key noted.</summary>
+    private void Attribute(string key, object? value)
+    {
+        var id = strings.OptionalId(key, _transaction!);
+        _keyIds.Add(id);
+        if (id == 0) _keyNames.Add(key);
+        WriteValue(_values, value);
+        _valueEnds.Add(_values.WrittenCount);
+    }
+
+    /// <summary>Writes the noted attributes to <see cref="_entries"/>: after their shape's id when it has one (true), else keyed.</summary>
+    private bool WriteAttributes()
+    {
+        if (ShapeId() is var shape and > 0)
+        {
+            Varint.Write(_entries, (ulong)shape);
+            _entries.Write(_values.WrittenSpan);
+            return true;
+        }
+        Varint.Write(_entries, (ulong)_keyIds.Count);
+        var start = 0;
+        var named = 0;
+        for (var i = 0; i < _keyIds.Count; i++)
+        {
+            Varint.Write(_entries, (ulong)_keyIds[i]);
+            if (_keyIds[i] == 0)
+            {
+                _out = _entries;
+                WriteUtf8(_keyNames[named++]);
+            }
+            _entries.Write(_values.WrittenSpan[start.._valueEnds[i]]);
+            start = _valueEnds[i];
+        }
+        return false;
+    }
+
+    /// <summary>The <c>span_strings</c> id of the attributes' shape (their key ids, in order), or 0: none yet, no attributes, or a key without an id.</summary>
+    private long ShapeId()
+    {
+        if (_keyIds.Count == 0 || _keyNames.Count > 0) return 0;
+        var n = 0;
+        foreach (var id in _keyIds)
+        {
+            if (_shape.Length - n < 21) Array.Resize(ref _shape, _shape.Length * 2);
+            if (n > 0) _shape[n++] = ',';
+            id.TryFormat(_shape.AsSpan(n), out var written, default, CultureInfo.InvariantCulture);
+            n += written;
+        }
+        return strings.InternedId(_shape.AsSpan(0, n), _trace, _transaction!);
+    }
+
+    private void WriteEvents(Activity a, long startNs)
     {
         var count = 0;
-        foreach (ref readonly var _ in a.EnumerateTagObjects()) count++;
-        Varint.Write(_entries, (ulong)count);
-        foreach (ref readonly var tag in a.EnumerateTagObjects())
-        {
-            WriteKey(tag.Key);
-            WriteValue(tag.Value);
-        }
-        count = 0;
         foreach (ref readonly var _ in a.EnumerateEvents()) count++;
         Varint.Write(_entries, (ulong)count);
         foreach (ref readonly var e in a.EnumerateEvents())
@@ -114,18 +184,18 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
             foreach (ref readonly var tag in e.EnumerateTagObjects())
             {
                 WriteKey(tag.Key);
-                WriteValue(tag.Value);
+                WriteValue(_entries, tag.Value);
             }
         }
     }
 
-    private void WriteAttributes(IReadOnlyList<KeyValuePair<string, object?>> attributes)
+    private void WriteKeyed(IReadOnlyList<KeyValuePair<string, object?>> attributes)
     {
         Varint.Write(_entries, (ulong)attributes.Count);
         foreach (var (key, value) in attributes)
         {
             WriteKey(key);
-            WriteValue(value);
+            WriteValue(_entries, value);
         }
     }
 
@@ -133,10 +203,20 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     {
         var id = strings.OptionalId(key, _transaction!);
         Varint.Write(_entries, (ulong)id);
-        if (id == 0) WriteUtf8(key);
+        if (id == 0)
+        {
+            _out = _entries;
+            WriteUtf8(key);
+        }
     }
 
     /// <summary>The value types and their JSON as <see cref="SpanJson.WriteValue"/> wrote them (store version 2), so answers did not change.</summary>
+    private void WriteValue(ArrayBufferWriter<byte> target, object? value)
+    {
+        _out = target;
+        WriteValue(value);
+    }
+
     private void WriteValue(object? value)
     {
         switch (value)
@@ -157,14 +237,14 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
             case SpanJsonText json: WriteJson(json.Json); break;
             case string[] array:
                 Tag(SpanValueTag.Array);
-                Varint.Write(_entries, (ulong)array.Length);
+                Varint.Write(_out, (ulong)array.Length);
                 foreach (var s in array) WriteString(s);
                 break;
             case IEnumerable items:
                 var list = new List<object?>();
                 foreach (var item in items) list.Add(item);
                 Tag(SpanValueTag.Array);
-                Varint.Write(_entries, (ulong)list.Count);
+                Varint.Write(_out, (ulong)list.Count);
                 foreach (var item in list) WriteValue(item);
                 break;
             default: WriteString(Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""); break;
@@ -173,14 +253,14 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
 
     private void Tag(SpanValueTag tag)
     {
-        _entries.GetSpan(1)[0] = (byte)tag;
-        _entries.Advance(1);
+        _out.GetSpan(1)[0] = (byte)tag;
+        _out.Advance(1);
     }
 
     private void WriteInteger(long value)
     {
         Tag(SpanValueTag.Integer);
-        Varint.WriteSigned(_entries, value);
+        Varint.WriteSigned(_out, value);
     }
 
     /// <summary>JSON has no NaN or infinity; those are kept as their names in strings.</summary>
@@ -194,13 +274,13 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
         if (TryDecimal(d, out var mantissa, out var exponent))
         {
             Tag(SpanValueTag.Decimal);
-            Varint.WriteSigned(_entries, mantissa);
-            Varint.WriteSigned(_entries, exponent);
+            Varint.WriteSigned(_out, mantissa);
+            Varint.WriteSigned(_out, exponent);
             return;
         }
         Tag(SpanValueTag.Double);
-        BinaryPrimitives.WriteDoubleLittleEndian(_entries.GetSpan(8), d);
-        _entries.Advance(8);
+        BinaryPrimitives.WriteDoubleLittleEndian(_out.GetSpan(8), d);
+        _out.Advance(8);
     }
 
     /// <summary>
@@ -260,9 +340,9 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     private void WriteUtf8(string s)
     {
         var n = Encoding.UTF8.GetByteCount(s);
-        Varint.Write(_entries, (ulong)n);
-        Encoding.UTF8.GetBytes(s, _entries.GetSpan(n));
-        _entries.Advance(n);
+        Varint.Write(_out, (ulong)n);
+        Encoding.UTF8.GetBytes(s, _out.GetSpan(n));
+        _out.Advance(n);
     }
 
     private void WriteString(string s)
@@ -271,7 +351,7 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
         if (n <= InternMaxBytes && strings.InternedId(s, _trace, _transaction!) is var id and > 0)
         {
             Tag(SpanValueTag.Interned);
-            Varint.Write(_entries, (ulong)id);
+            Varint.Write(_out, (ulong)id);
             return;
         }
         if (_text.Length < n) _text = new byte[Math.Max(n, _text.Length * 2)];
@@ -307,21 +387,21 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
             return;
         }
         Tag(SpanValueTag.String);
-        Varint.Write(_entries, (ulong)n);
-        _entries.Write(bytes);
+        Varint.Write(_out, (ulong)n);
+        _out.Write(bytes);
     }
 
     private void Reference(SpanValueTag tag, int offset, int length)
     {
         Tag(tag);
-        Varint.Write(_entries, (ulong)offset);
-        Varint.Write(_entries, (ulong)length);
+        Varint.Write(_out, (ulong)offset);
+        Varint.Write(_out, (ulong)length);
     }
 
-    private void Assemble(ArrayBufferWriter<byte> output)
+    private void Assemble(ArrayBufferWriter<byte> output, bool shaped)
     {
         var pool = _pool.WrittenSpan;
-        var flags = (byte)0;
+        var flags = shaped ? Shaped : (byte)0;
         if (pool.Length >= CompressMinBytes)
         {
             var max = BrotliEncoder.GetMaxCompressedLength(pool.Length);
@@ -331,7 +411,7 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
             if (BrotliEncoder.TryCompress(pool, _compressed, out var written, Quality, window) && written < pool.Length - pool.Length / 10)
             {
                 pool = _compressed.AsSpan(0, written);
-                flags = PoolCompressed;
+                flags |= PoolCompressed;
             }
         }
         var header = output.GetSpan(2);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Gateway.Spans;
@@ -11,6 +12,27 @@ internal sealed class SpanStringCache
 {
     private readonly Lock _load = new();
     private byte[]?[] _utf8 = [];
+    private readonly ConcurrentDictionary<long, long[]> _shapes = new();
+
+    /// <summary>The key ids a shape stands for (<see cref="SpanBlobWriter"/>: the ids in decimal, joined by commas).</summary>
+    public long[] Shape(long id, SqliteConnection connection)
+    {
+        if (_shapes.TryGetValue(id, out var keys)) return keys;
+        var text = Utf8(id, connection).AsSpan();
+        keys = new long[text.Count((byte)',') + 1];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var end = text.IndexOf((byte)',');
+            if (end < 0) end = text.Length;
+            if (!System.Buffers.Text.Utf8Parser.TryParse(text[..end], out long key, out var used) || used != end || key <= 0)
+            {
+                throw new FormatException($"span blob: string {id} is not a shape");
+            }
+            keys[i] = key;
+            text = text[Math.Min(end + 1, text.Length)..];
+        }
+        return _shapes.GetOrAdd(id, keys);
+    }
 
     public byte[] Utf8(long id, SqliteConnection connection)
     {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace Gateway.Spans;
@@ -51,21 +50,30 @@ internal sealed class SpanStringTable : IDisposable
     /// A value's id when it has one, or gets one now because it was seen in <see cref="InternAfterTraces"/>
     /// different traces; 0 when it has none (the blob then holds the text).
     /// </summary>
-    public long InternedId(string value, UInt128 trace, SqliteTransaction transaction)
+    public long InternedId(string value, UInt128 trace, SqliteTransaction transaction) => InternedId(value, value, trace, transaction);
+
+    /// <summary>The same for text in a buffer (a span's shape, <see cref="SpanBlobWriter"/>): a string is made only when the text is new.</summary>
+    public long InternedId(ReadOnlySpan<char> value, UInt128 trace, SqliteTransaction transaction) => InternedId(value, null, trace, transaction);
+
+    private long InternedId(ReadOnlySpan<char> value, string? instance, UInt128 trace, SqliteTransaction transaction)
     {
-        if (_ids.TryGetValue(value, out var id)) return id;
+        if (_ids.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value, out var id)) return id;
         if (_ids.Count >= _maxOptional) return 0;
-        if (_candidates.Count >= MaxCandidates && !_candidates.ContainsKey(value)) _candidates.Clear();
-        ref var seen = ref CollectionsMarshal.GetValueRefOrAddDefault(_candidates, value, out var counted);
-        if (!counted || seen.Trace == trace)
+        var candidates = _candidates.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!candidates.TryGetValue(value, out var seen))
         {
-            seen = (trace, counted ? seen.Traces : 1);
+            if (_candidates.Count >= MaxCandidates) _candidates.Clear();
+            _candidates.Add(instance ?? value.ToString(), (trace, 1));
             return 0;
         }
-        seen = (trace, seen.Traces + 1);
-        if (seen.Traces < InternAfterTraces) return 0;
-        _candidates.Remove(value);
-        return Id(value, transaction);
+        if (seen.Trace == trace) return 0;
+        if (seen.Traces + 1 < InternAfterTraces)
+        {
+            candidates[value] = (trace, seen.Traces + 1);
+            return 0;
+        }
+        candidates.Remove(value, out var key, out _);
+        return Id(key!, transaction);
     }
 
     /// <summary>The string's id, added to the table (in the current transaction) when new.</summary>

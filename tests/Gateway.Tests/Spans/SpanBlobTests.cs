@@ -250,6 +250,39 @@ public sealed class SpanBlobTests : IDisposable
     }
 
     [Fact]
+    public async Task Spans_with_the_keys_of_many_traces_store_only_their_values()
+    {
+        await using var s = SpanTestStore.Open();
+        var spans = new List<Activity>();
+        for (var i = 0; i < SpanStringTable.InternAfterTraces + 2; i++)
+        {
+            Activity a;
+            using (a = _source.StartActivity("Model", ActivityKind.Internal, default(ActivityContext), startTime: Start.AddSeconds(i))!)
+            {
+                a.SetTag("tfy.model.name", "gpt-4o");
+                a.SetTag("gen_ai.usage.input_tokens", 40 + i);
+                a.SetTag("gen_ai.response.id", $"chatcmpl-{i}");
+                a.SetTag("tfy.model.streaming", i % 2 == 0);
+                a.AddEvent(new ActivityEvent("first token", Start.AddSeconds(i)));
+            }
+            spans.Add(a);
+            Enqueue(s, a);
+            await s.Store.FlushAsync();
+        }
+
+        foreach (var (a, i) in spans.Select((a, i) => (a, i)))
+        {
+            var span = Single(s, a.TraceId.ToHexString());
+            Assert.Equal(Version2Attributes(a.EnumerateTagObjects()), span.GetProperty("spanAttributes").GetRawText());
+            Assert.Equal(Version2Events(a), span.GetProperty("events").GetRawText());
+            // The first traces of a shape spell their keys; from the third on the shape has an id.
+            Assert.Equal(i >= SpanStringTable.InternAfterTraces - 1, (Flags(s, a.SpanId.ToHexString()) & SpanBlobWriter.Shaped) != 0);
+        }
+        var (_, body) = s.Query("""{"startTime":"2025-05-31T00:00:00Z","filters":[{"spanAttributeKey":"gen_ai.response.id","operator":"EQUAL","value":"chatcmpl-4"}]}""");
+        Assert.Equal(spans[4].SpanId.ToHexString(), Assert.Single(body.GetProperty("data").EnumerateArray()).GetProperty("spanId").GetString());
+    }
+
+    [Fact]
     public void Keys_are_spelled_out_when_the_string_table_is_full()
     {
         using var connection = new SqliteConnection("Data Source=:memory:");
@@ -356,6 +389,16 @@ public sealed class SpanBlobTests : IDisposable
         using var r = cmd.ExecuteReader();
         Assert.True(r.Read());
         return (r.IsDBNull(0) ? null : r.GetInt64(0), r.GetInt64(1));
+    }
+
+    /// <summary>The flags byte of a row's blob.</summary>
+    private static byte Flags(SpanTestStore s, string spanId)
+    {
+        using var c = s.Store.OpenReader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT attributes FROM spans WHERE span_id = $id";
+        cmd.Parameters.AddWithValue("$id", Convert.FromHexString(spanId));
+        return ((byte[])cmd.ExecuteScalar()!)[1];
     }
 
     /// <summary>Rows whose donor row is gone.</summary>
