@@ -113,9 +113,9 @@ var writerThread = WriterThreadCpu();
 Console.WriteLine($"ingested {written:N0} spans in {ingestSeconds:F1} s; producer CPU {producerCpu.TotalSeconds:F1} s, " +
     $"queue + writer CPU {writerCpu.TotalSeconds:F1} s = {writerCpu.TotalMicroseconds / Math.Max(1, written):F1} µs per span " +
     $"({written / writerCpu.TotalSeconds:N0} spans per writer CPU-second; {waits:N0} waits on a full queue; {store.Failed} failed; gen0 GCs {gcs})");
-// The writer thread's own CPU (Linux): the same work without the process's other threads (thread-pool
+// The store's threads' own CPU (Linux): the same work without the process's other threads (thread-pool
 // spinning while the producer waits, GC threads), so it does not depend on what else the process does.
-if (writerThread is TimeSpan wt) Console.WriteLine($"writer thread CPU {wt.TotalSeconds:F2} s = {wt.TotalMicroseconds / Math.Max(1, written):F1} µs per span");
+if (writerThread is TimeSpan wt) Console.WriteLine($"writer thread CPU {wt.TotalSeconds:F2} s = {wt.TotalMicroseconds / Math.Max(1, written):F1} µs per span (the store's threads together)");
 // Bytes the process wrote through write calls (WAL frames and checkpoints): what the file's growth costs in I/O.
 if (WrittenBytes() - written0 is long io and > 0) Console.WriteLine($"written through write(): {io / 1048576.0:F0} MB = {(double)io / Math.Max(1, written):F0} bytes per span");
 // The file as it stays: WAL checkpointed into the database, so db + wal is the data and nothing else.
@@ -373,20 +373,23 @@ static void Report(string name, List<double> times, double rows, double cpuMs)
     return (network, model, root);
 }
 
-// utime + stime of the thread named "span store writer" (its comm is cut to 15 characters), or null off Linux.
+// utime + stime of the store's threads ("span store writer", "span store encoder": their comm is cut to
+// 15 characters), or null off Linux.
 static TimeSpan? WriterThreadCpu()
 {
     if (!Directory.Exists("/proc/self/task")) return null;
+    long ticks = 0;
+    var found = false;
     foreach (var task in Directory.GetDirectories("/proc/self/task"))
     {
-        if (File.ReadAllText(Path.Combine(task, "comm")).Trim() != "span store writ") continue;
+        if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith("span store", StringComparison.Ordinal)) continue;
         var stat = File.ReadAllText(Path.Combine(task, "stat"));
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // Fields 14 and 15 of stat (utime, stime), counted after the ")": 12 and 13, in clock ticks of 1/100 s.
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromMilliseconds(ticks * 10);
+        ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        found = true;
     }
-    return null;
+    return found ? TimeSpan.FromMilliseconds(ticks * 10) : null;
 }
 
 // wchar of /proc/self/io: bytes passed to write calls; null off Linux.

@@ -5,7 +5,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
-using Microsoft.Data.Sqlite;
 
 namespace Gateway.Spans;
 
@@ -59,7 +58,6 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     private readonly ArrayBufferWriter<byte> _pool = new(1024);
     private byte[] _text = new byte[256];
     private byte[] _compressed = [];
-    private SqliteTransaction? _transaction;
     private UInt128 _trace;
     private ReadOnlyMemory<byte> _donor;
     private bool _donated;
@@ -69,9 +67,8 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     /// Encodes <paramref name="row"/>'s attributes and events into its <see cref="SpanRow.Blob"/> (appended to
     /// <paramref name="output"/>, which must keep what it holds until the batch is written) and its <see cref="SpanRow.Pool"/>.
     /// </summary>
-    /// <param name="donor">A later row of the same trace whose pool the row may point into (its donor if it does), or null.</param>
-    /// <param name="keepPool">Whether a row encoded later may take this row as its donor: only then is the pool copied out.</param>
-    public void Encode(SpanRow row, SpanRow? donor, SqliteTransaction transaction, ArrayBufferWriter<byte> output, bool keepPool = true)
+    /// <param name="donor">A row of the same trace that starts no earlier, whose pool the row may point into (its donor if it does), or null.</param>
+    public void Encode(SpanRow row, SpanRow? donor, ArrayBufferWriter<byte> output)
     {
         _entries.ResetWrittenCount();
         _values.ResetWrittenCount();
@@ -79,7 +76,6 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
         _keyIds.Clear();
         _keyNames.Clear();
         _pool.ResetWrittenCount();
-        _transaction = transaction;
         _trace = BinaryPrimitives.ReadUInt128BigEndian(row.TraceId);
         _donor = donor?.Pool ?? default;
         _donated = false;
@@ -112,16 +108,15 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
         var start = output.WrittenCount;
         Assemble(output, shaped);
         row.Blob = output.WrittenMemory[start..];
-        row.Pool = keepPool && _pool.WrittenCount > 0 ? _pool.WrittenSpan.ToArray() : default;
-        row.DonorDelta = _donated ? donor!.Id - row.Id : null;
-        _transaction = null;
+        row.Pool = _pool.WrittenCount > 0 ? _pool.WrittenSpan.ToArray() : default;
+        row.Donor = _donated ? donor : null;
         _donor = default;
     }
 
     /// <summary>An attribute's value into <see cref="_values"/>, its key noted.</summary>
     private void Attribute(string key, object? value)
     {
-        var id = strings.OptionalId(key, _transaction!);
+        var id = strings.OptionalId(key);
         _keyIds.Add(id);
         if (id == 0) _keyNames.Add(key);
         WriteValue(_values, value);
@@ -166,7 +161,7 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
             id.TryFormat(_shape.AsSpan(n), out var written, default, CultureInfo.InvariantCulture);
             n += written;
         }
-        return strings.InternedId(_shape.AsSpan(0, n), _trace, _transaction!);
+        return strings.InternedId(_shape.AsSpan(0, n), _trace);
     }
 
     private void WriteEvents(Activity a, long startNs)
@@ -201,7 +196,7 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
 
     private void WriteKey(string key)
     {
-        var id = strings.OptionalId(key, _transaction!);
+        var id = strings.OptionalId(key);
         Varint.Write(_entries, (ulong)id);
         if (id == 0)
         {
@@ -348,7 +343,7 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     private void WriteString(string s)
     {
         var n = Encoding.UTF8.GetByteCount(s);
-        if (n <= InternMaxBytes && strings.InternedId(s, _trace, _transaction!) is var id and > 0)
+        if (n <= InternMaxBytes && strings.InternedId(s, _trace) is var id and > 0)
         {
             Tag(SpanValueTag.Interned);
             Varint.Write(_out, (ulong)id);

@@ -25,8 +25,8 @@ internal sealed class SpanRow
     public required string ApplicationName { get; init; }
     public string? MetadataJson { get; init; }
 
-    /// <summary>The finished activity whose tags and events are the span's; null for a row made from a record.</summary>
-    public Activity? Activity { get; init; }
+    /// <summary>The finished activity whose tags and events are the span's; null for a row made from a record, and once encoded.</summary>
+    public Activity? Activity { get; set; }
     /// <summary>The attributes of a row made from a record (an activity's are read from it).</summary>
     public IReadOnlyList<KeyValuePair<string, object?>> Attributes { get; init; } = [];
     /// <summary>The events of a row made from a record.</summary>
@@ -34,8 +34,16 @@ internal sealed class SpanRow
 
     /// <summary>The row id, given by the batch in insertion order.</summary>
     public long Id { get; set; }
+    /// <summary>The <c>span_strings</c> ids of the name, project, subject and application columns.</summary>
+    public long NameId { get; set; }
+    public long ProjectId { get; set; }
+    public long? SubjectTypeId { get; set; }
+    public long? SubjectSlugId { get; set; }
+    public long ApplicationId { get; set; }
     /// <summary>The encoded attributes and events (in the batch's buffer).</summary>
     public ReadOnlyMemory<byte> Blob { get; set; }
+    /// <summary>The row whose pool this row's blob points into, or null.</summary>
+    public SpanRow? Donor { get; set; }
     /// <summary>How far after this row the donor row is (<c>donor</c> column), or null without one.</summary>
     public long? DonorDelta { get; set; }
     /// <summary>This row's pool before compression: what later-encoded rows of its trace may take text from.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Gateway.Config;
@@ -7,17 +8,18 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Spans;
 
 /// <summary>
-/// The embedded span store: a SQLite file in WAL mode, fed by one writer thread that drains a bounded
-/// queue in batched transactions. Enqueueing never waits: when the queue is full the span is
-/// dropped and counted (DESIGN.md decision 5). Readers open their own pooled connections; WAL lets
-/// them read while the writer writes. The write connection belongs to the writer thread: it is the only
-/// thread that uses it, and it closes it when it stops, so shutdown never pulls it from under a write.
+/// The embedded span store: a SQLite file in WAL mode, fed by a bounded queue. Enqueueing never waits:
+/// when the queue is full the span is dropped and counted (DESIGN.md decision 5). Two threads of the
+/// store's own empty it: the encoder (<see cref="SpanStoreEncoder"/>) converts and encodes batches, the
+/// writer (<see cref="SpanStoreWriter"/>) inserts each in one transaction while the next is encoded.
+/// Readers open their own connections; WAL lets them read while the writer writes.
 /// </summary>
 /// <remarks>
-/// The writer is a thread of its own, not a thread-pool task: at saturation the pool's queues are full of
-/// request work, and a writer continuation queued behind them fell behind until the span queue overflowed
-/// (bench/load/RESULTS.md, span store soak). Its own thread gets the scheduler's share like any other, and
-/// its blocking SQLite calls never hold a pool thread.
+/// Threads of their own, not thread-pool tasks: at saturation the pool's queues are full of request work,
+/// and a writer continuation queued behind them fell behind until the span queue overflowed. Each thread
+/// gets the scheduler's share like any other, so two of them get the store twice the CPU of one when the
+/// requests keep every core busy: one writer thread wrote 13,000 spans a second and dropped a tenth at the
+/// gateway's saturation (bench/spans/RESULTS.md, issue #11). Their blocking calls never hold a pool thread.
 /// </remarks>
 internal sealed class SpanStore : IAsyncDisposable
 {
@@ -29,36 +31,31 @@ internal sealed class SpanStore : IAsyncDisposable
     /// Batches are this big only when the queue is this deep.
     /// </summary>
     internal const int BatchSize = 8192;
-    /// <summary>Rows per retention DELETE, so one pass never holds the writer for long.</summary>
-    internal const int RetentionChunk = 10_000;
-    private const int RetentionChunksPerPass = 20;
+    /// <summary>Batches in use at once: one filling on the encoder, one waiting, one being written.</summary>
+    private const int Batches = 3;
     /// <summary>How long shutdown waits for a stopped writer to let go of the file before leaving it to close on its own.</summary>
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(1);
 
     private readonly Channel<SpanStoreItem> _queue;
-    private readonly SqliteConnection _writer;
-    private readonly SpanRowWriter _rows;
-    private readonly SpanRecordConverter _converter;
+    private readonly SpanStoreCounters _counters = new();
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ITimer? _retentionTimer;
-    private readonly Thread _writerThread;
+    private readonly SpanStoreWriter _writer;
+    private readonly SpanBatchEncoder _encoder;
     private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<SpanRow> _batch = new(BatchSize);
-    private readonly List<TaskCompletionSource> _flushes = [];
-    /// <summary>Set by shutdown when the queue did not drain in time: the writer stops at its next row.</summary>
+    /// <summary>Set by shutdown when the queue did not drain in time: both threads stop at their next row.</summary>
     private readonly CancellationTokenSource _stop = new();
+    /// <summary>Set when the writer thread ends: the encoder stops handing it batches.</summary>
+    private readonly CancellationTokenSource _writerGone = new();
     private readonly TimeSpan _shutdownWait;
-    private int _inBatch;
-    private long _enqueued, _dropped, _droppedLogged, _written, _failed, _retained;
-    private long _droppedLoggedAt;
 
     private SpanStore(SpanStoreConfig options, string fullPath, SpanRecordConverter converter, ILogger logger, TimeProvider time, TimeSpan retentionInterval, TimeSpan shutdownWait)
     {
         Options = options;
         _shutdownWait = shutdownWait;
         FullPath = fullPath;
-        _converter = converter;
+        Converter = converter;
         _logger = logger;
         _time = time;
         ReaderConnectionString = new SqliteConnectionStringBuilder
@@ -68,16 +65,6 @@ internal sealed class SpanStore : IAsyncDisposable
             Cache = SqliteCacheMode.Private,
             Pooling = true,
         }.ToString();
-        _writer = SpanStoreFile.OpenWriter(fullPath, logger);
-        try
-        {
-            _rows = new SpanRowWriter(_writer);
-        }
-        catch
-        {
-            _writer.Dispose();
-            throw;
-        }
         _queue = Channel.CreateBounded<SpanStoreItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             // Wait mode makes TryWrite return false when full, which is what lets us count drops;
@@ -86,8 +73,28 @@ internal sealed class SpanStore : IAsyncDisposable
             SingleReader = true,
             SingleWriter = false,
         });
-        _writerThread = new Thread(WriteLoop) { Name = "span store writer", IsBackground = true };
-        _writerThread.Start();
+        var connection = SpanStoreFile.OpenWriter(fullPath, logger);
+        SpanRowWriter rows;
+        SpanBatchEncoder encoder;
+        try
+        {
+            rows = new SpanRowWriter(connection);
+            encoder = new SpanBatchEncoder(SpanStringTable.Load(connection), SpanRowWriter.NextId(connection), time);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        var free = new BlockingCollection<SpanBatch>();
+        for (var i = 0; i < Batches; i++) free.Add(new SpanBatch());
+        // One batch waits while one is written: the encoder is at most one batch ahead.
+        var handoff = new BlockingCollection<SpanBatch>(1);
+        _writer = new SpanStoreWriter(connection, rows, handoff, free, _counters, options, time, logger, RequestRetention, _stop.Token);
+        _encoder = encoder;
+        var encoderLoop = new SpanStoreEncoder(_queue.Reader, converter, encoder, free, handoff, _counters, logger, _stop.Token, _writerGone.Token);
+        new Thread(encoderLoop.Run) { Name = "span store encoder", IsBackground = true }.Start();
+        new Thread(() => WriteLoop(connection, rows)) { Name = "span store writer", IsBackground = true }.Start();
         if (retentionInterval > TimeSpan.Zero && (options.RetentionDays > 0 || options.MaxRows > 0))
         {
             _retentionTimer = time.CreateTimer(static s => ((SpanStore)s!).RequestRetention(), this, TimeSpan.FromSeconds(1), retentionInterval);
@@ -110,21 +117,24 @@ internal sealed class SpanStore : IAsyncDisposable
     public SpanStoreConfig Options { get; }
     public string FullPath { get; }
     public string ReaderConnectionString { get; }
-    public SpanRecordConverter Converter => _converter;
+    public SpanRecordConverter Converter { get; }
     /// <summary>The readers' cache of <c>span_strings</c>: the keys of the attribute blobs queries decode.</summary>
     public SpanStringCache Strings { get; } = new();
     /// <summary>Where queries run: off the request threads, each stopped by its caller leaving or its time limit.</summary>
     public SpanQueryRunner Queries { get; }
 
-    public long Enqueued => Interlocked.Read(ref _enqueued);
-    public long Dropped => Interlocked.Read(ref _dropped);
-    public long Written => Interlocked.Read(ref _written);
+    public long Enqueued => _counters.Enqueued;
+    public long Dropped => _counters.Dropped;
+    public long Written => _counters.Written;
     /// <summary>Spans lost to a failed write (disk full, file removed).</summary>
-    public long Failed => Interlocked.Read(ref _failed);
-    public long Retained => Interlocked.Read(ref _retained);
+    public long Failed => _counters.Failed;
+    public long Retained => _counters.Retained;
+
+    /// <summary>Spans the encoder holds until their parent comes (<see cref="SpanBatchEncoder.MaxHold"/>).</summary>
+    internal int Waiting => _encoder.Held;
 
     /// <summary>The writer is inside a batch (between BEGIN and COMMIT).</summary>
-    internal bool InBatch => Volatile.Read(ref _inBatch) != 0;
+    internal bool InBatch => _writer.InBatch;
 
     /// <summary>Completes when the writer has stopped and closed the write connection.</summary>
     internal Task WriterStopped => _writerStopped.Task;
@@ -138,10 +148,10 @@ internal sealed class SpanStore : IAsyncDisposable
     {
         if (_queue.Writer.TryWrite(item))
         {
-            Interlocked.Increment(ref _enqueued);
+            _counters.Enqueue();
             return true;
         }
-        Interlocked.Increment(ref _dropped);
+        _counters.Drop(1);
         return false;
     }
 
@@ -179,198 +189,27 @@ internal sealed class SpanStore : IAsyncDisposable
 
     private void RequestRetention() => _queue.Writer.TryWrite(new SpanStoreItem { Retention = true });
 
-    private void WriteLoop()
+    private void WriteLoop(SqliteConnection connection, SpanRowWriter rows)
     {
         try
         {
-            DrainQueue();
+            _writer.Run();
         }
         catch (Exception e)
         {
             // A thread of its own: an exception that escaped would end the process. Spans queued from
-            // now on are dropped and counted, as when the writer cannot keep up.
+            // now on are dropped and counted, as when the store cannot keep up.
             SpanStoreLog.WriterFailed(_logger, e);
             _queue.Writer.TryComplete();
         }
         finally
         {
+            _writerGone.Cancel();
             // Here and nowhere else: no other thread can be using the connection.
-            _rows.Dispose();
-            _writer.Dispose();
+            rows.Dispose();
+            connection.Dispose();
             _writerStopped.TrySetResult();
         }
-    }
-
-    private void DrainQueue()
-    {
-        var reader = _queue.Reader;
-        while (!_stop.IsCancellationRequested && WaitToRead(reader))
-        {
-            var retention = false;
-            while (_batch.Count < BatchSize && reader.TryRead(out var item))
-            {
-                if (item.Flushed is not null)
-                {
-                    _flushes.Add(item.Flushed);
-                    // Markers queued after the spans they wait for: write what came before first.
-                    break;
-                }
-                if (item.Retention)
-                {
-                    retention = true;
-                    break;
-                }
-                try
-                {
-                    _batch.Add(item.Activity is not null ? _converter.Convert(item.Activity) : SpanRecordConverter.FromRecord(item.Record!));
-                }
-                catch (Exception e)
-                {
-                    Interlocked.Increment(ref _failed);
-                    SpanStoreLog.ConvertFailed(_logger, e);
-                }
-            }
-            if (_batch.Count > 0) WriteBatch();
-            if (retention) RunRetention();
-            foreach (var f in _flushes) f.TrySetResult();
-            _flushes.Clear();
-            var dropped = Dropped;
-            // One warning per 10 s at most: a store that cannot keep up must not also flood the log.
-            if (dropped > _droppedLogged && Stopwatch.GetElapsedTime(_droppedLoggedAt) > TimeSpan.FromSeconds(10))
-            {
-                _droppedLogged = dropped;
-                _droppedLoggedAt = Stopwatch.GetTimestamp();
-                SpanStoreLog.Dropping(_logger, dropped);
-            }
-        }
-        if (_stop.IsCancellationRequested) AbandonQueue(reader);
-    }
-
-    /// <summary>Blocks the writer thread until an item is queued (true) or the queue is completed or stopped (false).</summary>
-    private bool WaitToRead(ChannelReader<SpanStoreItem> reader)
-    {
-        var wait = reader.WaitToReadAsync(_stop.Token);
-        if (wait.IsCompletedSuccessfully) return wait.Result;
-        try
-        {
-            return wait.AsTask().GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Shutdown ran out of time: what is still queued is counted as dropped, and flush waiters are let go.</summary>
-    private void AbandonQueue(ChannelReader<SpanStoreItem> reader)
-    {
-        long abandoned = 0;
-        while (reader.TryRead(out var item))
-        {
-            if (item.Flushed is not null) _flushes.Add(item.Flushed);
-            else if (item.Activity is not null || item.Record is not null) abandoned++;
-        }
-        foreach (var f in _flushes) f.TrySetResult();
-        _flushes.Clear();
-        if (abandoned == 0) return;
-        Interlocked.Add(ref _dropped, abandoned);
-        SpanStoreLog.AbandonedAtShutdown(_logger, abandoned);
-    }
-
-    private void WriteBatch()
-    {
-        Volatile.Write(ref _inBatch, 1);
-        var committed = false;
-        try
-        {
-            using var tx = _writer.BeginTransaction();
-            // Shutdown gave up waiting: stop between rows and roll back rather than hold the file open.
-            _rows.Write(_batch, tx, _stop.Token);
-            tx.Commit();
-            committed = true;
-            _rows.Committed();
-            Interlocked.Add(ref _written, _batch.Count);
-        }
-        catch (OperationCanceledException)
-        {
-            Interlocked.Add(ref _dropped, _batch.Count);
-            SpanStoreLog.AbandonedAtShutdown(_logger, _batch.Count);
-        }
-        catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException or FormatException)
-        {
-            Interlocked.Add(ref _failed, _batch.Count);
-            SpanStoreLog.WriteFailed(_logger, _batch.Count, e);
-        }
-        finally
-        {
-            // The strings and ids the batch took are free again.
-            if (!committed) _rows.RolledBack();
-            _batch.Clear();
-            Volatile.Write(ref _inBatch, 0);
-        }
-    }
-
-    /// <summary>
-    /// Deletes spans older than retention_days (by start time) and beyond max_rows (oldest written
-    /// first), in chunks; a pass that leaves work queues another so spans keep flowing in between.
-    /// </summary>
-    private void RunRetention()
-    {
-        long deleted = 0;
-        var more = false;
-        try
-        {
-            using var cmd = _writer.CreateCommand();
-            if (Options.RetentionDays > 0)
-            {
-                var cutoff = UnixTime.ToNanos(_time.GetUtcNow()) - Options.RetentionDays * TimeSpan.TicksPerDay * 100;
-                var projects = new List<long>();
-                cmd.CommandText = SpanStoreSchema.ProjectIds;
-                using (var reader = cmd.ExecuteReader())
-                {
-                    while (reader.Read()) projects.Add(reader.GetInt64(0));
-                }
-                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE project = $project AND start_time_ns < $cutoff LIMIT {RetentionChunk})";
-                var project = cmd.Parameters.Add("$project", SqliteType.Integer);
-                cmd.Parameters.AddWithValue("$cutoff", cutoff);
-                foreach (var p in projects)
-                {
-                    project.Value = p;
-                    more |= DeleteChunks(cmd, ref deleted);
-                }
-            }
-            if (Options.MaxRows > 0 && !more)
-            {
-                cmd.Parameters.Clear();
-                // Ids only grow, so max(id) - max_rows is where the newest max_rows begin; gaps left by
-                // age retention only make the store keep fewer rows than the limit, never more.
-                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE id <= (SELECT max(id) FROM spans) - $max ORDER BY id LIMIT {RetentionChunk})";
-                cmd.Parameters.AddWithValue("$max", Options.MaxRows);
-                more = DeleteChunks(cmd, ref deleted);
-            }
-        }
-        catch (Exception e) when (e is SqliteException or InvalidOperationException)
-        {
-            SpanStoreLog.RetentionFailed(_logger, e);
-        }
-        if (deleted > 0)
-        {
-            Interlocked.Add(ref _retained, deleted);
-            SpanStoreLog.Retained(_logger, deleted);
-        }
-        if (more) RequestRetention();
-    }
-
-    /// <returns>True when the pass stopped with rows still to delete.</returns>
-    private bool DeleteChunks(SqliteCommand cmd, ref long deleted)
-    {
-        for (var i = 0; i < RetentionChunksPerPass && !_stop.IsCancellationRequested; i++)
-        {
-            var n = cmd.ExecuteNonQuery();
-            deleted += n;
-            if (n < RetentionChunk) return false;
-        }
-        return true;
     }
 
     public async ValueTask DisposeAsync()
@@ -381,9 +220,9 @@ internal sealed class SpanStore : IAsyncDisposable
         // Spans already queued are written before the file closes; a stuck disk does not hold shutdown forever.
         if (!await WriterStoppedWithin(_shutdownWait).ConfigureAwait(false))
         {
-            // The writer stops at its next row and closes the connection itself. One blocked inside a
-            // statement (a lock held by another process) keeps the file open until that returns; closing
-            // it from here would pull the connection from under the statement.
+            // The threads stop at their next row and the writer closes the connection itself. One blocked
+            // inside a statement (a lock held by another process) keeps the file open until that returns;
+            // closing it from here would pull the connection from under the statement.
             _stop.Cancel();
             if (!await WriterStoppedWithin(StopWait).ConfigureAwait(false)) SpanStoreLog.WriterStillBusy(_logger, (_shutdownWait + StopWait).TotalSeconds);
         }

@@ -72,7 +72,8 @@ internal static class SpanStoreSchema
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
         """;
 
-    public const string InsertString = "INSERT INTO span_strings (value) VALUES ($value)";
+    /// <summary>The encoder gives the ids (SpanStringTable); a string of a rolled-back batch may come again, so a second insert is a no-op.</summary>
+    public const string InsertString = "INSERT OR IGNORE INTO span_strings (id, value) VALUES (?1, ?2)";
 
     public const string Strings = "SELECT id, value FROM span_strings";
 

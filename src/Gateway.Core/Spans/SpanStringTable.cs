@@ -3,16 +3,18 @@ using Microsoft.Data.Sqlite;
 namespace Gateway.Spans;
 
 /// <summary>
-/// The writer's side of <c>span_strings</c>: the id of each string it has stored, so a span's project,
+/// The encoder's side of <c>span_strings</c>: the id of each string the store has, so a span's project,
 /// subject, application and name, its attribute keys and the values many spans carry cost a varint, not
-/// their text. Used only by the writer thread, inside its batch transaction: strings a failed batch added
-/// are forgotten with it.
+/// their text. It gives new strings their ids itself (the next after the largest) and hands them to the
+/// writer with the batch that first uses them (<see cref="TakeAdded"/>); the writer inserts them in the
+/// same transaction, and carries those of a failed transaction into the next, so an id in a committed row
+/// always has its string. Used only by the encoder thread.
 /// </summary>
-internal sealed class SpanStringTable : IDisposable
+internal sealed class SpanStringTable
 {
     /// <summary>
-    /// Strings the table takes for attribute keys, event names and interned values, at most: the gateway's
-    /// keys are a few hundred, but a key is any string a span carries, and the writer holds the table in memory.
+    /// Strings the table takes for attribute keys, shapes, event names and interned values, at most: the
+    /// gateway's keys are a few hundred, but a key is any string a span carries, and the table is held in memory.
     /// </summary>
     internal const int MaxOptional = 65_536;
     /// <summary>A value gets an id once this many traces in a row of recent ones carried it: a model name or a URL soon, a response id never.</summary>
@@ -22,40 +24,44 @@ internal sealed class SpanStringTable : IDisposable
 
     private readonly Dictionary<string, long> _ids = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (UInt128 Trace, int Traces)> _candidates = new(StringComparer.Ordinal);
-    private readonly List<string> _added = [];
-    private readonly SqliteCommand _insert;
-    private readonly SqliteParameter _value;
+    private readonly List<(long Id, string Value)> _added = [];
     private readonly int _maxOptional;
+    private long _nextId;
 
+    private SpanStringTable(int maxOptional) => _maxOptional = maxOptional;
+
+    /// <summary>The table as the file has it.</summary>
     /// <param name="maxOptional">Strings the table takes for keys and interned values, at most (tests pass a small one).</param>
-    public SpanStringTable(SqliteConnection writer, int maxOptional = MaxOptional)
+    public static SpanStringTable Load(SqliteConnection connection, int maxOptional = MaxOptional)
     {
-        _maxOptional = maxOptional;
-        using (var read = writer.CreateCommand())
+        var table = new SpanStringTable(maxOptional);
+        using var read = connection.CreateCommand();
+        read.CommandText = SpanStoreSchema.Strings;
+        using var reader = read.ExecuteReader();
+        while (reader.Read())
         {
-            read.CommandText = SpanStoreSchema.Strings;
-            using var reader = read.ExecuteReader();
-            while (reader.Read()) _ids[reader.GetString(1)] = reader.GetInt64(0);
+            var id = reader.GetInt64(0);
+            table._ids[reader.GetString(1)] = id;
+            table._nextId = Math.Max(table._nextId, id);
         }
-        _insert = writer.CreateCommand();
-        _insert.CommandText = SpanStoreSchema.InsertString + " RETURNING id";
-        _value = _insert.Parameters.Add("$value", SqliteType.Text);
+        table._nextId++;
+        return table;
     }
 
     /// <summary>A key's id, added when new while the table has room; 0 when it has none (the blob then spells the key out).</summary>
-    public long OptionalId(string value, SqliteTransaction transaction) =>
-        _ids.TryGetValue(value, out var id) ? id : _ids.Count < _maxOptional ? Id(value, transaction) : 0;
+    public long OptionalId(string value) =>
+        _ids.TryGetValue(value, out var id) ? id : _ids.Count < _maxOptional ? Id(value) : 0;
 
     /// <summary>
     /// A value's id when it has one, or gets one now because it was seen in <see cref="InternAfterTraces"/>
     /// different traces; 0 when it has none (the blob then holds the text).
     /// </summary>
-    public long InternedId(string value, UInt128 trace, SqliteTransaction transaction) => InternedId(value, value, trace, transaction);
+    public long InternedId(string value, UInt128 trace) => InternedId(value, value, trace);
 
     /// <summary>The same for text in a buffer (a span's shape, <see cref="SpanBlobWriter"/>): a string is made only when the text is new.</summary>
-    public long InternedId(ReadOnlySpan<char> value, UInt128 trace, SqliteTransaction transaction) => InternedId(value, null, trace, transaction);
+    public long InternedId(ReadOnlySpan<char> value, UInt128 trace) => InternedId(value, null, trace);
 
-    private long InternedId(ReadOnlySpan<char> value, string? instance, UInt128 trace, SqliteTransaction transaction)
+    private long InternedId(ReadOnlySpan<char> value, string? instance, UInt128 trace)
     {
         if (_ids.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value, out var id)) return id;
         if (_ids.Count >= _maxOptional) return 0;
@@ -73,30 +79,23 @@ internal sealed class SpanStringTable : IDisposable
             return 0;
         }
         candidates.Remove(value, out var key, out _);
-        return Id(key!, transaction);
+        return Id(key!);
     }
 
-    /// <summary>The string's id, added to the table (in the current transaction) when new.</summary>
-    public long Id(string value, SqliteTransaction transaction)
+    /// <summary>The string's id, given now when new.</summary>
+    public long Id(string value)
     {
         if (_ids.TryGetValue(value, out var id)) return id;
-        _insert.Transaction = transaction;
-        _value.Value = value;
-        id = (long)_insert.ExecuteScalar()!;
+        id = _nextId++;
         _ids.Add(value, id);
-        _added.Add(value);
+        _added.Add((id, value));
         return id;
     }
 
-    /// <summary>The batch committed: its new strings are in the file.</summary>
-    public void Committed() => _added.Clear();
-
-    /// <summary>The batch rolled back: its new strings are not in the file, so their ids mean nothing.</summary>
-    public void RolledBack()
+    /// <summary>Moves the strings given ids since the last call into <paramref name="batch"/>: the writer inserts them with its rows.</summary>
+    public void TakeAdded(List<(long Id, string Value)> batch)
     {
-        foreach (var value in _added) _ids.Remove(value);
+        batch.AddRange(_added);
         _added.Clear();
     }
-
-    public void Dispose() => _insert.Dispose();
 }

@@ -34,7 +34,7 @@ public sealed class SpanStoreShutdownTests : IDisposable
         lockCommand.ExecuteNonQuery();
 
         Assert.True(store.TryEnqueue(Record(Id(1), 1)));
-        await WaitUntil(() => store.InBatch);
+        await Eventually.True(() => store.InBatch);
         // Queued behind the blocked batch: shutdown gives up on these.
         for (var i = 2; i <= 6; i++) Assert.True(store.TryEnqueue(Record(Id(i), i)));
 
@@ -67,15 +67,5 @@ public sealed class SpanStoreShutdownTests : IDisposable
         Assert.True(store.WriterStopped.IsCompletedSuccessfully);
         Assert.Equal(50, store.Written);
         Assert.Equal(0, store.Dropped);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
-            await Task.Delay(10);
-        }
     }
 }

@@ -115,6 +115,42 @@ public sealed class SpanStoreTests
         Assert.Equal(0, span.GetProperty("events").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Strings_a_failed_batch_gave_ids_are_stored_with_the_next()
+    {
+        await using var s = SpanTestStore.Open();
+        using (var c = s.Store.OpenReader())
+        using (var cmd = c.CreateCommand())
+        {
+            // A write that fails on demand: every insert aborts while fail has a row.
+            cmd.CommandText = """
+                CREATE TABLE fail (x);
+                CREATE TRIGGER failing BEFORE INSERT ON spans WHEN EXISTS (SELECT 1 FROM fail) BEGIN SELECT RAISE(ABORT, 'test'); END;
+                INSERT INTO fail VALUES (1);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        // New strings: the project, the subject, the key.
+        await s.AddAsync(Record(Id(1), 5, "user:first@acme.com", project: OtherProject, attributes: """{"first.key":"a"}"""));
+        Assert.Equal(1, s.Store.Failed);
+        using (var c = s.Store.OpenReader())
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "DELETE FROM fail";
+            cmd.ExecuteNonQuery();
+        }
+
+        // The same strings again: the encoder has their ids, so only the writer's carried inserts store them.
+        await s.AddAsync(Record(Id(2), 6, "user:first@acme.com", project: OtherProject, attributes: """{"first.key":"b"}"""));
+
+        Assert.Equal(1, s.Store.Written);
+        var (status, body) = s.Query($$"""{"startTime":"1970-01-01T00:00:00Z","endTime":"1970-01-01T00:00:01Z","tracingProjectFqn":"{{OtherProject}}"}""");
+        Assert.Equal(200, status);
+        var span = Assert.Single(body.GetProperty("data").EnumerateArray());
+        Assert.Equal("b", span.GetProperty("spanAttributes").GetProperty("first.key").GetString());
+        Assert.Equal("first@acme.com", span.GetProperty("createdBySubject").GetProperty("subjectSlug").GetString());
+    }
+
     private static long Count(SpanStore store)
     {
         using var c = store.OpenReader();

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Spans;
+
+/// <summary>
+/// The span store's encoder thread: takes spans off the queue, converts and encodes each into the batch
+/// being filled (<see cref="SpanBatchEncoder"/>), and hands the batch to the writer thread
+/// (<see cref="SpanStoreWriter"/>) as soon as the writer has taken the previous one, or when it is full.
+/// So the writer inserts one batch while the next is encoded, and a batch holds what came while the writer
+/// was busy: small when the store is idle, up to <see cref="SpanStore.BatchSize"/> when it is loaded. A span
+/// may wait for its parent (<see cref="SpanBatchEncoder.MaxHold"/>), so a request's spans share a batch. A
+/// flush or retention marker ends its batch, so it takes effect after the spans queued before it.
+/// </summary>
+internal sealed class SpanStoreEncoder(
+    ChannelReader<SpanStoreItem> queue,
+    SpanRecordConverter converter,
+    SpanBatchEncoder encoder,
+    BlockingCollection<SpanBatch> free,
+    BlockingCollection<SpanBatch> handoff,
+    SpanStoreCounters counters,
+    ILogger logger,
+    CancellationToken stop,
+    CancellationToken writerGone)
+{
+    /// <summary>How long a filled batch waits for the writer before the encoder looks again (the writer does not signal).</summary>
+    private static readonly TimeSpan WriterPoll = TimeSpan.FromMilliseconds(5);
+
+    private readonly CancellationTokenSource _blocked = CancellationTokenSource.CreateLinkedTokenSource(stop, writerGone);
+
+    public void Run()
+    {
+        try
+        {
+            Drain();
+        }
+        catch (Exception e)
+        {
+            // A thread of its own: an exception that escaped would end the process. Spans queued from now on
+            // are dropped and counted, as when the store cannot keep up.
+            SpanStoreLog.WriterFailed(logger, e);
+        }
+        finally
+        {
+            handoff.CompleteAdding();
+            _blocked.Dispose();
+        }
+    }
+
+    private void Drain()
+    {
+        SpanBatch? batch = null;
+        var open = true;
+        while (!_blocked.IsCancellationRequested)
+        {
+            batch ??= Take();
+            if (batch is null) break;
+            var cut = Fill(batch);
+            // A marker, or the end of the queue, lets no span wait: the flush is for what came before it.
+            encoder.ReleaseWaiting(batch, all: cut || !open);
+            var pending = batch.Rows.Count > 0 || batch.Flushes.Count > 0 || batch.Retention;
+            // The writer has taken the last batch (the slot is free): it gets this one now. A full batch, one
+            // a marker ended, or the last one (the queue is done) waits for the slot; an open one keeps
+            // filling meanwhile.
+            if (pending && (handoff.Count == 0 || cut || !open || batch.Rows.Count >= SpanStore.BatchSize))
+            {
+                if (!HandOff(batch)) break;
+                batch = null;
+                continue;
+            }
+            if (!open) break;
+            open = WaitToRead(pending || encoder.Held > 0 ? WriterPoll : Timeout.InfiniteTimeSpan);
+        }
+        if (batch is not null && _blocked.IsCancellationRequested) Abandon(batch);
+        if (_blocked.IsCancellationRequested) Abandon();
+    }
+
+    /// <summary>A free batch, or null when shutdown stopped the store or the writer is gone.</summary>
+    private SpanBatch? Take()
+    {
+        try
+        {
+            return free.Take(_blocked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Moves what the queue holds into the batch; true when a marker ends the batch.</summary>
+    private bool Fill(SpanBatch batch)
+    {
+        while (batch.Rows.Count < SpanStore.BatchSize && !stop.IsCancellationRequested && queue.TryRead(out var item))
+        {
+            if (item.Flushed is not null)
+            {
+                batch.Flushes.Add(item.Flushed);
+                // Markers queued after the spans they wait for: write what came before first.
+                return true;
+            }
+            if (item.Retention)
+            {
+                batch.Retention = true;
+                return true;
+            }
+            try
+            {
+                encoder.Add(batch, item.Activity is not null ? converter.Convert(item.Activity) : SpanRecordConverter.FromRecord(item.Record!));
+            }
+            catch (Exception e)
+            {
+                counters.Fail(1);
+                SpanStoreLog.ConvertFailed(logger, e);
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Gives the batch its ids and the writer; false when shutdown stopped the store or the writer is gone.</summary>
+    private bool HandOff(SpanBatch batch)
+    {
+        encoder.Finish(batch);
+        try
+        {
+            handoff.Add(batch, _blocked.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            Abandon(batch);
+            return false;
+        }
+    }
+
+    /// <summary>Blocks until an item is queued (true), the wait is over (true: look again), or the queue is completed or the store stopped (false).</summary>
+    private bool WaitToRead(TimeSpan wait)
+    {
+        var ready = queue.WaitToReadAsync(_blocked.Token);
+        if (ready.IsCompletedSuccessfully) return ready.Result;
+        try
+        {
+            var task = ready.AsTask();
+            return !task.Wait(wait) || task.Result;
+        }
+        catch (AggregateException e) when (e.InnerException is OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Abandon(SpanBatch batch)
+    {
+        counters.Drop(batch.Rows.Count);
+        foreach (var f in batch.Flushes) f.TrySetResult();
+        batch.Clear();
+    }
+
+    /// <summary>Shutdown ran out of time (or the writer is gone): what is still queued is counted as dropped, and flush waiters are let go.</summary>
+    private void Abandon()
+    {
+        long abandoned = 0;
+        while (queue.TryRead(out var item))
+        {
+            if (item.Flushed is not null) item.Flushed.TrySetResult();
+            else if (item.Activity is not null || item.Record is not null) abandoned++;
+        }
+        if (abandoned == 0) return;
+        counters.Drop(abandoned);
+        SpanStoreLog.AbandonedAtShutdown(logger, abandoned);
+    }
+}
