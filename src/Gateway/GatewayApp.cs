@@ -91,6 +91,9 @@ internal sealed class GatewayApp : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Off entirely: while this category logs at any level, hosting starts an Activity (and a log
+        // scope) for every request that nothing exports; it logs nothing the gateway's own log lacks.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
 

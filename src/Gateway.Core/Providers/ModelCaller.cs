@@ -126,7 +126,7 @@ internal sealed class ModelCaller(ILogger logger)
         if (translator is not null) return await CopyTranslatedAsync(sink, response, exchange, translator, deadline).ConfigureAwait(false);
 
         sink.Start(response);
-        var capture = wantsDetails || !success || attempt.Step.WantsUsage ? new ArrayBufferWriter<byte>(4096) : null;
+        using var capture = wantsDetails || !success || attempt.Step.WantsUsage ? new PooledByteWriter(4096) : null;
         var writer = sink.Body;
         long written = 0;
         try
