@@ -34,11 +34,13 @@ internal static class RoutingConfigReader
         foreach (var t in routing.Targets) shared &= models.TypesOf(t.Target);
         if (types is { } declared)
         {
-            foreach (var t in routing.Targets)
-            {
-                var missing = declared & ~models.TypesOf(t.Target);
-                if (missing != ModelTypes.None) errors.Add(path + ".model_types", $"target '{t.Target}' does not serve {missing.ToString().ToLowerInvariant()}");
-            }
+            // One message for all of them: a field gets one error (ConfigErrors).
+            var lacking = routing.Targets
+                .Select(t => (t.Target, Missing: declared & ~models.TypesOf(t.Target)))
+                .Where(t => t.Missing != ModelTypes.None)
+                .Select(t => $"target '{t.Target}' does not serve {t.Missing.ToString().ToLowerInvariant()}")
+                .ToList();
+            if (lacking.Count > 0) errors.Add(path + ".model_types", string.Join("; ", lacking));
         }
         else if (shared == ModelTypes.None)
         {

@@ -122,7 +122,7 @@ public sealed class RoutingConfigTests
                 routing_config: {type: latency-based-routing, load_balance_targets: [{target: b/m}]}
               - name: emb
                 model_types: [embedding]
-                routing_config: {type: latency-based-routing, load_balance_targets: [{target: b/m}]}
+                routing_config: {type: latency-based-routing, load_balance_targets: [{target: b/m}, {target: a/m}]}
               - name: mixed
                 routing_config: {type: latency-based-routing, load_balance_targets: [{target: b/m}, {target: a/e}]}
               - name: w
@@ -136,7 +136,7 @@ public sealed class RoutingConfigTests
             "test.yaml:13:28: virtual_models[0].routing_config.type: unknown routing type 'round-robin' (expected weight-based-routing, latency-based-routing or priority-based-routing)",
             "test.yaml:15:98: virtual_models[1].routing_config.load_balance_targets[1].target: duplicate target 'a/m'",
             "test.yaml:16:11: virtual_models[2].name: duplicate virtual model 'v'",
-            "test.yaml:19:18: virtual_models[3].model_types: target 'b/m' does not serve embedding",
+            "test.yaml:19:18: virtual_models[3].model_types: target 'b/m' does not serve embedding; target 'a/m' does not serve embedding",
             "test.yaml:22:73: virtual_models[4].routing_config.load_balance_targets: the targets share no model type (chat, completion, embedding)",
             "test.yaml:24:74: virtual_models[5].routing_config.load_balance_targets: at least one target is required",
             "test.yaml:26:83: virtual_models[6].routing_config.load_balance_targets[0].target: unknown target 'v' (targets must be provider models, not virtual models)",
