@@ -1,0 +1,79 @@
+using System.Text.Json;
+
+namespace Gateway.Config;
+
+/// <summary>
+/// The config file as written: each record a YAML mapping, each property a field (snake_case, bound by
+/// <see cref="ConfigJsonContext"/>). Sections already in their runtime shape bind to the runtime records
+/// (<see cref="ServerOptions"/>, <see cref="TracingOptions"/>, <see cref="SpanStoreConfig"/>, ...); the ones
+/// nested here are checked and resolved by the section readers. Defaults are given once, on the records.
+/// </summary>
+internal sealed record ConfigFile(
+    ServerOptions? Server = null,
+    IReadOnlyList<ConfigFile.Provider>? Providers = null,
+    ConfigFile.AuthSection? Auth = null,
+    IReadOnlyList<ConfigFile.VirtualModel>? VirtualModels = null,
+    ConfigFile.RoutingSection? Routing = null,
+    TracingOptions? Tracing = null,
+    ConfigFile.TracingProjectsSection? TracingProjects = null,
+    SpanStoreConfig? SpanStore = null)
+{
+    internal sealed record Provider(
+        string? Name = null,
+        string? Type = null,
+        string? BaseUrl = null,
+        string? ApiKey = null,
+        IReadOnlyDictionary<string, string>? Headers = null,
+        int TokenDelayMs = ProviderConfig.DefaultTokenDelayMs,
+        int ConnectTimeoutMs = ProviderConfig.DefaultConnectTimeoutMs,
+        IReadOnlyList<Model>? Models = null);
+
+    /// <summary>A provider model; <c>- gpt-4o</c> is short for <c>- name: gpt-4o</c> (<see cref="YamlBinder"/>).</summary>
+    internal sealed record Model(string? Name = null, string? UpstreamModel = null, IReadOnlyList<string>? Types = null, Price? Price = null);
+
+    /// <summary>USD per million tokens.</summary>
+    internal sealed record Price(double? InputPerMillionTokens = null, double? OutputPerMillionTokens = null);
+
+    internal sealed record AuthSection(IReadOnlyList<ApiKey>? ApiKeys = null);
+
+    internal sealed record ApiKey(
+        string? Name = null,
+        string? KeyHash = null,
+        string? Key = null,
+        string? Subject = null,
+        IReadOnlyList<string>? Teams = null,
+        string? Tenant = null,
+        bool Admin = false);
+
+    internal sealed record VirtualModel(string? Name = null, IReadOnlyList<string>? ModelTypes = null, LoadBalancing? RoutingConfig = null);
+
+    /// <summary>A virtual model's <c>routing_config</c>.</summary>
+    internal sealed record LoadBalancing(string? Type = null, IReadOnlyList<LoadBalanceTarget>? LoadBalanceTargets = null);
+
+    internal sealed record LoadBalanceTarget(
+        string? Target = null,
+        int? Weight = null,
+        int? Priority = null,
+        SlaCutoff? SlaCutoff = null,
+        Retry? RetryConfig = null,
+        IReadOnlyList<int>? FallbackStatusCodes = null,
+        bool FallbackCandidate = true,
+        IReadOnlyDictionary<string, JsonElement>? OverrideParams = null);
+
+    /// <summary>A target's <c>retry_config</c>; what it leaves out comes from <see cref="Config.RetryConfig.Default"/>.</summary>
+    internal sealed record Retry(int? Attempts = null, int? Delay = null, IReadOnlyList<int>? OnStatusCodes = null);
+
+    internal sealed record RoutingSection(string? Name = null, string? Type = null, IReadOnlyList<Rule>? Rules = null, HealthOptions? Health = null);
+
+    /// <summary>One of <c>routing.rules</c>: a routing config with an id and a condition.</summary>
+    internal sealed record Rule(string? Id = null, string? Type = null, When? When = null, IReadOnlyList<LoadBalanceTarget>? LoadBalanceTargets = null);
+
+    /// <summary>The <c>when</c> of a routing rule or a tracing project rule.</summary>
+    internal sealed record When(IReadOnlyList<string>? Subjects = null, IReadOnlyList<string>? Models = null, IReadOnlyDictionary<string, string>? Metadata = null);
+
+    internal sealed record TracingProjectsSection(string? Default = null, IReadOnlyList<TracingProject>? Projects = null);
+
+    internal sealed record TracingProject(string? Fqn = null, IReadOnlyList<string>? Collaborators = null, IReadOnlyList<TracingRule>? Rules = null);
+
+    internal sealed record TracingRule(When? When = null);
+}
