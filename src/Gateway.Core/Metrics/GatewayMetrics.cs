@@ -11,10 +11,9 @@ namespace Gateway.Metrics;
 /// The gateway's metrics and their Prometheus scrape endpoint (issue #16): the GenAI histograms of
 /// <see cref="GenAiMetrics"/>, request, attempt and fallback counters, and gauges over the span queues
 /// and the config. The host's MeterProvider (<c>AddOpenTelemetry().WithMetrics</c>, GatewayTelemetry.Register)
-/// reads them with the OpenTelemetry Prometheus exporter, and with an OTLP reader too when
-/// ENABLE_OTEL_METRICS is on. Every label comes from the config
-/// (model and target names, which routing has recognised) or from a small fixed set, so the number of
-/// series is bounded by the config, never by what clients send.
+/// reads them with the OpenTelemetry Prometheus exporter, and with an OTLP reader too when ENABLE_OTEL_METRICS
+/// is on. Every label comes from the config (model and target names, which routing has recognised) or from a
+/// small fixed set, so the number of series is bounded by the config, never by what clients send.
 /// </summary>
 internal sealed class GatewayMetrics : IDisposable
 {

@@ -65,23 +65,23 @@ internal sealed class GatewayTelemetry
         var resource = Resource(settings);
         if (tracing)
         {
-            otel.WithTracing(tracing =>
+            otel.WithTracing(traces =>
             {
-                tracing.SetResourceBuilder(resource);
+                traces.SetResourceBuilder(resource);
                 // The host's builder is deferred (the SDK's documented seam for configuring from services): the
                 // source, sampler and processors are chosen when the provider is built, once the span store has opened or not.
-                var deferred = tracing as IDeferredTracerProviderBuilder ?? throw new InvalidOperationException("AddOpenTelemetry() gives a deferred TracerProviderBuilder");
+                var deferred = traces as IDeferredTracerProviderBuilder ?? throw new InvalidOperationException("AddOpenTelemetry() gives a deferred TracerProviderBuilder");
                 deferred.Configure(static (services, builder) => services.GetRequiredService<GatewayTelemetry>().AddProcessors(builder));
             });
         }
-        otel.WithMetrics(builder =>
+        otel.WithMetrics(metrics =>
         {
             // The Prometheus exporter's target_info carries this resource too (GatewayMetrics adds that reader).
-            builder.SetResourceBuilder(resource).AddMeter(GenAiMetrics.MeterName);
+            metrics.SetResourceBuilder(resource).AddMeter(GenAiMetrics.MeterName);
             if (settings.MetricsEnabled)
             {
                 // A factory: the exporter and its HttpClient are made only when the host builds the provider.
-                builder.AddReader(_ => new PeriodicExportingMetricReader(new OtlpMetricExporter(ExporterOptions(settings.Metrics)),
+                metrics.AddReader(_ => new PeriodicExportingMetricReader(new OtlpMetricExporter(ExporterOptions(settings.Metrics)),
                     settings.MetricExportIntervalMs, settings.Metrics.TimeoutMs));
             }
         });
