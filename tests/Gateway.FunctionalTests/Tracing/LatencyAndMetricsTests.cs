@@ -125,4 +125,20 @@ public sealed class LatencyAndMetricsTests : IAsyncLifetime
         Assert.InRange(tpot.Sum, MinGapMs(clientFirstTokenMs) / 1000.0, MaxGapMs(clientTotalMs) / 1000.0);
         Assert.Equal("gateway-under-test", usage.Resource["service.name"]);
     }
+
+    [Fact]
+    public async Task GracefulStop_ExportsMetrics()
+    {
+        // The next periodic export would be in ten minutes: the points arrive because the host's MeterProvider
+        // is disposed on the way out, and its OTLP reader exports once more.
+        var env = Env(_receiver, ("ENABLE_OTEL_METRICS", "true"), ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", _receiver.MetricsUrl), ("OTEL_METRIC_EXPORT_INTERVAL", "600000"));
+        await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream), env);
+        await StreamAsync(gateway);
+
+        await gateway.StopAsync();
+
+        var duration = Assert.Single(_receiver.Metrics, m => m.Name == "gen_ai.client.operation.duration");
+        Assert.Equal(1, (long)duration.Points.Single().Count);
+        Assert.Equal("gateway-under-test", duration.Resource["service.name"]);
+    }
 }
