@@ -1,4 +1,5 @@
 using Gateway.Config;
+using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.OpenAI;
 using Gateway.Pipeline;
@@ -132,7 +133,9 @@ internal sealed class GatewayApp : IAsyncDisposable
             gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
             gateway._reloader.Start();
         }
-        var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), featureStages);
+        // Limits first (after authenticate, read and trace; before routing), then what the caller added.
+        Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages = [s => s.RateLimits.IsEmpty ? null : RateLimitStage.Instance, .. featureStages ?? []];
+        var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), stages);
         metrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
