@@ -25,6 +25,7 @@ internal sealed class GatewayRuntime : IDisposable
         Upstreams = new UpstreamRegistry(Time);
         Health = new HealthRegistry(Time);
         RateLimits = new RateLimitRegistry(Time);
+        Budgets = new BudgetRegistry(Time);
         _current = new Snapshot(config, ++_version, Time.GetUtcNow(), this);
     }
 
@@ -38,6 +39,9 @@ internal sealed class GatewayRuntime : IDisposable
 
     /// <summary>Token buckets by rate limit rule id (Limits/).</summary>
     public RateLimitRegistry RateLimits { get; }
+
+    /// <summary>Spend counters by budget rule id (Limits/).</summary>
+    public BudgetRegistry Budgets { get; }
 
     /// <summary>Raised after a new snapshot went live (metrics, logs).</summary>
     public event Action<Snapshot>? Reloaded;
@@ -56,6 +60,7 @@ internal sealed class GatewayRuntime : IDisposable
             Upstreams.Retain(next.Catalog.Upstreams, RetireAfter(config.Server));
             Health.Retain(next.Catalog.All.Select(t => t.Id).ToHashSet(StringComparer.Ordinal));
             RateLimits.Retain(config.RateLimiting.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal));
+            Budgets.Retain(config.Budgets.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal));
         }
         Reloaded?.Invoke(next);
         return next;
@@ -69,6 +74,7 @@ internal sealed class GatewayRuntime : IDisposable
     {
         Upstreams.Dispose();
         RateLimits.Dispose();
+        Budgets.Dispose();
     }
 
     internal sealed class Snapshot
@@ -82,6 +88,7 @@ internal sealed class GatewayRuntime : IDisposable
             Routing = new RoutingTable(config, Catalog, runtime.Health);
             Keys = new ApiKeyStore(config.ApiKeys);
             RateLimits = new RateLimiter(config.RateLimiting, runtime.RateLimits);
+            Budgets = new BudgetLimiter(config.Budgets, runtime.Budgets, Routing);
         }
 
         public GatewayConfig Config { get; }
@@ -94,5 +101,7 @@ internal sealed class GatewayRuntime : IDisposable
         public ApiKeyStore Keys { get; }
         /// <summary>Rate limit rules (Limits/), their buckets in the runtime's registry.</summary>
         public RateLimiter RateLimits { get; }
+        /// <summary>Budget rules (Limits/), their counters in the runtime's registry.</summary>
+        public BudgetLimiter Budgets { get; }
     }
 }

@@ -134,7 +134,14 @@ internal sealed class GatewayApp : IAsyncDisposable
             gateway._reloader.Start();
         }
         // Limits first (after authenticate, read and trace; before routing), then what the caller added.
-        Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages = [s => s.RateLimits.IsEmpty ? null : RateLimitStage.Instance, .. featureStages ?? []];
+        // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
+        var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })));
+        Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages =
+        [
+            s => s.RateLimits.IsEmpty ? null : RateLimitStage.Instance,
+            s => s.Budgets.IsEmpty ? null : budgetStage,
+            .. featureStages ?? [],
+        ];
         var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), stages);
         metrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));

@@ -86,7 +86,8 @@ internal sealed record ConfigFile(
     internal sealed record RateLimitRule(string? Id = null, When? When = null, long? LimitTo = null, RateLimitUnit? Unit = null, IReadOnlyList<string>? RateLimitAppliesPer = null);
 
     /// <summary><c>budget_limiting</c> (the reference's gateway-budget-config, 1.3).</summary>
-    internal sealed record BudgetLimitingSection(string? Name = null, string? Type = null, IReadOnlyList<BudgetRule>? Rules = null);
+    /// <param name="OutputTokenEstimate">Output tokens a request without max_tokens is priced at when its maximum cost is reserved.</param>
+    internal sealed record BudgetLimitingSection(string? Name = null, string? Type = null, IReadOnlyList<BudgetRule>? Rules = null, long OutputTokenEstimate = BudgetLimitingConfig.DefaultOutputTokenEstimate);
 
     internal sealed record BudgetRule(
         string? Id = null,

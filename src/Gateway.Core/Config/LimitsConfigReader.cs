@@ -40,6 +40,7 @@ internal static class LimitsConfigReader
         {
             errors.Add("budget_limiting.type", $"expected gateway-budget-config, got '{type}'");
         }
+        errors.Range("budget_limiting.output_token_estimate", section.OutputTokenEstimate, 1, MaxLimit);
         var rules = new List<BudgetRuleConfig>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < (section.Rules?.Count ?? 0); i++)
@@ -49,7 +50,7 @@ internal static class LimitsConfigReader
             CheckId(errors, path, rule.Id, ids, "applied_budget_rule_ids");
             var when = rule.When is { } w ? RoutingConfigReader.ReadWhen(errors, path + ".when", w, models) : RuleCondition.Always;
             if (rule.LimitTo is not { } limit) errors.Add(path + ".limit_to", "required: USD per period");
-            else errors.Range(path + ".limit_to", limit, 0.000001, 1e9);
+            else if (limit is <= 0 or > 1e9) errors.Add(path + ".limit_to", $"must be more than 0 and at most 1000000000 USD, got {limit}");
             if (rule.Unit is null && !errors.Given(path + ".unit")) errors.Add(path + ".unit", "required: cost_per_day, cost_per_week or cost_per_month");
             var per = AppliesPer(errors, path + ".budget_applies_per", rule.BudgetAppliesPer, max: 1);
             var thresholds = Thresholds(errors, path + ".alerts.thresholds", rule.Alerts?.Thresholds);
@@ -67,7 +68,7 @@ internal static class LimitsConfigReader
                 AlertTargets = targets,
             });
         }
-        return new BudgetLimitingConfig { Rules = rules };
+        return new BudgetLimitingConfig { Rules = rules, OutputTokenEstimate = section.OutputTokenEstimate };
     }
 
     private static void CheckId(ConfigErrors errors, string path, string? id, HashSet<string> ids, string attribute)
