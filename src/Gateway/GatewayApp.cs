@@ -1,4 +1,5 @@
 using Gateway.Config;
+using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.OpenAI;
 using Gateway.Pipeline;
@@ -135,7 +136,16 @@ internal sealed class GatewayApp : IAsyncDisposable
             gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
             gateway._reloader.Start();
         }
-        var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), featureStages);
+        // Limits first (after authenticate, read and trace; before routing), then what the caller added.
+        // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
+        var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })));
+        Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages =
+        [
+            s => s.RateLimits.IsEmpty ? null : RateLimitStage.Instance,
+            s => s.Budgets.IsEmpty ? null : budgetStage,
+            .. featureStages ?? [],
+        ];
+        var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), stages);
         GatewayMetrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);

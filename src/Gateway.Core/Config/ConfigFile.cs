@@ -16,7 +16,9 @@ internal sealed record ConfigFile(
     ConfigFile.RoutingSection? Routing = null,
     TracingOptions? Tracing = null,
     ConfigFile.TracingProjectsSection? TracingProjects = null,
-    SpanStoreConfig? SpanStore = null)
+    SpanStoreConfig? SpanStore = null,
+    ConfigFile.RateLimitingSection? RateLimiting = null,
+    ConfigFile.BudgetLimitingSection? BudgetLimiting = null)
 {
     internal sealed record Provider(
         string? Name = null,
@@ -76,4 +78,28 @@ internal sealed record ConfigFile(
     internal sealed record TracingProject(string? Fqn = null, IReadOnlyList<string>? Collaborators = null, IReadOnlyList<TracingRule>? Rules = null);
 
     internal sealed record TracingRule(When? When = null);
+
+    /// <summary><c>rate_limiting</c> (the reference's gateway-rate-limiting-config, 1.2).</summary>
+    /// <param name="TokenEstimate">Tokens a tokens_per_* rule reserves for a request without max_tokens, settled with the real usage.</param>
+    internal sealed record RateLimitingSection(string? Name = null, string? Type = null, IReadOnlyList<RateLimitRule>? Rules = null, long TokenEstimate = RateLimitingConfig.DefaultTokenEstimate);
+
+    internal sealed record RateLimitRule(string? Id = null, When? When = null, long? LimitTo = null, RateLimitUnit? Unit = null, IReadOnlyList<string>? RateLimitAppliesPer = null);
+
+    /// <summary><c>budget_limiting</c> (the reference's gateway-budget-config, 1.3).</summary>
+    /// <param name="OutputTokenEstimate">Output tokens a request without max_tokens is priced at when its maximum cost is reserved.</param>
+    internal sealed record BudgetLimitingSection(string? Name = null, string? Type = null, IReadOnlyList<BudgetRule>? Rules = null, long OutputTokenEstimate = BudgetLimitingConfig.DefaultOutputTokenEstimate);
+
+    internal sealed record BudgetRule(
+        string? Id = null,
+        BudgetUnit? Unit = null,
+        When? When = null,
+        double? LimitTo = null,
+        bool AuditMode = false,
+        IReadOnlyList<string>? BudgetAppliesPer = null,
+        BudgetAlerts? Alerts = null);
+
+    internal sealed record BudgetAlerts(IReadOnlyList<int>? Thresholds = null, IReadOnlyList<NotificationTarget>? NotificationTarget = null);
+
+    /// <summary>Where alerts go: <c>log</c>, or <c>webhook</c> with a <c>url</c> (HTTP POST, docs/limits.md).</summary>
+    internal sealed record NotificationTarget(string? Type = null, string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
 }

@@ -74,6 +74,8 @@ internal static class ConfigLoader
             Tracing = tracing,
             TracingProjects = sections.TracingProjects is { } t ? TracingProjectsConfigReader.Read(errors, t) : TracingProjectsConfig.Empty,
             SpanStore = (sections.SpanStore ?? new()).Checked(errors, "span_store"),
+            RateLimiting = sections.RateLimiting is { } rl ? LimitsConfigReader.ReadRateLimiting(errors, rl, models) : RateLimitingConfig.Empty,
+            Budgets = sections.BudgetLimiting is { } bl ? LimitsConfigReader.ReadBudgets(errors, bl, models) : BudgetLimitingConfig.Empty,
         };
         if (providers.Count == 0 && errors.Count == 0) errors.Add("providers", "at least one provider is required");
         if (errors.Count > 0) throw new ConfigException(errors.Messages());

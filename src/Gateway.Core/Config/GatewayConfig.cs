@@ -15,6 +15,8 @@ internal sealed class GatewayConfig
     public TracingOptions Tracing { get; init; } = new();
     public TracingProjectsConfig TracingProjects { get; init; } = TracingProjectsConfig.Empty;
     public SpanStoreConfig SpanStore { get; init; } = new();
+    public RateLimitingConfig RateLimiting { get; init; } = RateLimitingConfig.Empty;
+    public BudgetLimitingConfig Budgets { get; init; } = BudgetLimitingConfig.Empty;
 }
 
 internal enum ProviderKind

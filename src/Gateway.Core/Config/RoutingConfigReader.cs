@@ -83,7 +83,8 @@ internal static class RoutingConfigReader
         return new RoutingRuleConfig { Id = rule.Id!, When = when, Routing = routing };
     }
 
-    private static RuleCondition ReadWhen(ConfigErrors errors, string path, ConfigFile.When when, ModelIndex models)
+    /// <summary>A rule's <c>when</c> (routing, rate limit and budget rules share the shape).</summary>
+    public static RuleCondition ReadWhen(ConfigErrors errors, string path, ConfigFile.When when, ModelIndex models)
     {
         var subjects = errors.Valid(path + ".subjects", when.Subjects, s =>
         {

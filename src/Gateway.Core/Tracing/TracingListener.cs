@@ -138,6 +138,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             model.AddTag(SpanAttributes.TfyModelId, target.Id);
             model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
             model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
+            SetAppliedLimitRules(model, exchange);
             model.AddTag(SpanAttributes.TfyModelRequestUrl, url);
             model.AddTag(SpanAttributes.TfyModelStreaming, exchange.IsStream);
             model.AddTag(SpanAttributes.TfyModelRequestType, RootSpanType(exchange.Operation));
@@ -267,6 +268,14 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             root.AddTag(SpanAttributes.GenAiConversationId, conversation);
         }
         if (exchange.Plan is { AppliedRuleIds.Count: > 0 } plan) root.AddTag(SpanAttributes.AppliedLoadBalanceRuleIds, plan.AppliedRuleIds as string[] ?? [.. plan.AppliedRuleIds]);
+        SetAppliedLimitRules(root, exchange);
+    }
+
+    /// <summary>Seed 003's applied_ratelimit_rule_ids and applied_budget_rule_ids, on the root and Model spans (issue #12).</summary>
+    private static void SetAppliedLimitRules(Activity span, Exchange exchange)
+    {
+        if (exchange.AppliedRateLimitRuleIds is { Count: > 0 } rateLimits) span.AddTag(SpanAttributes.AppliedRateLimitRuleIds, rateLimits as string[] ?? [.. rateLimits]);
+        if (exchange.AppliedBudgetRuleIds is { Count: > 0 } budgets) span.AddTag(SpanAttributes.AppliedBudgetRuleIds, budgets as string[] ?? [.. budgets]);
     }
 
     private static void SetContent(Activity root, ExchangeTrace state, Exchange exchange)

@@ -1,0 +1,4 @@
+namespace Gateway.Limits;
+
+/// <summary>What the budget stage reserved for a request: the same cost on the period of every matching rule, settled with the real cost when it ends.</summary>
+internal sealed record BudgetLease(BudgetRule[] Rules, string[] Keys, BudgetPeriod[] Periods, long ReservedNano);
