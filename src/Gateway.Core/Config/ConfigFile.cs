@@ -16,7 +16,8 @@ internal sealed record ConfigFile(
     ConfigFile.RoutingSection? Routing = null,
     TracingOptions? Tracing = null,
     ConfigFile.TracingProjectsSection? TracingProjects = null,
-    SpanStoreConfig? SpanStore = null)
+    SpanStoreConfig? SpanStore = null,
+    IReadOnlyDictionary<string, string>? ModelAliases = null)
 {
     internal sealed record Provider(
         string? Name = null,

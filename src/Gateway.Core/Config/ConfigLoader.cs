@@ -62,6 +62,7 @@ internal static class ConfigLoader
         var models = new ModelIndex(providers);
         var virtualModels = RoutingConfigReader.ReadVirtualModels(errors, sections.VirtualModels ?? [], models);
         var routing = sections.Routing is { } r ? RoutingConfigReader.ReadRouting(errors, r, models) : RoutingConfig.Empty;
+        var aliases = ModelAliasesReader.Read(errors, sections.ModelAliases, models);
         var config = new GatewayConfig
         {
             Source = file,
@@ -74,6 +75,7 @@ internal static class ConfigLoader
             Tracing = tracing,
             TracingProjects = sections.TracingProjects is { } t ? TracingProjectsConfigReader.Read(errors, t) : TracingProjectsConfig.Empty,
             SpanStore = (sections.SpanStore ?? new()).Checked(errors, "span_store"),
+            ModelAliases = aliases,
         };
         if (providers.Count == 0 && errors.Count == 0) errors.Add("providers", "at least one provider is required");
         if (errors.Count > 0) throw new ConfigException(errors.Messages());

@@ -15,6 +15,8 @@ internal sealed class GatewayConfig
     public TracingOptions Tracing { get; init; } = new();
     public TracingProjectsConfig TracingProjects { get; init; } = TracingProjectsConfig.Empty;
     public SpanStoreConfig SpanStore { get; init; } = new();
+    /// <summary><c>model_aliases</c>: a name clients already use -> a provider model or a virtual model.</summary>
+    public IReadOnlyDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>();
 }
 
 internal enum ProviderKind

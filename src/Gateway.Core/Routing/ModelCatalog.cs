@@ -14,7 +14,9 @@ namespace Gateway.Routing;
 internal sealed class ModelCatalog
 {
     private readonly FrozenDictionary<string, ModelTarget> _models;
+    private const string VirtualOwner = "virtual-model";
     private readonly HashSet<Upstream> _upstreams = [];
+    private readonly FrozenDictionary<string, byte[]> _modelJson;
 
     public ModelCatalog(GatewayConfig config, UpstreamRegistry upstreams)
     {
@@ -30,14 +32,21 @@ internal sealed class ModelCatalog
             }
         }
         _models = models.ToFrozenDictionary(StringComparer.Ordinal);
-        ModelsJson = BuildModelsJson(
-            _models.Values.Select(m => (m.Id, m.Upstream.Name))
-                .Concat(config.VirtualModels.Select(vm => (Id: vm.Name, Owner: "virtual-model")))
-                .OrderBy(m => m.Item1, StringComparer.Ordinal));
+        var listed = _models.Values.Select(m => new ModelList.Model(m.Id, "model", 0, m.Upstream.Name))
+            .Concat(config.VirtualModels.Select(vm => new ModelList.Model(vm.Name, "model", 0, VirtualOwner)))
+            // An alias is owned by whoever owns what it names, so a client sees where its requests go.
+            .Concat(config.ModelAliases.Select(a => new ModelList.Model(a.Key, "model", 0, _models.TryGetValue(a.Value, out var t) ? t.Upstream.Name : VirtualOwner)))
+            .OrderBy(m => m.Id, StringComparer.Ordinal)
+            .ToArray();
+        ModelsJson = JsonSerializer.SerializeToUtf8Bytes(new ModelList("list", listed), OpenAIJsonContext.Wire.ModelList);
+        _modelJson = listed.ToFrozenDictionary(m => m.Id, m => JsonSerializer.SerializeToUtf8Bytes(m, OpenAIJsonContext.Wire.Model), StringComparer.Ordinal);
     }
 
-    /// <summary>The <c>GET /v1/models</c> body (provider and virtual models), built once per config.</summary>
+    /// <summary>The <c>GET /v1/models</c> body (provider models, virtual models and aliases), built once per config.</summary>
     public byte[] ModelsJson { get; }
+
+    /// <summary>The <c>GET /v1/models/{id}</c> body of a listed model; null when it is not listed.</summary>
+    public byte[]? ModelJson(string id) => _modelJson.TryGetValue(id, out var json) ? json : null;
 
     public IEnumerable<ModelTarget> All => _models.Values;
 
@@ -45,9 +54,4 @@ internal sealed class ModelCatalog
     public IReadOnlySet<Upstream> Upstreams => _upstreams;
 
     public bool TryGet(string name, out ModelTarget target) => _models.TryGetValue(name, out target!);
-
-    private static byte[] BuildModelsJson(IEnumerable<(string Id, string Owner)> models) =>
-        JsonSerializer.SerializeToUtf8Bytes(
-            new ModelList("list", models.Select(m => new ModelList.Model(m.Id, "model", 0, m.Owner)).ToArray()),
-            OpenAIJsonContext.Wire.ModelList);
 }
