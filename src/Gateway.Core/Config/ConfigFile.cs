@@ -24,6 +24,7 @@ internal sealed record ConfigFile(
         string? Type = null,
         string? BaseUrl = null,
         string? ApiKey = null,
+        string? ApiVersion = null,
         IReadOnlyDictionary<string, string>? Headers = null,
         int TokenDelayMs = ProviderConfig.DefaultTokenDelayMs,
         int ConnectTimeoutMs = ProviderConfig.DefaultConnectTimeoutMs,

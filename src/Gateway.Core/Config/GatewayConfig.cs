@@ -23,6 +23,8 @@ internal enum ProviderKind
 {
     OpenAI,
     Mock,
+    Anthropic,
+    AzureOpenAI,
 }
 
 [Flags]
@@ -40,6 +42,8 @@ internal sealed class ProviderConfig
     public required ProviderKind Kind { get; init; }
     public string? BaseUrl { get; init; }
     public string? ApiKey { get; init; }
+    /// <summary>Anthropic: the <c>anthropic-version</c> header; Azure OpenAI: the <c>api-version</c> query parameter.</summary>
+    public string? ApiVersion { get; init; }
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
     public const int DefaultTokenDelayMs = 20;
     public const int DefaultConnectTimeoutMs = 10_000;

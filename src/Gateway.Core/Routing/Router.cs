@@ -65,16 +65,11 @@ internal static class Router
         return copy;
     }
 
-    private static bool Serves(ModelTypes types, Operation op) => op switch
-    {
-        Operation.Chat => (types & ModelTypes.Chat) != 0,
-        Operation.Completion => (types & ModelTypes.Completion) != 0,
-        _ => (types & ModelTypes.Embedding) != 0,
-    };
+    private static bool Serves(ModelTypes types, Operation op) => (types & op.ModelType()) != 0;
 
     public static string Describe(Operation op) => op switch
     {
-        Operation.Chat => "chat completion",
+        Operation.Chat or Operation.Messages => "chat completion",
         Operation.Completion => "completion",
         _ => "embedding",
     };
