@@ -190,6 +190,10 @@ internal sealed class GatewayApp : IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return ErrorWriter.WriteAsync(context, authError!);
         }
+        if (route.StartsWith("/models/", StringComparison.Ordinal))
+        {
+            return HttpMethods.IsGet(method) ? Model(context, route["/models/".Length..].ToString()) : NotAllowed(context, method, path);
+        }
         switch (route)
         {
             case "/chat/completions" or "/completions" or "/embeddings":
@@ -217,8 +221,18 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     private static Task NotAllowed(HttpContext context, string method, string path)
     {
-        context.Response.Headers.Allow = path.EndsWith("models", StringComparison.Ordinal) || path == GatewayMetrics.ScrapePath ? "GET" : "POST";
+        context.Response.Headers.Allow = path.EndsWith("models", StringComparison.Ordinal) || path.Contains("/models/", StringComparison.Ordinal) || path == GatewayMetrics.ScrapePath ? "GET" : "POST";
         return ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(method, path));
+    }
+
+    /// <summary>
+    /// <c>GET /v1/models/{id}</c> (the SDKs' models.retrieve). Ids hold a '/' (openai-main/gpt-4o), which SDKs
+    /// send escaped as %2F; Kestrel leaves %2F escaped in the path, so it is unescaped here.
+    /// </summary>
+    private Task Model(HttpContext context, string escapedId)
+    {
+        var id = Uri.UnescapeDataString(escapedId);
+        return _runtime.Current.Catalog.ModelJson(id) is { } json ? Json(context, json) : ErrorWriter.WriteAsync(context, GatewayError.ModelNotFound(id));
     }
 
     private static Task Json(HttpContext context, byte[] body)

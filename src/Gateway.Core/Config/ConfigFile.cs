@@ -18,13 +18,15 @@ internal sealed record ConfigFile(
     ConfigFile.TracingProjectsSection? TracingProjects = null,
     SpanStoreConfig? SpanStore = null,
     ConfigFile.RateLimitingSection? RateLimiting = null,
-    ConfigFile.BudgetLimitingSection? BudgetLimiting = null)
+    ConfigFile.BudgetLimitingSection? BudgetLimiting = null,
+    IReadOnlyDictionary<string, string>? ModelAliases = null)
 {
     internal sealed record Provider(
         string? Name = null,
         string? Type = null,
         string? BaseUrl = null,
         string? ApiKey = null,
+        string? ApiVersion = null,
         IReadOnlyDictionary<string, string>? Headers = null,
         int TokenDelayMs = ProviderConfig.DefaultTokenDelayMs,
         int ConnectTimeoutMs = ProviderConfig.DefaultConnectTimeoutMs,

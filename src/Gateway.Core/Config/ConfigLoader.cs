@@ -62,6 +62,7 @@ internal static class ConfigLoader
         var models = new ModelIndex(providers);
         var virtualModels = RoutingConfigReader.ReadVirtualModels(errors, sections.VirtualModels ?? [], models);
         var routing = sections.Routing is { } r ? RoutingConfigReader.ReadRouting(errors, r, models) : RoutingConfig.Empty;
+        var aliases = ModelAliasesReader.Read(errors, sections.ModelAliases, models);
         var config = new GatewayConfig
         {
             Source = file,
@@ -76,6 +77,7 @@ internal static class ConfigLoader
             SpanStore = (sections.SpanStore ?? new()).Checked(errors, "span_store"),
             RateLimiting = sections.RateLimiting is { } rl ? LimitsConfigReader.ReadRateLimiting(errors, rl, models) : RateLimitingConfig.Empty,
             Budgets = sections.BudgetLimiting is { } bl ? LimitsConfigReader.ReadBudgets(errors, bl, models) : BudgetLimitingConfig.Empty,
+            ModelAliases = aliases,
         };
         if (providers.Count == 0 && errors.Count == 0) errors.Add("providers", "at least one provider is required");
         if (errors.Count > 0) throw new ConfigException(errors.Messages());

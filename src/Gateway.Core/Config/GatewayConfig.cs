@@ -17,12 +17,16 @@ internal sealed class GatewayConfig
     public SpanStoreConfig SpanStore { get; init; } = new();
     public RateLimitingConfig RateLimiting { get; init; } = RateLimitingConfig.Empty;
     public BudgetLimitingConfig Budgets { get; init; } = BudgetLimitingConfig.Empty;
+    /// <summary><c>model_aliases</c>: a name clients already use -> a provider model or a virtual model.</summary>
+    public IReadOnlyDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>();
 }
 
 internal enum ProviderKind
 {
     OpenAI,
     Mock,
+    Anthropic,
+    AzureOpenAI,
 }
 
 [Flags]
@@ -40,6 +44,8 @@ internal sealed class ProviderConfig
     public required ProviderKind Kind { get; init; }
     public string? BaseUrl { get; init; }
     public string? ApiKey { get; init; }
+    /// <summary>Anthropic: the <c>anthropic-version</c> header; Azure OpenAI: the <c>api-version</c> query parameter.</summary>
+    public string? ApiVersion { get; init; }
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
     public const int DefaultTokenDelayMs = 20;
     public const int DefaultConnectTimeoutMs = 10_000;

@@ -36,20 +36,23 @@ internal static class ProvidersReader
         {
             "openai" or "openai-compatible" => ProviderKind.OpenAI,
             "mock" => ProviderKind.Mock,
+            "anthropic" => ProviderKind.Anthropic,
+            "azure-openai" => ProviderKind.AzureOpenAI,
             _ => null,
         };
-        if (kind is null) errors.Add(path + ".type", p.Type is null ? "required (openai or mock)" : $"unknown provider type '{p.Type}' (expected openai or mock)");
-        if (kind == ProviderKind.OpenAI)
+        const string Kinds = "openai, anthropic, azure-openai or mock";
+        if (kind is null) errors.Add(path + ".type", p.Type is null ? $"required ({Kinds})" : $"unknown provider type '{p.Type}' (expected {Kinds})");
+        // Anthropic's API has one address; the others are wherever the account or server is.
+        if (kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI && p.BaseUrl is null)
         {
-            if (p.BaseUrl is null)
-            {
-                errors.Add(path + ".base_url", "required for an openai provider");
-            }
-            else if (!Uri.TryCreate(p.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            {
-                errors.Add(path + ".base_url", $"'{p.BaseUrl}' is not an absolute http(s) URL");
-            }
+            errors.Add(path + ".base_url", $"required for an {p.Type} provider");
         }
+        else if (kind is not ProviderKind.Mock && p.BaseUrl is not null && (!Uri.TryCreate(p.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            errors.Add(path + ".base_url", $"'{p.BaseUrl}' is not an absolute http(s) URL");
+        }
+        if (kind is ProviderKind.AzureOpenAI && string.IsNullOrEmpty(p.ApiVersion)) errors.Add(path + ".api_version", "required for an azure-openai provider (e.g. 2024-10-21)");
+        if (p.ApiVersion is not null && kind is not (ProviderKind.AzureOpenAI or ProviderKind.Anthropic)) errors.Add(path + ".api_version", "only anthropic and azure-openai providers take an api_version");
         errors.Range(path + ".token_delay_ms", p.TokenDelayMs, 0, 60_000);
         errors.Range(path + ".connect_timeout_ms", p.ConnectTimeoutMs, 1, 600_000);
         var defaultTypes = kind == ProviderKind.Mock ? ModelTypes.Chat | ModelTypes.Completion | ModelTypes.Embedding : ModelTypes.Chat;
@@ -59,6 +62,12 @@ internal static class ProvidersReader
         {
             var model = ReadModel(errors, p.Models![i], $"{path}.models[{i}]", defaultTypes);
             if (model is null) continue;
+            // The Messages API is chat only: a completion or embedding request could not be translated.
+            if (kind == ProviderKind.Anthropic && (model.Types & ~ModelTypes.Chat) != 0)
+            {
+                errors.Add($"{path}.models[{i}].types", "an anthropic model serves chat only");
+                continue;
+            }
             if (!seen.Add(model.Name))
             {
                 errors.Add($"{path}.models[{i}]", $"duplicate model name '{model.Name}'");
@@ -77,6 +86,7 @@ internal static class ProvidersReader
             Kind = kind.Value,
             BaseUrl = p.BaseUrl?.TrimEnd('/'),
             ApiKey = string.IsNullOrEmpty(p.ApiKey) ? null : p.ApiKey,
+            ApiVersion = p.ApiVersion,
             Headers = headers,
             TokenDelayMs = p.TokenDelayMs,
             ConnectTimeoutMs = p.ConnectTimeoutMs,

@@ -98,7 +98,7 @@ internal static class RoutingConfigReader
         return new RuleCondition { Subjects = subjects, Models = modelNames, Metadata = when.Metadata ?? new Dictionary<string, string>() };
     }
 
-    private static bool IsModelName(string s)
+    internal static bool IsModelName(string s)
     {
         if (s.Length == 0 || s.Length > 128) return false;
         foreach (var c in s)

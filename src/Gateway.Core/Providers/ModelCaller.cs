@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Text.Json;
 using Gateway.OpenAI;
 using Gateway.Proxy;
 using Gateway.Streaming;
@@ -122,7 +123,8 @@ internal sealed class ModelCaller(ILogger logger)
             await sink.WriteErrorAsync(new GatewayError(status, "upstream_error", "upstream_status_" + status, message)).ConfigureAwait(false);
             return new CallResult(AttemptOutcome.UpstreamStatus, status, 0, null, message);
         }
-        var translator = success ? attempt.Target.Upstream.Adapter.TranslatorFor(exchange.Operation, stream: false) : null;
+        // Error bodies too: a client gets the provider's refusal in the shape it speaks.
+        var translator = attempt.Target.Upstream.Adapter.TranslatorFor(exchange.Operation, stream: false);
         if (translator is not null) return await CopyTranslatedAsync(sink, response, exchange, translator, deadline).ConfigureAwait(false);
 
         sink.Start(response);
@@ -201,7 +203,16 @@ internal sealed class ModelCaller(ILogger logger)
             return new CallResult(deadline.TimedOut ? AttemptOutcome.TimedOut : AttemptOutcome.Interrupted, status, 0, null, error.Message);
         }
         var openAi = new ArrayBufferWriter<byte>(Math.Max(256, body.Length));
-        translator.TranslateBody(body, openAi);
+        try
+        {
+            translator.TranslateBody(body, openAi);
+        }
+        catch (JsonException e)
+        {
+            var error = new GatewayError(502, "upstream_error", "upstream_invalid_json", $"The upstream answered {status} with a body that is not valid JSON: {e.Message}");
+            await sink.WriteErrorAsync(error).ConfigureAwait(false);
+            return new CallResult(AttemptOutcome.UpstreamStatus, status, 0, null, error.Message);
+        }
         exchange.Accumulator ??= new CompletionAccumulator(false, 0);
         exchange.Accumulator.Observe(openAi.WrittenSpan);
         response.Content.Headers.ContentLength = openAi.WrittenCount;

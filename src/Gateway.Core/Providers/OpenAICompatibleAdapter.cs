@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Config;
+using Gateway.Proxy;
 
 namespace Gateway.Providers;
 
@@ -27,9 +28,9 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
         ActivityHeadersPropagator = null,
     };
 
-    public Uri UrlFor(ProviderConfig config, Operation op) => Urls(config.BaseUrl!, op);
+    public Uri? UrlFor(ProviderConfig config, Operation op) => Urls(config.BaseUrl!, op);
 
-    public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, HttpContent body) => Build(upstream, op, stream, body);
+    public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, PooledContent body) => Build(upstream, op, stream, body);
 
     /// <summary>An OpenAI-shaped request: bearer key, the provider's configured headers, SSE accept for streams.</summary>
     internal static HttpRequestMessage Build(Upstream upstream, Operation op, bool stream, HttpContent body)
@@ -47,7 +48,8 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
         var url = new UriBuilder(baseUrl);
         url.Path = url.Path.TrimEnd('/') + op switch
         {
-            Operation.Chat => "/chat/completions",
+            // /v1/messages is translated to a chat completion (Anthropic/).
+            Operation.Chat or Operation.Messages => "/chat/completions",
             Operation.Completion => "/completions",
             _ => "/embeddings",
         };

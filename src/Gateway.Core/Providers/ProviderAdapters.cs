@@ -8,6 +8,7 @@ internal static class ProviderAdapters
     public static IProviderAdapter For(ProviderKind kind) => kind switch
     {
         ProviderKind.Mock => MockAdapter.Instance,
+        ProviderKind.Anthropic => Anthropic.AnthropicAdapter.Instance,
         _ => OpenAICompatibleAdapter.Instance,
     };
 }

@@ -22,12 +22,7 @@ internal sealed class ModelTarget
     /// <summary>The upstream model name as JSON string contents (escaped, without quotes).</summary>
     public byte[] UpstreamModelJson { get; }
 
-    public bool Supports(Operation op) => op switch
-    {
-        Operation.Chat => (Model.Types & ModelTypes.Chat) != 0,
-        Operation.Completion => (Model.Types & ModelTypes.Completion) != 0,
-        _ => (Model.Types & ModelTypes.Embedding) != 0,
-    };
+    public bool Supports(Operation op) => (Model.Types & op.ModelType()) != 0;
 
     /// <summary>USD for the given usage, or null when the model has no price.</summary>
     public double? Cost(long? input, long? output)

@@ -15,6 +15,9 @@ internal static class Router
     public static bool TryPlan(RoutingTable routing, Exchange exchange, Operation op, RetryOverride? retry, out RoutePlan plan, out GatewayError? error)
     {
         var model = exchange.Head.Model!;
+        // An alias is the model it names, for rules as much as for lookup: a rule written for
+        // openai-main/gpt-4o-mini also applies to a client asking for gpt-4o-mini.
+        if (routing.TryResolveAlias(model, out var aliased)) model = aliased;
         error = null;
         var rules = routing.Rules;
         for (var i = 0; i < rules.Count; i++)
@@ -22,7 +25,7 @@ internal static class Router
             var rule = rules[i];
             if (!Serves(rule.Types, op) || !rule.Matches(exchange.Subject, model, exchange.Metadata)) continue;
             var steps = rule.Balancer.Choose(exchange.IsStream, routing.Time.GetTimestamp());
-            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = model, AppliedRuleIds = rule.AppliedIds, ConfigId = rule.Id };
+            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = exchange.Head.Model, AppliedRuleIds = rule.AppliedIds, ConfigId = rule.Id };
             return true;
         }
         if (routing.TryGetVirtualModel(model, out var vm))
@@ -34,7 +37,7 @@ internal static class Router
                 return false;
             }
             var steps = vm.Balancer.Choose(exchange.IsStream, routing.Time.GetTimestamp());
-            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = model, ConfigId = vm.Name };
+            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = exchange.Head.Model, ConfigId = vm.Name };
             return true;
         }
         if (!routing.TryGetDirect(model, out var direct))
@@ -62,16 +65,11 @@ internal static class Router
         return copy;
     }
 
-    private static bool Serves(ModelTypes types, Operation op) => op switch
-    {
-        Operation.Chat => (types & ModelTypes.Chat) != 0,
-        Operation.Completion => (types & ModelTypes.Completion) != 0,
-        _ => (types & ModelTypes.Embedding) != 0,
-    };
+    private static bool Serves(ModelTypes types, Operation op) => (types & op.ModelType()) != 0;
 
     public static string Describe(Operation op) => op switch
     {
-        Operation.Chat => "chat completion",
+        Operation.Chat or Operation.Messages => "chat completion",
         Operation.Completion => "completion",
         _ => "embedding",
     };

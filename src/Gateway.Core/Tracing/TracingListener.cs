@@ -317,6 +317,11 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
                 model.AddTag(SpanAttributes.TfyModelMetricCacheReadInputTokens, cached);
                 model.AddTag(SpanAttributes.GenAiUsageCacheReadInputTokens, cached);
             }
+            if (accumulator.CacheCreationInputTokens is { } created)
+            {
+                model.AddTag(SpanAttributes.TfyModelMetricCacheCreationInputTokens, created);
+                model.AddTag(SpanAttributes.GenAiUsageCacheCreationInputTokens, created);
+            }
             if (attempt.Target.Cost(input, output) is { } cost && (input is not null || output is not null)) model.AddTag(SpanAttributes.TfyModelMetricCostInUsd, cost);
             if (accumulator.ResponseId is { } id) model.AddTag(SpanAttributes.GenAiResponseId, id);
             if (accumulator.ResponseModel is { } responseModel) model.AddTag(SpanAttributes.GenAiResponseModel, responseModel);
@@ -410,21 +415,21 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
     public static string RootName(Operation op) => op switch
     {
-        Operation.Chat => SpanNames.ChatCompletions,
+        Operation.Chat or Operation.Messages => SpanNames.ChatCompletions,
         Operation.Completion => SpanNames.Completions,
         _ => SpanNames.Embeddings,
     };
 
     public static string RootSpanType(Operation op) => op switch
     {
-        Operation.Chat => SpanTypes.ChatCompletion,
+        Operation.Chat or Operation.Messages => SpanTypes.ChatCompletion,
         Operation.Completion => SpanTypes.Completion,
         _ => SpanTypes.Embedding,
     };
 
     public static string OperationName(Operation op) => op switch
     {
-        Operation.Chat => OperationNames.Chat,
+        Operation.Chat or Operation.Messages => OperationNames.Chat,
         Operation.Completion => OperationNames.TextCompletion,
         _ => OperationNames.Embeddings,
     };

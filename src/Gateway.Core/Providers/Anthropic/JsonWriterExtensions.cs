@@ -1,0 +1,13 @@
+using System.Text.Json;
+
+namespace Gateway.Providers.Anthropic;
+
+internal static class JsonWriterExtensions
+{
+    /// <summary>Writes a property name and hands the writer back for its value: <c>value.WriteTo(w.Property("x"))</c>.</summary>
+    public static Utf8JsonWriter Property(this Utf8JsonWriter writer, string name)
+    {
+        writer.WritePropertyName(name);
+        return writer;
+    }
+}

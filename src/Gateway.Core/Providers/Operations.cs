@@ -1,0 +1,14 @@
+using Gateway.Config;
+
+namespace Gateway.Providers;
+
+internal static class Operations
+{
+    /// <summary>The model type that serves an operation (config <c>types</c>).</summary>
+    public static ModelTypes ModelType(this Operation op) => op switch
+    {
+        Operation.Chat or Operation.Messages => ModelTypes.Chat,
+        Operation.Completion => ModelTypes.Completion,
+        _ => ModelTypes.Embedding,
+    };
+}
