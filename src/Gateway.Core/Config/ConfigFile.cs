@@ -18,7 +18,8 @@ internal sealed record ConfigFile(
     ConfigFile.TracingProjectsSection? TracingProjects = null,
     SpanStoreConfig? SpanStore = null,
     ConfigFile.RateLimitingSection? RateLimiting = null,
-    ConfigFile.BudgetLimitingSection? BudgetLimiting = null)
+    ConfigFile.BudgetLimitingSection? BudgetLimiting = null,
+    LimitsStoreConfig? LimitsStore = null)
 {
     internal sealed record Provider(
         string? Name = null,

@@ -17,6 +17,7 @@ internal sealed class GatewayConfig
     public SpanStoreConfig SpanStore { get; init; } = new();
     public RateLimitingConfig RateLimiting { get; init; } = RateLimitingConfig.Empty;
     public BudgetLimitingConfig Budgets { get; init; } = BudgetLimitingConfig.Empty;
+    public LimitsStoreConfig LimitsStore { get; init; } = new();
 }
 
 internal enum ProviderKind
