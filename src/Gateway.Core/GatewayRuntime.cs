@@ -24,7 +24,7 @@ internal sealed class GatewayRuntime : IDisposable
         Time = time ?? TimeProvider.System;
         Upstreams = new UpstreamRegistry(Time);
         Health = new HealthRegistry(Time);
-        RateLimits = new RateLimitRegistry(Time);
+        RateLimits = new RateLimitRegistry(Time, config.LimitsStore);
         Budgets = new BudgetRegistry(Time);
         _current = new Snapshot(config, ++_version, Time.GetUtcNow(), this);
     }

@@ -139,9 +139,10 @@ internal sealed class GatewayApp : IAsyncDisposable
         // Limits first (after authenticate, read and trace; before routing), then what the caller added.
         // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
         var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })));
+        var rateLimitStage = new RateLimitStage(logger);
         Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages =
         [
-            s => s.RateLimits.IsEmpty ? null : RateLimitStage.Instance,
+            s => s.RateLimits.IsEmpty ? null : rateLimitStage,
             s => s.Budgets.IsEmpty ? null : budgetStage,
             .. featureStages ?? [],
         ];

@@ -19,6 +19,7 @@ internal sealed record ConfigFile(
     SpanStoreConfig? SpanStore = null,
     ConfigFile.RateLimitingSection? RateLimiting = null,
     ConfigFile.BudgetLimitingSection? BudgetLimiting = null,
+    LimitsStoreConfig? LimitsStore = null,
     IReadOnlyDictionary<string, string>? ModelAliases = null)
 {
     internal sealed record Provider(

@@ -57,6 +57,8 @@ internal static class ConfigLoader
         server.Check(errors, "server");
         var tracing = sections.Tracing ?? new();
         tracing.Check(errors, "tracing");
+        var limitsStore = sections.LimitsStore ?? new();
+        limitsStore.Check(errors, "limits_store");
         var providers = ProvidersReader.Read(errors, sections.Providers ?? []);
         // Routing refers to provider models (and rules to virtual models), so it is read after them wherever it sits in the file.
         var models = new ModelIndex(providers);
@@ -76,6 +78,7 @@ internal static class ConfigLoader
             TracingProjects = sections.TracingProjects is { } t ? TracingProjectsConfigReader.Read(errors, t) : TracingProjectsConfig.Empty,
             SpanStore = (sections.SpanStore ?? new()).Checked(errors, "span_store"),
             RateLimiting = sections.RateLimiting is { } rl ? LimitsConfigReader.ReadRateLimiting(errors, rl, models) : RateLimitingConfig.Empty,
+            LimitsStore = limitsStore,
             Budgets = sections.BudgetLimiting is { } bl ? LimitsConfigReader.ReadBudgets(errors, bl, models) : BudgetLimitingConfig.Empty,
             ModelAliases = aliases,
         };

@@ -17,6 +17,7 @@ internal sealed class GatewayConfig
     public SpanStoreConfig SpanStore { get; init; } = new();
     public RateLimitingConfig RateLimiting { get; init; } = RateLimitingConfig.Empty;
     public BudgetLimitingConfig Budgets { get; init; } = BudgetLimitingConfig.Empty;
+    public LimitsStoreConfig LimitsStore { get; init; } = new();
     /// <summary><c>model_aliases</c>: a name clients already use -> a provider model or a virtual model.</summary>
     public IReadOnlyDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>();
 }

@@ -22,6 +22,13 @@ internal static class LimitErrors
             RetryAfterSeconds = RetryAfterSeconds(resetMs),
         };
 
+    /// <summary>limits_store fail_mode: closed, and Redis did not answer.</summary>
+    public static GatewayError StoreUnavailable() =>
+        new(503, "server_error", "limits_store_unavailable", "The gateway cannot check rate limits right now (its limits store is unreachable). Try again shortly.")
+        {
+            RetryAfterSeconds = 1,
+        };
+
     /// <summary>Whole seconds, rounded up, at least 1: retry-after is an integer, and 0 invites an immediate retry that fails again.</summary>
     public static int RetryAfterSeconds(long ms) => (int)Math.Clamp((ms + 999) / 1000, 1, int.MaxValue);
 }

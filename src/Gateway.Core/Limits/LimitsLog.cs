@@ -10,4 +10,7 @@ internal static partial class LimitsLog
 
     [LoggerMessage(801, LogLevel.Warning, "Budget alert webhook {Url} failed: {Reason}")]
     public static partial void WebhookFailed(ILogger logger, string url, string reason);
+
+    [LoggerMessage(802, LogLevel.Warning, "Limits store (Redis) unavailable, failing {Mode}: {Reason}")]
+    public static partial void StoreUnavailable(ILogger logger, string mode, string reason);
 }

@@ -16,13 +16,26 @@ internal sealed class RateLimitRegistry : IDisposable
     private readonly TimeProvider _time;
     private readonly long _epoch;
     private readonly ITimer _sweep;
+    private readonly ITimer? _leases;
 
-    public RateLimitRegistry(TimeProvider time)
+    /// <param name="store">The <c>limits_store</c> the gateway started with (a reload does not change it).</param>
+    public RateLimitRegistry(TimeProvider time, LimitsStoreConfig? store = null)
     {
         _time = time;
         _epoch = time.GetTimestamp();
         _sweep = time.CreateTimer(static s => ((RateLimitRegistry)s!).Sweep(), this, SweepInterval, SweepInterval);
+        if (store is { Type: LimitsStoreType.Redis })
+        {
+            Shared = new Redis.RedisBucketStore(store);
+            _leases = time.CreateTimer(static s => ((RateLimitRegistry)s!).ReturnIdleLeases(), this, LeaseIdle, LeaseIdle);
+        }
     }
+
+    /// <summary>A lease unused this long goes back to Redis for other replicas.</summary>
+    public static readonly TimeSpan LeaseIdle = TimeSpan.FromSeconds(1);
+
+    /// <summary>Redis, when <c>limits_store.type</c> is redis; null in memory mode.</summary>
+    public Redis.RedisBucketStore? Shared { get; }
 
     /// <summary>Milliseconds on the buckets' clock (since the registry started).</summary>
     public long NowMs => (long)_time.GetElapsedTime(_epoch).TotalMilliseconds;
@@ -32,9 +45,9 @@ internal sealed class RateLimitRegistry : IDisposable
 
     public RuleBuckets For(RateLimitRuleConfig rule) =>
         _rules.AddOrUpdate(rule.Id,
-            static (id, r) => new RuleBuckets(id, r.LimitTo, r.PeriodMs),
-            static (id, existing, r) => existing.Limit == r.LimitTo && existing.PeriodMs == r.PeriodMs ? existing : new RuleBuckets(id, r.LimitTo, r.PeriodMs),
-            rule);
+            static (id, s) => new RuleBuckets(id, s.Rule.LimitTo, s.Rule.PeriodMs, s.Store),
+            static (id, existing, s) => existing.Limit == s.Rule.LimitTo && existing.PeriodMs == s.Rule.PeriodMs ? existing : new RuleBuckets(id, s.Rule.LimitTo, s.Rule.PeriodMs, s.Store),
+            (Rule: rule, Store: Shared));
 
     /// <summary>The rules' bucket sets, by rule id.</summary>
     public IEnumerable<RuleBuckets> Rules => _rules.Values;
@@ -56,5 +69,16 @@ internal sealed class RateLimitRegistry : IDisposable
         return removed;
     }
 
-    public void Dispose() => _sweep.Dispose();
+    private void ReturnIdleLeases()
+    {
+        var now = NowMs;
+        foreach (var rule in _rules.Values) rule.Shared?.ReturnIdleLeases(now, (long)LeaseIdle.TotalMilliseconds);
+    }
+
+    public void Dispose()
+    {
+        _sweep.Dispose();
+        _leases?.Dispose();
+        Shared?.Dispose();
+    }
 }

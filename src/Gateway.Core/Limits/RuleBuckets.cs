@@ -5,8 +5,9 @@ namespace Gateway.Limits;
 /// <summary>
 /// The buckets of one rate limit rule, one per value of its <c>rate_limit_applies_per</c>, created on demand.
 /// Lives in <see cref="RateLimitRegistry"/>, so a reload that keeps the rule (same id, limit and unit) keeps them.
+/// With a shared store the buckets live in Redis (<see cref="Shared"/>) and these local ones are the fail-open fallback.
 /// </summary>
-internal sealed class RuleBuckets(string ruleId, long limit, long periodMs)
+internal sealed class RuleBuckets(string ruleId, long limit, long periodMs, Redis.RedisBucketStore? store = null)
 {
     private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
 
@@ -14,6 +15,9 @@ internal sealed class RuleBuckets(string ruleId, long limit, long periodMs)
     public long Limit { get; } = limit;
     public long PeriodMs { get; } = periodMs;
     public int Count => _buckets.Count;
+
+    /// <summary>This replica's leases on the rule's buckets in Redis; null in memory mode.</summary>
+    public Redis.SharedBuckets? Shared { get; } = store is null ? null : new Redis.SharedBuckets(ruleId, limit, periodMs, store);
 
     /// <summary>Takes <paramref name="tokens"/> from the bucket of <paramref name="key"/>; the bucket is returned to settle against.</summary>
     public BucketResult Acquire(string key, long tokens, long nowMs, out TokenBucket bucket)

@@ -132,6 +132,44 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_cut_before_its_usage_settles_what_it_delivered()
+    {
+        var gateway = await StartAsync("""
+            rate_limiting:
+              rules:
+                - id: tokens
+                  limit_to: 100
+                  unit: tokens_per_day
+            """);
+        // Cut only once the client has all three events: a reset could otherwise drop bytes still in flight.
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _upstream.Handler = async (ctx, _) =>
+        {
+            await Sse.WriteAsync(ctx, [Sse.Chunk("a"), Sse.Chunk("b"), Sse.Chunk("c")], done: false);
+            await delivered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            ctx.Abort();
+        };
+        const string extra = ""","max_tokens":60""";
+
+        using (var cut = await gateway.Chat("fake/gpt-4o", stream: true, key: AliceKey, extra: extra))
+        {
+            Assert.Equal(HttpStatusCode.OK, cut.StatusCode);
+            Assert.Equal("40", Header(cut, "x-ratelimit-remaining-tokens"));
+            var (_, truncated) = await Sse.ReadRawAsync(cut, body =>
+            {
+                if (body.Contains("\"c\"", StringComparison.Ordinal)) delivered.TrySetResult();
+            });
+            Assert.True(truncated);
+        }
+        _upstream.Handler = (ctx, _) => FakeResponses.Completion(ctx, "hi");
+        using var next = await gateway.Chat("fake/gpt-4o", stream: true, key: AliceKey, extra: extra);
+
+        // Settled: the 3 events delivered plus the prompt at 4 bytes a token, not the 60 reserved.
+        var used = 3 + Encoding.UTF8.GetByteCount(GatewayRequests.ChatBody("fake/gpt-4o", true, extra)) / 4;
+        Assert.Equal((100 - used - 60).ToString(), Header(next, "x-ratelimit-remaining-tokens"));
+    }
+
+    [Fact]
     public async Task The_spans_say_which_rule_limited_the_request_and_why()
     {
         var gateway = await StartAsync("""
