@@ -167,6 +167,7 @@ internal sealed class GatewayApp : IAsyncDisposable
                 case "/chat/completions": return proxy.ChatCompletions(context);
                 case "/completions": return proxy.Completions(context);
                 case "/embeddings": return proxy.Embeddings(context);
+                case "/messages": return proxy.Messages(context);
             }
         }
         var subject = Auth.Subject.Anonymous;
@@ -183,7 +184,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         }
         switch (route)
         {
-            case "/chat/completions" or "/completions" or "/embeddings":
+            case "/chat/completions" or "/completions" or "/embeddings" or "/messages":
                 return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);

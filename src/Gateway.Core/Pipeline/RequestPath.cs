@@ -73,6 +73,7 @@ internal sealed class RequestPath
     public Task ChatCompletions(HttpContext context) => HandleAsync(context, Operation.Chat);
     public Task Completions(HttpContext context) => HandleAsync(context, Operation.Completion);
     public Task Embeddings(HttpContext context) => HandleAsync(context, Operation.Embedding);
+    public Task Messages(HttpContext context) => HandleAsync(context, Operation.Messages);
 
     private async Task HandleAsync(HttpContext http, Operation op)
     {

@@ -21,4 +21,6 @@ internal sealed class MockAdapter : IProviderAdapter
 
     public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, PooledContent body) =>
         OpenAICompatibleAdapter.Build(upstream, op, stream, body);
+
+    public IResponseTranslator? TranslatorFor(Operation op, bool stream) => OpenAICompatibleAdapter.Translator(op);
 }

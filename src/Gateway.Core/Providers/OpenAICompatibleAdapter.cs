@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Config;
+using Gateway.Providers.Anthropic;
 using Gateway.Proxy;
 
 namespace Gateway.Providers;
@@ -32,10 +33,16 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
 
     public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, PooledContent body) => Build(upstream, op, stream, body);
 
+    /// <summary>An Anthropic Messages request arrives translated to a chat completion, whose answer goes back as a message.</summary>
+    public IResponseTranslator? TranslatorFor(Operation op, bool stream) => Translator(op);
+
+    internal static IResponseTranslator? Translator(Operation op) => op == Operation.Messages ? new ChatToMessagesTranslator() : null;
+
     /// <summary>An OpenAI-shaped request: bearer key, the provider's configured headers, SSE accept for streams.</summary>
-    internal static HttpRequestMessage Build(Upstream upstream, Operation op, bool stream, HttpContent body)
+    internal static HttpRequestMessage Build(Upstream upstream, Operation op, bool stream, PooledContent body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, upstream.UrlFor(op)) { Content = body };
+        HttpContent content = op == Operation.Messages ? AnthropicAdapter.Json(MessagesToChatRequest.Translate(body.Memory.Span)) : body;
+        var request = new HttpRequestMessage(HttpMethod.Post, upstream.UrlFor(op)) { Content = content };
         if (upstream.Authorization is not null) request.Headers.Authorization = upstream.Authorization;
         foreach (var (name, value) in upstream.Config.Headers) request.Headers.TryAddWithoutValidation(name, value);
         if (stream) request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");

@@ -31,7 +31,7 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
     {
         using var doc = JsonDocument.Parse(upstream.ToArray());
         var root = doc.RootElement;
-        using var w = new Utf8JsonWriter(openAi);
+        using var w = new Utf8JsonWriter(openAi, JsonWriterExtensions.Options);
         if (root.TryGetProperty("error", out var error))
         {
             WriteError(w, error);
@@ -151,7 +151,7 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
                 break;
             case "error" when root.TryGetProperty("error", out var error):
                 Write(openAi, "event: error\ndata: "u8);
-                using (var w = new Utf8JsonWriter(openAi)) WriteError(w, error);
+                using (var w = new Utf8JsonWriter(openAi, JsonWriterExtensions.Options)) WriteError(w, error);
                 Write(openAi, "\n\n"u8);
                 break;
                 // ping, content_block_stop, text and thinking block starts: nothing to say in OpenAI's shape.
@@ -194,7 +194,7 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
     private void WriteChunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> delta, string? finishReason)
     {
         Write(output, "data: "u8);
-        using (var w = new Utf8JsonWriter(output))
+        using (var w = new Utf8JsonWriter(output, JsonWriterExtensions.Options))
         {
             w.WriteStartObject();
             w.WriteString("id", _id);
