@@ -29,9 +29,9 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
         ActivityHeadersPropagator = null,
     };
 
-    public Uri? UrlFor(ProviderConfig config, Operation op) => Urls(config.BaseUrl!, op);
+    public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op) => Urls(config.BaseUrl!, op);
 
-    public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, PooledContent body) => Build(upstream, op, stream, body);
+    public HttpRequestMessage Prepare(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body) => Build(upstream, url, op, stream, body);
 
     /// <summary>An Anthropic Messages request arrives translated to a chat completion, whose answer goes back as a message.</summary>
     public IResponseTranslator? TranslatorFor(Operation op, bool stream) => Translator(op);
@@ -39,10 +39,10 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
     internal static IResponseTranslator? Translator(Operation op) => op == Operation.Messages ? new ChatToMessagesTranslator() : null;
 
     /// <summary>An OpenAI-shaped request: bearer key, the provider's configured headers, SSE accept for streams.</summary>
-    internal static HttpRequestMessage Build(Upstream upstream, Operation op, bool stream, PooledContent body)
+    internal static HttpRequestMessage Build(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body)
     {
         HttpContent content = op == Operation.Messages ? AnthropicAdapter.Json(MessagesToChatRequest.Translate(body.Memory.Span)) : body;
-        var request = new HttpRequestMessage(HttpMethod.Post, upstream.UrlFor(op)) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         if (upstream.Authorization is not null) request.Headers.Authorization = upstream.Authorization;
         foreach (var (name, value) in upstream.Config.Headers) request.Headers.TryAddWithoutValidation(name, value);
         if (stream) request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
