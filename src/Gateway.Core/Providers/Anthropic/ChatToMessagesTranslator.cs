@@ -30,7 +30,7 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
     {
         using var doc = JsonDocument.Parse(upstream.ToArray());
         var root = doc.RootElement;
-        using var w = new Utf8JsonWriter(anthropic, JsonWriterExtensions.Options);
+        using var w = new Utf8JsonWriter(anthropic, TranslationJson.Options);
         if (root.TryGetProperty("error", out var error))
         {
             WriteError(w, error);
@@ -48,10 +48,10 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
         if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
         {
             var choice = choices[0];
-            finish = MessagesToChatTranslator.Str(choice, "finish_reason");
+            finish = TranslationJson.Str(choice, "finish_reason");
             if (choice.TryGetProperty("message", out var message))
             {
-                if (MessagesToChatTranslator.Str(message, "reasoning_content") is { Length: > 0 } thinking)
+                if (TranslationJson.Str(message, "reasoning_content") is { Length: > 0 } thinking)
                 {
                     w.WriteStartObject();
                     w.WriteString("type", "thinking");
@@ -59,7 +59,7 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
                     w.WriteString("signature", "");
                     w.WriteEndObject();
                 }
-                if (MessagesToChatTranslator.Str(message, "content") is { Length: > 0 } text)
+                if (TranslationJson.Str(message, "content") is { Length: > 0 } text)
                 {
                     w.WriteStartObject();
                     w.WriteString("type", "text");
@@ -84,10 +84,10 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
         if (!call.TryGetProperty("function", out var function)) return;
         w.WriteStartObject();
         w.WriteString("type", "tool_use");
-        w.WriteString("id", MessagesToChatTranslator.Str(call, "id"));
-        w.WriteString("name", MessagesToChatTranslator.Str(function, "name"));
+        w.WriteString("id", TranslationJson.Str(call, "id"));
+        w.WriteString("name", TranslationJson.Str(function, "name"));
         w.WritePropertyName("input");
-        var arguments = MessagesToChatTranslator.Str(function, "arguments");
+        var arguments = TranslationJson.Str(function, "arguments");
         try
         {
             using var parsed = JsonDocument.Parse(string.IsNullOrWhiteSpace(arguments) ? "{}" : arguments);
@@ -165,14 +165,14 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
             if (choice.TryGetProperty("index", out var index) && index.TryGetInt32(out var i) && i != 0) continue;
             if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
             {
-                if (MessagesToChatTranslator.Str(delta, "reasoning_content") is { Length: > 0 } thinking) Delta(anthropic, "thinking", "thinking_delta", "thinking", thinking);
-                if (MessagesToChatTranslator.Str(delta, "content") is { Length: > 0 } text) Delta(anthropic, "text", "text_delta", "text", text);
+                if (TranslationJson.Str(delta, "reasoning_content") is { Length: > 0 } thinking) Delta(anthropic, "thinking", "thinking_delta", "thinking", thinking);
+                if (TranslationJson.Str(delta, "content") is { Length: > 0 } text) Delta(anthropic, "text", "text_delta", "text", text);
                 if (delta.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
                 {
                     foreach (var call in calls.EnumerateArray()) ToolCallDelta(anthropic, call);
                 }
             }
-            if (MessagesToChatTranslator.Str(choice, "finish_reason") is { } finish) _finishReason = finish;
+            if (TranslationJson.Str(choice, "finish_reason") is { } finish) _finishReason = finish;
         }
     }
 
@@ -186,8 +186,8 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
             StopBlock(output);
             _block++;
             _blockKind = kind;
-            var id = MessagesToChatTranslator.Str(call, "id") ?? "toolu_" + index;
-            var name = function.ValueKind == JsonValueKind.Object ? MessagesToChatTranslator.Str(function, "name") : null;
+            var id = TranslationJson.Str(call, "id") ?? "toolu_" + index;
+            var name = function.ValueKind == JsonValueKind.Object ? TranslationJson.Str(function, "name") : null;
             Event(output, "content_block_start", w =>
             {
                 w.WriteStartObject();
@@ -203,7 +203,7 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
                 w.WriteEndObject();
             });
         }
-        if (function.ValueKind == JsonValueKind.Object && MessagesToChatTranslator.Str(function, "arguments") is { Length: > 0 } arguments)
+        if (function.ValueKind == JsonValueKind.Object && TranslationJson.Str(function, "arguments") is { Length: > 0 } arguments)
         {
             BlockDelta(output, "input_json_delta", "partial_json", arguments);
         }
@@ -283,16 +283,16 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
 
     private void ReadHead(JsonElement root)
     {
-        _id = MessagesToChatTranslator.Str(root, "id") ?? "";
-        _model = MessagesToChatTranslator.Str(root, "model") ?? "";
+        _id = TranslationJson.Str(root, "id") ?? "";
+        _model = TranslationJson.Str(root, "model") ?? "";
     }
 
     private void ReadUsage(JsonElement usage)
     {
         if (usage.ValueKind != JsonValueKind.Object) return;
-        if (MessagesToChatTranslator.Long(usage, "prompt_tokens") is { } prompt) _prompt = prompt;
-        if (MessagesToChatTranslator.Long(usage, "completion_tokens") is { } completion) _completion = completion;
-        if (usage.TryGetProperty("prompt_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object && MessagesToChatTranslator.Long(details, "cached_tokens") is { } cached) _cached = cached;
+        if (TranslationJson.Long(usage, "prompt_tokens") is { } prompt) _prompt = prompt;
+        if (TranslationJson.Long(usage, "completion_tokens") is { } completion) _completion = completion;
+        if (usage.TryGetProperty("prompt_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object && TranslationJson.Long(details, "cached_tokens") is { } cached) _cached = cached;
     }
 
     private void WriteUsage(Utf8JsonWriter w)
@@ -311,8 +311,8 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
         w.WriteStartObject();
         w.WriteString("type", "error");
         w.WriteStartObject("error");
-        w.WriteString("type", error.ValueKind == JsonValueKind.Object ? MessagesToChatTranslator.Str(error, "type") ?? "api_error" : "api_error");
-        w.WriteString("message", error.ValueKind == JsonValueKind.Object ? MessagesToChatTranslator.Str(error, "message") ?? "upstream error" : error.ToString());
+        w.WriteString("type", error.ValueKind == JsonValueKind.Object ? TranslationJson.Str(error, "type") ?? "api_error" : "api_error");
+        w.WriteString("message", error.ValueKind == JsonValueKind.Object ? TranslationJson.Str(error, "message") ?? "upstream error" : error.ToString());
         w.WriteEndObject();
         w.WriteEndObject();
     }
@@ -320,16 +320,11 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
     /// <summary>One <c>event: name\ndata: {...}\n\n</c>.</summary>
     private static void Event(IBufferWriter<byte> output, string name, Action<Utf8JsonWriter> data)
     {
-        Write(output, "event: "u8);
-        Write(output, System.Text.Encoding.UTF8.GetBytes(name));
-        Write(output, "\ndata: "u8);
-        using (var w = new Utf8JsonWriter(output, JsonWriterExtensions.Options)) data(w);
-        Write(output, "\n\n"u8);
+        TranslationJson.Write(output, "event: "u8);
+        TranslationJson.Write(output, System.Text.Encoding.UTF8.GetBytes(name));
+        TranslationJson.Write(output, "\ndata: "u8);
+        using (var w = new Utf8JsonWriter(output, TranslationJson.Options)) data(w);
+        TranslationJson.Write(output, "\n\n"u8);
     }
 
-    private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(output.GetSpan(bytes.Length));
-        output.Advance(bytes.Length);
-    }
 }

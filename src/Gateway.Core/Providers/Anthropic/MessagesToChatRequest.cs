@@ -19,7 +19,7 @@ internal static class MessagesToChatRequest
         using var doc = JsonDocument.Parse(messagesBody.ToArray());
         var root = doc.RootElement;
         var output = new ArrayBufferWriter<byte>(messagesBody.Length + 256);
-        using (var w = new Utf8JsonWriter(output, JsonWriterExtensions.Options))
+        using (var w = new Utf8JsonWriter(output, TranslationJson.Options))
         {
             w.WriteStartObject();
             var stream = false;
@@ -37,7 +37,7 @@ internal static class MessagesToChatRequest
                     case "stop_sequences" when p.Value.ValueKind == JsonValueKind.Array:
                         p.Value.WriteTo(w.Property("stop"));
                         break;
-                    case "metadata" when p.Value.ValueKind == JsonValueKind.Object && MessagesToChatTranslator.Str(p.Value, "user_id") is { } user:
+                    case "metadata" when p.Value.ValueKind == JsonValueKind.Object && TranslationJson.Str(p.Value, "user_id") is { } user:
                         w.WriteString("user", user);
                         break;
                     case "tools" when p.Value.ValueKind == JsonValueKind.Array:
@@ -85,14 +85,14 @@ internal static class MessagesToChatRequest
         var text = new StringBuilder();
         foreach (var block in content.EnumerateArray())
         {
-            if (MessagesToChatTranslator.Str(block, "type") == "text") text.Append(MessagesToChatTranslator.Str(block, "text"));
+            if (TranslationJson.Str(block, "type") == "text") text.Append(TranslationJson.Str(block, "text"));
         }
         return text.ToString();
     }
 
     private static void WriteMessage(Utf8JsonWriter w, JsonElement message)
     {
-        var role = MessagesToChatTranslator.Str(message, "role") ?? "user";
+        var role = TranslationJson.Str(message, "role") ?? "user";
         if (!message.TryGetProperty("content", out var content)) return;
         if (content.ValueKind == JsonValueKind.String)
         {
@@ -111,14 +111,14 @@ internal static class MessagesToChatRequest
         // Tool results first, as tool messages right after the assistant turn that called them; the rest of the turn follows.
         foreach (var block in content.EnumerateArray())
         {
-            if (MessagesToChatTranslator.Str(block, "type") != "tool_result") continue;
+            if (TranslationJson.Str(block, "type") != "tool_result") continue;
             w.WriteStartObject();
             w.WriteString("role", "tool");
-            w.WriteString("tool_call_id", MessagesToChatTranslator.Str(block, "tool_use_id"));
+            w.WriteString("tool_call_id", TranslationJson.Str(block, "tool_use_id"));
             w.WriteString("content", block.TryGetProperty("content", out var result) ? TextOf(result) : "");
             w.WriteEndObject();
         }
-        var parts = content.EnumerateArray().Where(b => MessagesToChatTranslator.Str(b, "type") is "text" or "image").ToList();
+        var parts = content.EnumerateArray().Where(b => TranslationJson.Str(b, "type") is "text" or "image").ToList();
         if (parts.Count == 0) return;
         w.WriteStartObject();
         w.WriteString("role", "user");
@@ -126,10 +126,10 @@ internal static class MessagesToChatRequest
         foreach (var block in parts)
         {
             w.WriteStartObject();
-            if (MessagesToChatTranslator.Str(block, "type") == "text")
+            if (TranslationJson.Str(block, "type") == "text")
             {
                 w.WriteString("type", "text");
-                w.WriteString("text", MessagesToChatTranslator.Str(block, "text"));
+                w.WriteString("text", TranslationJson.Str(block, "text"));
             }
             else
             {
@@ -147,9 +147,9 @@ internal static class MessagesToChatRequest
     private static string? ImageUrl(JsonElement image)
     {
         if (!image.TryGetProperty("source", out var source)) return null;
-        return MessagesToChatTranslator.Str(source, "type") == "base64"
-            ? $"data:{MessagesToChatTranslator.Str(source, "media_type")};base64,{MessagesToChatTranslator.Str(source, "data")}"
-            : MessagesToChatTranslator.Str(source, "url");
+        return TranslationJson.Str(source, "type") == "base64"
+            ? $"data:{TranslationJson.Str(source, "media_type")};base64,{TranslationJson.Str(source, "data")}"
+            : TranslationJson.Str(source, "url");
     }
 
     private static void WriteAssistant(Utf8JsonWriter w, JsonElement content)
@@ -159,17 +159,17 @@ internal static class MessagesToChatRequest
         var text = TextOf(content);
         if (text.Length > 0) w.WriteString("content", text);
         else w.WriteNull("content");
-        var calls = content.EnumerateArray().Where(b => MessagesToChatTranslator.Str(b, "type") == "tool_use").ToList();
+        var calls = content.EnumerateArray().Where(b => TranslationJson.Str(b, "type") == "tool_use").ToList();
         if (calls.Count > 0)
         {
             w.WriteStartArray("tool_calls");
             foreach (var call in calls)
             {
                 w.WriteStartObject();
-                w.WriteString("id", MessagesToChatTranslator.Str(call, "id"));
+                w.WriteString("id", TranslationJson.Str(call, "id"));
                 w.WriteString("type", "function");
                 w.WriteStartObject("function");
-                w.WriteString("name", MessagesToChatTranslator.Str(call, "name"));
+                w.WriteString("name", TranslationJson.Str(call, "name"));
                 w.WriteString("arguments", call.TryGetProperty("input", out var input) ? input.GetRawText() : "{}");
                 w.WriteEndObject();
                 w.WriteEndObject();
@@ -189,8 +189,8 @@ internal static class MessagesToChatRequest
             w.WriteStartObject();
             w.WriteString("type", "function");
             w.WriteStartObject("function");
-            w.WriteString("name", MessagesToChatTranslator.Str(tool, "name"));
-            if (MessagesToChatTranslator.Str(tool, "description") is { } description) w.WriteString("description", description);
+            w.WriteString("name", TranslationJson.Str(tool, "name"));
+            if (TranslationJson.Str(tool, "description") is { } description) w.WriteString("description", description);
             schema.WriteTo(w.Property("parameters"));
             w.WriteEndObject();
             w.WriteEndObject();
@@ -200,13 +200,13 @@ internal static class MessagesToChatRequest
 
     private static void WriteToolChoice(Utf8JsonWriter w, JsonElement choice)
     {
-        switch (MessagesToChatTranslator.Str(choice, "type"))
+        switch (TranslationJson.Str(choice, "type"))
         {
             case "tool":
                 w.WriteStartObject("tool_choice");
                 w.WriteString("type", "function");
                 w.WriteStartObject("function");
-                w.WriteString("name", MessagesToChatTranslator.Str(choice, "name"));
+                w.WriteString("name", TranslationJson.Str(choice, "name"));
                 w.WriteEndObject();
                 w.WriteEndObject();
                 break;
