@@ -58,6 +58,8 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
             // /v1/messages is translated to a chat completion (Anthropic/).
             Operation.Chat or Operation.Messages => "/chat/completions",
             Operation.Completion => "/completions",
+            Operation.Responses => "/responses",
+            Operation.Rerank => "/rerank",
             _ => "/embeddings",
         };
         return url.Uri;
