@@ -181,6 +181,9 @@ internal sealed class GatewayApp : IAsyncDisposable
                 case "/chat/completions": return proxy.ChatCompletions(context);
                 case "/completions": return proxy.Completions(context);
                 case "/embeddings": return proxy.Embeddings(context);
+                case "/messages": return proxy.Messages(context);
+                case "/responses": return proxy.Responses(context);
+                case "/rerank": return proxy.Rerank(context);
             }
         }
         var subject = Auth.Subject.Anonymous;
@@ -197,7 +200,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         }
         switch (route)
         {
-            case "/chat/completions" or "/completions" or "/embeddings":
+            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/responses" or "/rerank":
                 return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);

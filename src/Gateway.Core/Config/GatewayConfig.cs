@@ -37,6 +37,7 @@ internal enum ModelTypes
     Chat = 1,
     Completion = 2,
     Embedding = 4,
+    Rerank = 8,
 }
 
 internal sealed class ProviderConfig

@@ -55,7 +55,7 @@ internal static class ProvidersReader
         if (p.ApiVersion is not null && kind is not (ProviderKind.AzureOpenAI or ProviderKind.Anthropic)) errors.Add(path + ".api_version", "only anthropic and azure-openai providers take an api_version");
         errors.Range(path + ".token_delay_ms", p.TokenDelayMs, 0, 60_000);
         errors.Range(path + ".connect_timeout_ms", p.ConnectTimeoutMs, 1, 600_000);
-        var defaultTypes = kind == ProviderKind.Mock ? ModelTypes.Chat | ModelTypes.Completion | ModelTypes.Embedding : ModelTypes.Chat;
+        var defaultTypes = kind == ProviderKind.Mock ? ModelTypes.Chat | ModelTypes.Completion | ModelTypes.Embedding | ModelTypes.Rerank : ModelTypes.Chat;
         var models = new List<ModelConfig>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < (p.Models?.Count ?? 0); i++)
@@ -118,7 +118,7 @@ internal static class ProvidersReader
         };
     }
 
-    /// <summary><c>[chat, completion, embedding]</c>, any of them: a model's <c>types</c> or a virtual model's <c>model_types</c>.</summary>
+    /// <summary><c>[chat, completion, embedding, rerank]</c>, any of them: a model's <c>types</c> or a virtual model's <c>model_types</c>.</summary>
     public static ModelTypes ReadTypes(ConfigErrors errors, IReadOnlyList<string> names, string path)
     {
         var types = ModelTypes.None;
@@ -129,9 +129,10 @@ internal static class ProvidersReader
                 "chat" => ModelTypes.Chat,
                 "completion" => ModelTypes.Completion,
                 "embedding" => ModelTypes.Embedding,
+                "rerank" => ModelTypes.Rerank,
                 _ => ModelTypes.None,
             };
-            if (type == ModelTypes.None) errors.Add($"{path}[{i}]", $"unknown model type '{names[i]}' (expected chat, completion or embedding)");
+            if (type == ModelTypes.None) errors.Add($"{path}[{i}]", $"unknown model type '{names[i]}' (expected chat, completion, embedding or rerank)");
             types |= type;
         }
         return types;

@@ -26,8 +26,9 @@ internal sealed class ModelCaller(ILogger logger)
         var upstream = attempt.Target.Upstream;
         var stream = exchange.IsStream;
         using var deadline = new AttemptDeadline(sink.Aborted, attempt.StartTimestamp, timeouts.RequestMs, timeouts.TtftMs, stream);
-        attempt.Url = upstream.UrlFor(exchange.Operation);
-        using var request = upstream.Adapter.Prepare(upstream, exchange.Operation, stream, content);
+        var url = attempt.Target.UrlFor(exchange.Operation);
+        attempt.Url = url;
+        using var request = upstream.Adapter.Prepare(upstream, url, exchange.Operation, stream, content);
         if (listener is not null) OnAttemptStart(listener, exchange, attempt, request);
 
         HttpResponseMessage response;

@@ -7,7 +7,8 @@ internal static class Operations
     /// <summary>The model type that serves an operation (config <c>types</c>).</summary>
     public static ModelTypes ModelType(this Operation op) => op switch
     {
-        Operation.Chat or Operation.Messages => ModelTypes.Chat,
+        Operation.Chat or Operation.Messages or Operation.Responses => ModelTypes.Chat,
+        Operation.Rerank => ModelTypes.Rerank,
         Operation.Completion => ModelTypes.Completion,
         _ => ModelTypes.Embedding,
     };

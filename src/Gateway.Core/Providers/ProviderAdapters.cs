@@ -9,6 +9,7 @@ internal static class ProviderAdapters
     {
         ProviderKind.Mock => MockAdapter.Instance,
         ProviderKind.Anthropic => Anthropic.AnthropicAdapter.Instance,
+        ProviderKind.AzureOpenAI => Azure.AzureOpenAIAdapter.Instance,
         _ => OpenAICompatibleAdapter.Instance,
     };
 }

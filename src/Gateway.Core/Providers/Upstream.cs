@@ -21,7 +21,7 @@ internal sealed class Upstream : IDisposable
         Adapter = adapter ?? ProviderAdapters.For(config.Kind);
         _invoker = new HttpMessageInvoker(Adapter.CreateHandler(config), disposeHandler: true);
         _urls = new Uri?[Enum.GetValues<Operation>().Length];
-        foreach (var op in Enum.GetValues<Operation>()) _urls[(int)op] = Adapter.UrlFor(config, op);
+        foreach (var op in Enum.GetValues<Operation>()) _urls[(int)op] = Adapter.UrlFor(config, null, op);
         Authorization = config.ApiKey is null ? null : new AuthenticationHeaderValue("Bearer", config.ApiKey);
     }
 
@@ -32,6 +32,7 @@ internal sealed class Upstream : IDisposable
     /// <summary>The OpenTelemetry <c>gen_ai.system</c> / provider name.</summary>
     public string System => Adapter.System;
 
+    /// <summary>The provider's URL of an operation; a model's may differ (<see cref="Routing.ModelTarget.UrlFor"/>).</summary>
     public Uri UrlFor(Operation op) => _urls[(int)op] ?? throw new InvalidOperationException($"{Name} does not serve {op}");
 
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>

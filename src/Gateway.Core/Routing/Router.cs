@@ -71,6 +71,8 @@ internal static class Router
     {
         Operation.Chat or Operation.Messages => "chat completion",
         Operation.Completion => "completion",
+        Operation.Responses => "response",
+        Operation.Rerank => "rerank",
         _ => "embedding",
     };
 }

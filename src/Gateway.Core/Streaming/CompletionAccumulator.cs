@@ -106,11 +106,25 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
                 reader.Read();
                 ReadError(ref reader);
             }
-            else if (JsonText.TextEquals(ref reader, "message"u8))
+            else if (JsonText.TextEquals(ref reader, "message"u8) || JsonText.TextEquals(ref reader, "response"u8))
             {
+                // Anthropic's message_start carries the message; the Responses API's events the response (usage, status).
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject) output |= ReadObject(ref reader);
                 else reader.Skip();
+            }
+            else if (JsonText.TextEquals(ref reader, "status"u8))
+            {
+                // The Responses API: a response that reached an end (not queued or in_progress) is finished.
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && (reader.ValueTextEquals("completed"u8) || reader.ValueTextEquals("incomplete"u8) || reader.ValueTextEquals("failed"u8) || reader.ValueTextEquals("cancelled"u8)))
+                {
+                    StopReason(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
             }
             else if (JsonText.TextEquals(ref reader, "index"u8))
             {
@@ -132,7 +146,12 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject) output |= ReadBlock(ref reader, block);
-                else reader.Skip();
+                else
+                {
+                    // The Responses API's output deltas are strings (response.output_text.delta and friends).
+                    output |= IsNonEmptyString(ref reader);
+                    reader.Skip();
+                }
             }
             else if (JsonText.TextEquals(ref reader, "stop_reason"u8))
             {

@@ -56,7 +56,8 @@ internal static class SsePump
                     {
                         done = true;
                     }
-                    if (translated is not null && evt.HasData && !evt.IsDone)
+                    // [DONE] too: a translator into a format without it (Anthropic's) ends its stream there.
+                    if (translated is not null && evt.HasData)
                     {
                         translated.ResetWrittenCount();
                         translator!.TranslateEvent(evt.Data.IsSingleSegment ? evt.Data.FirstSpan : evt.Data.ToArray(), translated);

@@ -141,7 +141,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             SetAppliedLimitRules(model, exchange);
             model.AddTag(SpanAttributes.TfyModelRequestUrl, url);
             model.AddTag(SpanAttributes.TfyModelStreaming, exchange.IsStream);
-            model.AddTag(SpanAttributes.TfyModelRequestType, RootSpanType(exchange.Operation));
+            model.AddTag(SpanAttributes.TfyModelRequestType, RequestType(exchange.Operation));
             if (state.Input is not null) model.AddTag(SpanAttributes.TfyInput, state.Input);
         }
         if (network is { IsAllDataRequested: true })
@@ -417,6 +417,8 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
     {
         Operation.Chat or Operation.Messages => SpanNames.ChatCompletions,
         Operation.Completion => SpanNames.Completions,
+        Operation.Responses => SpanNames.Responses,
+        Operation.Rerank => SpanNames.Rerank,
         _ => SpanNames.Embeddings,
     };
 
@@ -424,13 +426,20 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
     {
         Operation.Chat or Operation.Messages => SpanTypes.ChatCompletion,
         Operation.Completion => SpanTypes.Completion,
+        Operation.Responses => SpanTypes.ChatCompletion,
+        Operation.Rerank => SpanTypes.Rerank,
         _ => SpanTypes.Embedding,
     };
+
+    /// <summary><c>tfy.model.request_type</c>: the root's span type, except for the Responses API (seed 003's CreateModelResponse).</summary>
+    public static string RequestType(Operation op) => op == Operation.Responses ? RequestTypes.CreateModelResponse : RootSpanType(op);
 
     public static string OperationName(Operation op) => op switch
     {
         Operation.Chat or Operation.Messages => OperationNames.Chat,
         Operation.Completion => OperationNames.TextCompletion,
+        Operation.Responses => OperationNames.Chat,
+        Operation.Rerank => OperationNames.Rerank,
         _ => OperationNames.Embeddings,
     };
 }

@@ -20,7 +20,7 @@ internal sealed class AnthropicAdapter : IProviderAdapter
 
     public HttpMessageHandler CreateHandler(ProviderConfig config) => OpenAICompatibleAdapter.Instance.CreateHandler(config);
 
-    public Uri? UrlFor(ProviderConfig config, Operation op)
+    public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op)
     {
         if (op is not (Operation.Chat or Operation.Messages)) return null;
         var url = new UriBuilder(config.BaseUrl ?? DefaultBaseUrl);
@@ -28,10 +28,10 @@ internal sealed class AnthropicAdapter : IProviderAdapter
         return url.Uri;
     }
 
-    public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, PooledContent body)
+    public HttpRequestMessage Prepare(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body)
     {
         HttpContent content = op == Operation.Chat ? Json(ChatToMessagesRequest.Translate(body.Memory.Span)) : body;
-        var request = new HttpRequestMessage(HttpMethod.Post, upstream.UrlFor(op)) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         if (upstream.Config.ApiKey is { } key) request.Headers.TryAddWithoutValidation("x-api-key", key);
         request.Headers.TryAddWithoutValidation("anthropic-version", upstream.Config.ApiVersion ?? DefaultVersion);
         foreach (var (name, value) in upstream.Config.Headers)

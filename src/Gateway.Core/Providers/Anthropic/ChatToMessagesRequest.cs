@@ -23,7 +23,7 @@ internal static class ChatToMessagesRequest
         using var doc = JsonDocument.Parse(chatBody.ToArray());
         var root = doc.RootElement;
         var output = new ArrayBufferWriter<byte>(chatBody.Length + 256);
-        using (var w = new Utf8JsonWriter(output))
+        using (var w = new Utf8JsonWriter(output, TranslationJson.Options))
         {
             w.WriteStartObject();
             if (root.TryGetProperty("model", out var model)) model.WriteTo(w.Property("model"));

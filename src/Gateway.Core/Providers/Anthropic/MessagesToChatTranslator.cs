@@ -31,7 +31,7 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
     {
         using var doc = JsonDocument.Parse(upstream.ToArray());
         var root = doc.RootElement;
-        using var w = new Utf8JsonWriter(openAi);
+        using var w = new Utf8JsonWriter(openAi, TranslationJson.Options);
         if (root.TryGetProperty("error", out var error))
         {
             WriteError(w, error);
@@ -56,14 +56,14 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
         {
             foreach (var block in content.EnumerateArray())
             {
-                switch (Str(block, "type"))
+                switch (TranslationJson.Str(block, "type"))
                 {
                     case "text":
-                        text.Append(Str(block, "text"));
+                        text.Append(TranslationJson.Str(block, "text"));
                         hasText = true;
                         break;
                     case "thinking":
-                        thinking.Append(Str(block, "thinking"));
+                        thinking.Append(TranslationJson.Str(block, "thinking"));
                         break;
                     case "tool_use":
                         calls.Add(block);
@@ -80,10 +80,10 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
             foreach (var call in calls)
             {
                 w.WriteStartObject();
-                w.WriteString("id", Str(call, "id"));
+                w.WriteString("id", TranslationJson.Str(call, "id"));
                 w.WriteString("type", "function");
                 w.WriteStartObject("function");
-                w.WriteString("name", Str(call, "name"));
+                w.WriteString("name", TranslationJson.Str(call, "name"));
                 w.WriteString("arguments", call.TryGetProperty("input", out var input) ? input.GetRawText() : "{}");
                 w.WriteEndObject();
                 w.WriteEndObject();
@@ -91,7 +91,7 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
             w.WriteEndArray();
         }
         w.WriteEndObject();
-        w.WriteString("finish_reason", StopReasons.ToFinishReason(Str(root, "stop_reason")));
+        w.WriteString("finish_reason", StopReasons.ToFinishReason(TranslationJson.Str(root, "stop_reason")));
         w.WriteEndObject();
         w.WriteEndArray();
         WriteUsage(w);
@@ -112,7 +112,7 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
         }
         using var _ = doc;
         var root = doc.RootElement;
-        switch (Str(root, "type"))
+        switch (TranslationJson.Str(root, "type"))
         {
             case "message_start" when root.TryGetProperty("message", out var message):
                 ReadMessage(message);
@@ -122,37 +122,37 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
                     w.WriteString("content", "");
                 }, null);
                 break;
-            case "content_block_start" when root.TryGetProperty("content_block", out var block) && Str(block, "type") == "tool_use":
+            case "content_block_start" when root.TryGetProperty("content_block", out var block) && TranslationJson.Str(block, "type") == "tool_use":
                 var index = _toolIndex.Count;
                 _toolIndex[Index(root)] = index;
-                WriteChunk(openAi, w => WriteToolCall(w, index, Str(block, "id"), Str(block, "name"), ""), null);
+                WriteChunk(openAi, w => WriteToolCall(w, index, TranslationJson.Str(block, "id"), TranslationJson.Str(block, "name"), ""), null);
                 break;
             case "content_block_delta" when root.TryGetProperty("delta", out var delta):
-                switch (Str(delta, "type"))
+                switch (TranslationJson.Str(delta, "type"))
                 {
                     case "text_delta":
-                        WriteChunk(openAi, w => w.WriteString("content", Str(delta, "text")), null);
+                        WriteChunk(openAi, w => w.WriteString("content", TranslationJson.Str(delta, "text")), null);
                         break;
                     case "thinking_delta":
-                        WriteChunk(openAi, w => w.WriteString("reasoning_content", Str(delta, "thinking")), null);
+                        WriteChunk(openAi, w => w.WriteString("reasoning_content", TranslationJson.Str(delta, "thinking")), null);
                         break;
                     case "input_json_delta" when _toolIndex.TryGetValue(Index(root), out var tool):
-                        WriteChunk(openAi, w => WriteToolCall(w, tool, null, null, Str(delta, "partial_json")), null);
+                        WriteChunk(openAi, w => WriteToolCall(w, tool, null, null, TranslationJson.Str(delta, "partial_json")), null);
                         break;
                 }
                 break;
             case "message_delta":
                 if (root.TryGetProperty("usage", out var usage)) ReadUsage(usage);
-                var stop = root.TryGetProperty("delta", out var d) ? Str(d, "stop_reason") : null;
+                var stop = root.TryGetProperty("delta", out var d) ? TranslationJson.Str(d, "stop_reason") : null;
                 WriteChunk(openAi, _ => { }, StopReasons.ToFinishReason(stop));
                 break;
             case "message_stop":
-                Write(openAi, "data: [DONE]\n\n"u8);
+                TranslationJson.Write(openAi, "data: [DONE]\n\n"u8);
                 break;
             case "error" when root.TryGetProperty("error", out var error):
-                Write(openAi, "event: error\ndata: "u8);
-                using (var w = new Utf8JsonWriter(openAi)) WriteError(w, error);
-                Write(openAi, "\n\n"u8);
+                TranslationJson.Write(openAi, "event: error\ndata: "u8);
+                using (var w = new Utf8JsonWriter(openAi, TranslationJson.Options)) WriteError(w, error);
+                TranslationJson.Write(openAi, "\n\n"u8);
                 break;
                 // ping, content_block_stop, text and thinking block starts: nothing to say in OpenAI's shape.
         }
@@ -160,8 +160,8 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
 
     private void ReadMessage(JsonElement message)
     {
-        _id = Str(message, "id") ?? "";
-        _model = Str(message, "model") ?? "";
+        _id = TranslationJson.Str(message, "id") ?? "";
+        _model = TranslationJson.Str(message, "model") ?? "";
         _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         if (message.TryGetProperty("usage", out var usage)) ReadUsage(usage);
     }
@@ -169,10 +169,10 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
     private void ReadUsage(JsonElement usage)
     {
         if (usage.ValueKind != JsonValueKind.Object) return;
-        if (Long(usage, "input_tokens") is { } input) _input = input;
-        if (Long(usage, "cache_read_input_tokens") is { } read) _cacheRead = read;
-        if (Long(usage, "cache_creation_input_tokens") is { } created) _cacheCreation = created;
-        if (Long(usage, "output_tokens") is { } output) _output = output;
+        if (TranslationJson.Long(usage, "input_tokens") is { } input) _input = input;
+        if (TranslationJson.Long(usage, "cache_read_input_tokens") is { } read) _cacheRead = read;
+        if (TranslationJson.Long(usage, "cache_creation_input_tokens") is { } created) _cacheCreation = created;
+        if (TranslationJson.Long(usage, "output_tokens") is { } output) _output = output;
     }
 
     private void WriteUsage(Utf8JsonWriter w)
@@ -193,8 +193,8 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
     /// <summary>One <c>data: {chunk}\n\n</c> event; a finish chunk carries the usage (SDKs read it from any chunk).</summary>
     private void WriteChunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> delta, string? finishReason)
     {
-        Write(output, "data: "u8);
-        using (var w = new Utf8JsonWriter(output))
+        TranslationJson.Write(output, "data: "u8);
+        using (var w = new Utf8JsonWriter(output, TranslationJson.Options))
         {
             w.WriteStartObject();
             w.WriteString("id", _id);
@@ -214,7 +214,7 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
             if (finishReason is not null) WriteUsage(w);
             w.WriteEndObject();
         }
-        Write(output, "\n\n"u8);
+        TranslationJson.Write(output, "\n\n"u8);
     }
 
     private static void WriteToolCall(Utf8JsonWriter w, int index, string? id, string? name, string? arguments)
@@ -240,25 +240,13 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
     {
         w.WriteStartObject();
         w.WriteStartObject("error");
-        w.WriteString("message", Str(error, "message") ?? "upstream error");
-        w.WriteString("type", Str(error, "type") ?? "upstream_error");
-        w.WriteString("code", Str(error, "type"));
+        w.WriteString("message", TranslationJson.Str(error, "message") ?? "upstream error");
+        w.WriteString("type", TranslationJson.Str(error, "type") ?? "upstream_error");
+        w.WriteString("code", TranslationJson.Str(error, "type"));
         w.WriteNull("param");
         w.WriteEndObject();
         w.WriteEndObject();
     }
 
-    private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(output.GetSpan(bytes.Length));
-        output.Advance(bytes.Length);
-    }
-
     private static int Index(JsonElement e) => e.TryGetProperty("index", out var i) && i.TryGetInt32(out var v) ? v : 0;
-
-    internal static string? Str(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    internal static long? Long(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) ? l : null;
 }
