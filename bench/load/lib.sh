@@ -33,11 +33,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-# Stops one process this script started and forgets it.
+# Stops one process this script started and forgets it: SIGTERM, then SIGKILL after WAIT_S seconds (default 5).
 stop_pid() {
-  local pid="$1" keep=() p
+  local pid="$1" wait_s="${2:-5}" keep=() p
   kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 $((wait_s * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   for p in "${pids[@]}"; do [[ "$p" != "$pid" ]] && keep+=("$p"); done

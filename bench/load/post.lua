@@ -6,6 +6,23 @@ wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
 
+-- A body with the marker @N@ is sent with a different number there in every request (thread-request),
+-- so no two requests carry the same text: the span store's soak (run.sh) measures bytes per span of
+-- distinct requests, as real traffic is, not of one body repeated.
+local pre, post = wrk.body:match("^(.*)@N@(.*)$")
+if pre then
+  local threads = 0
+  function setup(thread)
+    threads = threads + 1
+    thread:set("thread_id", threads)
+  end
+  local n = 0
+  function request()
+    n = n + 1
+    return wrk.format(nil, nil, nil, pre .. thread_id .. "-" .. n .. post)
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

@@ -13,13 +13,18 @@
 #   --profile         also record `perf` samples of the gateway (tracing off, then on) during extra
 #                     throughput runs (under bench/load/.work/; summaries printed, and in RESULTS.md)
 #   --port-base N     first of the loopback ports used (default 27400; N+1 .. N+41)
+#   --store-soak S    seconds of the span store soak (default 60; 3 in --smoke; 0 skips it)
 #
 # What it measures, against the same upstreams, one after the other:
 #   non-streaming throughput at 50 connections (wrk -t2 -c50): direct upstream, nginx as a reverse
-#   proxy, gateway with tracing off, gateway with tracing on; latency at 1 connection (p50, p99) and
+#   proxy, gateway with tracing off, gateway with tracing on, gateway with tracing on and the span
+#   store (the product's defaults: OTLP export, store on, content captured); latency at 1 connection (p50, p99) and
 #   the microseconds each proxy adds over direct; streaming at 100 concurrent streams with 10 ms
-#   tokens (time to first token, inter-token latency, added over direct); 5,000 concurrent open
-#   streams (gateway RSS and CPU); startup to first successful response, idle RSS, binary size.
+#   tokens (time to first token, inter-token latency, added over direct); the span store soak: a fresh
+#   gateway with the store on at saturation (wrk -c50) for --store-soak seconds, every request body
+#   distinct, then spans written and dropped (the store's closing log line), database bytes per span
+#   and p99 against nginx's; 5,000 concurrent open streams (gateway RSS and CPU); startup to first
+#   successful response, idle RSS, binary size.
 #
 # Upstreams: nginx answering every POST with a fixed chat completion (never the bottleneck), and a
 # second gateway process serving its built-in mock provider as the streaming upstream: the real
@@ -42,6 +47,7 @@ aot=""
 write_results=1
 profile=0
 port_base=27400
+store_soak_s=""
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -51,7 +57,8 @@ while [[ $# -gt 0 ]]; do
     --no-results) write_results=0; shift ;;
     --profile) profile=1; shift ;;
     --port-base) port_base="$2"; shift 2 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    --store-soak) store_soak_s="$2"; shift 2 ;;
+    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -59,10 +66,12 @@ done
 if [[ $mode == full ]]; then
   warm_s=2; tput_s=10; lat_s=10; stream_s=10; stream_warm_s=2
   hold_streams=5000; hold_s=10; startup_runs=10
+  [[ -z "$store_soak_s" ]] && store_soak_s=60
   [[ -z "$aot" ]] && aot=1
 else
   warm_s=0; tput_s=1; lat_s=1; stream_s=1; stream_warm_s=0
   hold_streams=200; hold_s=1; startup_runs=1
+  [[ -z "$store_soak_s" ]] && store_soak_s=3
   [[ -z "$aot" ]] && aot=0
   write_results=0
 fi
@@ -75,6 +84,8 @@ p_nginx_stream=$((port_base + 12))
 p_gw_off=$((port_base + 21))
 p_gw_on=$((port_base + 22))
 p_gw_inline=$((port_base + 23))
+p_gw_store=$((port_base + 24))
+p_soak=$((port_base + 25))
 p_hold=$((port_base + 31))
 p_startup=$((port_base + 41))
 
@@ -139,7 +150,7 @@ client="$work/client/stream-client"
 binary_bytes="$(stat -c %s "$gateway_bin")"
 
 # Checked after the build, just before anything binds: another run may have started meanwhile.
-for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_inline $p_hold $p_startup; do
+for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_inline $p_gw_store $p_soak $p_hold $p_startup; do
   port_free "$port" || die "port $port is in use (another run of this harness? pick another --port-base)"
 done
 
@@ -164,11 +175,7 @@ providers:
     models: [echo]
 EOF
 
-cat > "$work/gateway.yaml" <<EOF
-# The gateway under test: every server setting at its default. The local span store is off, so
-# "tracing off" is the bare proxy and "tracing on" is OTLP export alone.
-span_store:
-  enabled: false
+providers_yaml="$(cat <<EOF
 providers:
   - name: static
     type: openai
@@ -187,6 +194,30 @@ providers:
       - name: slow
         upstream_model: slow/echo
 EOF
+)"
+cat > "$work/gateway.yaml" <<EOF
+# The gateway under test: every server setting at its default. The local span store is off, so
+# "tracing off" is the bare proxy and "tracing on" is OTLP export alone.
+span_store:
+  enabled: false
+$providers_yaml
+EOF
+cat > "$work/gateway-store.yaml" <<EOF
+# The gateway under test with the product's defaults: the span store on (content captured, as
+# tracing does by default); only its file is placed in .work/.
+span_store:
+  path: $work/store-spans.db
+$providers_yaml
+EOF
+cat > "$work/soak.yaml" <<EOF
+# The span store soak: the same defaults, no shutdown drain delay, so it closes (and logs its totals) at once.
+server:
+  shutdown_drain_delay_ms: 0
+span_store:
+  path: $work/soak-spans.db
+$providers_yaml
+EOF
+rm -f "$work"/store-spans.db* "$work"/soak-spans.db*
 
 cat > "$work/startup.yaml" <<EOF
 # Startup: the mock provider only, so the first response needs no network.
@@ -202,6 +233,8 @@ EOF
 cat > "$work/chat.json" <<'EOF'
 {"model":"static/gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant. Answer concisely and cite sources when you can."},{"role":"user","content":"Summarise the main differences between HTTP/1.1 keep-alive and HTTP/2 multiplexing for a proxy that forwards server-sent events, in three bullet points."}],"temperature":0.7,"top_p":1,"max_tokens":512,"user":"user-1234"}
 EOF
+# The soak's body: the same request with a number (@N@, see post.lua) in the user message, so every request differs.
+sed 's|three bullet points.|three bullet points (@N@).|' "$work/chat.json" > "$work/chat-distinct.json"
 
 # 5. Start everything.
 log "starting nginx upstream + OTLP sink, nginx proxy"
@@ -218,6 +251,7 @@ start_gateway gateway-off "$p_gw_off" "$work/gateway.yaml" ENABLE_OTEL_TRACING=f
 start_gateway gateway-on "$p_gw_on" "$work/gateway.yaml" "${tracing_env[@]}"; pid_gw_on=$started_pid
 # Not a target row: the opt-in inline I/O scheduling (GatewayApp.cs), measured so the default can be decided on numbers.
 start_gateway gateway-inline "$p_gw_inline" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; pid_gw_inline=$started_pid
+start_gateway gateway-store "$p_gw_store" "$work/gateway-store.yaml" "${tracing_env[@]}"; pid_gw_store=$started_pid
 
 # 6. Every path answers before anything is measured.
 declare -A url=(
@@ -226,6 +260,7 @@ declare -A url=(
   [gw_off]="http://127.0.0.1:$p_gw_off/v1/chat/completions"
   [gw_on]="http://127.0.0.1:$p_gw_on/v1/chat/completions"
   [gw_inline]="http://127.0.0.1:$p_gw_inline/v1/chat/completions"
+  [gw_store]="http://127.0.0.1:$p_gw_store/v1/chat/completions"
 )
 declare -A surl=(
   [direct]="http://127.0.0.1:$p_stream_up/v1/chat/completions"
@@ -233,10 +268,11 @@ declare -A surl=(
   [gw_off]="http://127.0.0.1:$p_gw_off/v1/chat/completions"
   [gw_on]="http://127.0.0.1:$p_gw_on/v1/chat/completions"
   [gw_inline]="http://127.0.0.1:$p_gw_inline/v1/chat/completions"
+  [gw_store]="http://127.0.0.1:$p_gw_store/v1/chat/completions"
 )
-declare -A smodel=([direct]="tok10/echo" [nginx]="tok10/echo" [gw_off]="stream/tok10" [gw_on]="stream/tok10" [gw_inline]="stream/tok10")
-declare -A label=([direct]="direct upstream" [nginx]="nginx proxy" [gw_off]="gateway, tracing off" [gw_on]="gateway, tracing on" [gw_inline]="gateway, tracing off, inline I/O (opt-in)")
-targets=(direct nginx gw_off gw_on gw_inline)
+declare -A smodel=([direct]="tok10/echo" [nginx]="tok10/echo" [gw_off]="stream/tok10" [gw_on]="stream/tok10" [gw_inline]="stream/tok10" [gw_store]="stream/tok10")
+declare -A label=([direct]="direct upstream" [nginx]="nginx proxy" [gw_off]="gateway, tracing off" [gw_on]="gateway, tracing on" [gw_inline]="gateway, tracing off, inline I/O (opt-in)" [gw_store]="gateway, tracing on + span store")
+targets=(direct nginx gw_off gw_on gw_inline gw_store)
 
 for t in "${targets[@]}"; do
   out="$(curl -s -o "$work/logs/check-$t.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$work/chat.json" "${url[$t]}")"
@@ -246,14 +282,14 @@ for t in "${targets[@]}"; do
   curl -s -N -H 'Content-Type: application/json' -d "$body" "${surl[$t]}" > "$work/logs/check-$t.sse"
   grep -q '^data: \[DONE\]' "$work/logs/check-$t.sse" || die "${label[$t]}: streaming check got no [DONE]: $(head -c 300 "$work/logs/check-$t.sse")"
 done
-log "all four paths answer (non-streaming and streaming)"
+log "all ${#targets[@]} paths answer (non-streaming and streaming)"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 others="$(cat /proc/[0-9]*/comm 2>/dev/null | grep -cE '^(dotnet|ilc|csc|VBCSCompiler|MSBuild|clang)')"
 
 # 7. Non-streaming throughput at 50 connections, then latency at 1 connection.
-run_wrk() { # run_wrk THREADS CONNS SECONDS URL -> RESULT line
-  BODY_FILE="$work/chat.json" wrk -t"$1" -c"$2" -d"$3"s --timeout 5s -s "$here/post.lua" "$4" 2>&1 | grep '^RESULT' || true
+run_wrk() { # run_wrk THREADS CONNS SECONDS URL [BODY_FILE] -> RESULT line
+  BODY_FILE="${5:-$work/chat.json}" wrk -t"$1" -c"$2" -d"$3"s --timeout 5s -s "$here/post.lua" "$4" 2>&1 | grep '^RESULT' || true
 }
 check_wrk() { # check_wrk NAME LINE
   local line="$2"
@@ -268,7 +304,7 @@ declare -A tput lat cpu_us
 declare -A cpu_pids=(
   [direct]="$(children_of "$(cat "$work/nginx-upstream.pid")" | tr '\n' ' ')"
   [nginx]="$(children_of "$(cat "$work/nginx-proxy.pid")" | tr '\n' ' ')"
-  [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on" [gw_inline]="$pid_gw_inline"
+  [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on" [gw_inline]="$pid_gw_inline" [gw_store]="$pid_gw_store"
 )
 for t in "${targets[@]}"; do
   log "throughput, 50 connections: ${label[$t]} (${warm_s}s warmup + ${tput_s}s)"
@@ -319,6 +355,43 @@ for t in "${targets[@]}"; do
   [[ "$(kv "${strm[$t]}" errors)" == 0 ]] || fail "streaming ${label[$t]}: errors (${strm[$t]})"
   log "  ${strm[$t]}"
 done
+
+# 8b. Span store soak: a fresh gateway (tracing on + span store, the defaults) at saturation for
+# --store-soak seconds, every request body distinct. The store must keep up (zero dropped), stay
+# compact (bytes per span) and leave requests alone (p99 against nginx's at the same 50 connections).
+soak=""; soak_written=""; soak_dropped=""; soak_failed=""; soak_bytes=""; soak_drain_s=""; soak_cpu_us=""
+metric() { sed -n "s/^$2{[^}]*} \([0-9.e+]*\)$/\1/p" <<< "$1" | head -1; }
+if (( store_soak_s > 0 )); then
+  rm -f "$work"/soak-spans.db*
+  start_gateway soak "$p_soak" "$work/soak.yaml" "${tracing_env[@]}"; pid_soak=$started_pid
+  soak_url="http://127.0.0.1:$p_soak/v1/chat/completions"
+  log "span store soak: ${store_soak_s}s at 50 connections, tracing on + span store, distinct bodies"
+  c0="$(cpu_ticks "$pid_soak")"
+  soak="$(run_wrk 2 50 "$store_soak_s" "$soak_url" "$work/chat-distinct.json")"
+  c1="$(cpu_ticks "$pid_soak")"
+  check_wrk "span store soak" "$soak"
+  req="$(kv "$soak" requests)"
+  soak_cpu_us="$( num "$req" && (( req > 0 )) && calc "($c1 - $c0) * 10000 / $req" || echo nan)"
+  # What the writer still has to do when the load stops: queued spans are written, not dropped, but
+  # a long tail means it only kept up thanks to the queue.
+  t0=$(date +%s%N)
+  for _ in $(seq 1 600); do
+    depth="$(metric "$(curl -s "http://127.0.0.1:$p_soak/metrics")" gateway_span_store_queue_depth)"
+    [[ "$depth" == 0 ]] && break
+    sleep 0.1
+  done
+  soak_drain_s="$(calc "($(date +%s%N) - $t0) / 1e9")"
+  stop_pid "$pid_soak" 30
+  closed="$(grep -o 'span store: closed: .*' "$work/logs/soak.log" | tail -1)"
+  soak_written="$(sed -n 's/.*closed: \([0-9]*\) spans written.*/\1/p' <<< "$closed")"
+  soak_dropped="$(sed -n 's/.*written, \([0-9]*\) dropped.*/\1/p' <<< "$closed")"
+  soak_failed="$(sed -n 's/.*, \([0-9]*\) failed.*/\1/p' <<< "$closed")"
+  [[ -n "$soak_written" ]] || fail "span store soak: no 'span store: closed' line in $work/logs/soak.log"
+  # The store closed its last connection, which checkpoints the WAL into the file; a WAL left over counts too.
+  soak_bytes=0
+  for f in "$work/soak-spans.db" "$work/soak-spans.db-wal"; do [[ -f "$f" ]] && soak_bytes=$((soak_bytes + $(stat -c %s "$f"))); done
+  log "  $soak cpu_us_per_req=$soak_cpu_us; $closed; $soak_bytes bytes on disk; queue drained ${soak_drain_s}s after the load"
+fi
 
 # 9. Concurrent open streams: a fresh gateway per row, so the heap of the runs above is not counted.
 declare -A hold
@@ -381,6 +454,17 @@ report="$work/report.md"
     echo "| ${label[$t]} | $(n "$(kv "$s" streams)") | $t50 | $t99 | $a1 | $i50 | $i99 | $a2 |"
   done
   echo
+  if (( store_soak_s > 0 )); then
+    soak_p99="$(n "$(kv "$soak" p99_us)")"; nginx_p99="$(n "$(kv "${tput[nginx]}" p99_us)")"
+    soak_spans_s="$(calc "$(n "$soak_written") / $store_soak_s")"
+    soak_bps="$(calc "$soak_bytes / $(n "$soak_written")")"
+    echo "**Span store soak**: a fresh gateway with tracing on + span store (the defaults: OTLP export, content captured) at 50 connections for ${store_soak_s} s, every request body distinct (the harness's chat request with a number in it). Spans written and dropped from the store's closing log line (the queue drained ${soak_drain_s} s after the load stopped); bytes = database + WAL after close; p99 against nginx's at 50 connections above"
+    echo
+    echo "| req/s @50 | vs nginx proxy | CPU µs/req | p50 µs | p99 µs | p99 vs nginx | spans written | spans/s | dropped | failed | DB bytes/span |"
+    echo "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    echo "| $(calc "$(n "$(kv "$soak" rps)")") | $(calc2 "$(n "$(kv "$soak" rps)") / $nginx_rps")x | $soak_cpu_us | $(n "$(kv "$soak" p50_us)") | $soak_p99 | $(calc2 "$soak_p99 / $nginx_p99")x | $(n "$soak_written") | $soak_spans_s | $(n "$soak_dropped") | $(n "$soak_failed") | $soak_bps |"
+    echo
+  fi
   echo "**Open streams**: $hold_streams concurrent streams through a fresh gateway (mock upstream, 1 s tokens), held ${hold_s} s"
   echo
   echo "| gateway | open at end | ramp ms | RSS before MB | RSS held MB | RSS peak MB | CPU % of one core | upstream RSS MB |"
@@ -410,6 +494,9 @@ report="$work/report.md"
   echo "| ≤ 25 µs added to p50 at 1 connection | off $off_add50 µs, on $on_add50 µs | $(met "le $off_add50 25 && le $on_add50 25") |"
   echo "| ≤ 1 ms added to TTFT p99 | off $off_ttft µs, on $on_ttft µs | $(met "le $off_ttft 1000 && le $on_ttft 1000") |"
   echo "| $hold_streams streams in ≤ 256 MB RSS | off $hold_rss MB, on $hold_rss_on MB (peak) | $(met "le $hold_rss 256 && le $hold_rss_on 256") |"
+  if (( store_soak_s > 0 )); then
+    echo "| span store at saturation for ${store_soak_s} s: 0 dropped, ≤ 400 DB bytes/span, p99 @50 ≤ 2x nginx | $(n "$soak_dropped") dropped, $soak_bps B/span, p99 $(calc2 "$soak_p99 / $nginx_p99")x | $(met "[[ '$soak_dropped' == 0 ]] && le $soak_bps 400 && le $(calc2 "$soak_p99 / $nginx_p99") 2") |"
+  fi
   echo "| first response ≤ 50 ms after start | $st ms | $(met "le $st 50") |"
   echo "| idle RSS ≤ 40 MB | $idle MB | $(met "le $idle 40") |"
 } > "$report"

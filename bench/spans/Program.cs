@@ -17,8 +17,11 @@ var spans = 1_000_000;
 var maxSeconds = 600;
 var db = Path.Combine(Path.GetTempPath(), $"spans-bench-{Environment.ProcessId}.db");
 var keep = false;
-// --records: convert on the producer and queue rows, to see the writer's INSERT cost alone.
-var records = false;
+// --shape chat: the load harness's chat request instead of seed 003's metadata-heavy spans: content
+// captured (tfy.input, prompts, completion, message events), as the gateway records it by default.
+var shape = "seed";
+// --no-queries: ingest only (the query latencies need a store of realistic size: the default --spans).
+var queries = true;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -27,7 +30,8 @@ for (var i = 0; i < args.Length; i++)
         case "--max-seconds": maxSeconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--db": db = args[++i]; break;
         case "--keep": keep = true; break;
-        case "--records": records = true; break;
+        case "--shape": shape = args[++i]; break;
+        case "--no-queries": queries = false; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -60,78 +64,67 @@ var random = new Random(1);
 var traceIds = new List<string>();
 var source = GatewayActivitySource.Instance;
 var input = new string('x', 200);
-var producerConverter = new SpanRecordConverter(resolver, "tfy-llm-gateway");
 
-Console.WriteLine($"ingest: {requests * 3:N0} spans ({requests:N0} requests over 7 days) into {db}");
+Console.WriteLine($"ingest: {requests * 3:N0} spans ({requests:N0} requests over 7 days, shape {shape}) into {db}");
+// In chunks: make a chunk's activities (producer CPU), then queue them and wait until written (writer
+// CPU). The two never overlap, so the second is the writer's cost per span, which is what decides
+// whether the store keeps up with a gateway that uses the other cores for requests.
+const int Chunk = 1000;
 var deadline = Stopwatch.StartNew();
 var waits = 0L;
-var made = 0;
 var gc0 = GC.CollectionCount(0);
-var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-for (var r = 0; r < requests; r++)
+var producerCpu = TimeSpan.Zero;
+var writerCpu = TimeSpan.Zero;
+var chunk = new List<Activity>(Chunk * 3);
+for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r0 += Chunk)
 {
-    if (deadline.Elapsed.TotalSeconds > maxSeconds)
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    for (var r = r0; r < Math.Min(requests, r0 + Chunk); r++)
     {
-        Console.WriteLine($"stopped at --max-seconds {maxSeconds}");
-        break;
+        var (network, model, root) = shape == "chat" ? ChatRequest(r) : SeedRequest(r);
+        chunk.Add(network);
+        chunk.Add(model);
+        chunk.Add(root);
+        if (r % 997 == 0) traceIds.Add(root.TraceId.ToHexString());
     }
-    var start = from + step * r;
-    var subject = subjects[random.Next(subjects.Length)];
-    Activity root, model, network;
-    using (root = source.StartActivity(SpanNames.ChatCompletions, ActivityKind.Server, default(ActivityContext), startTime: start)!)
+    var cpu1 = Process.GetCurrentProcess().TotalProcessorTime;
+    for (var i = 0; i < chunk.Count; i++)
     {
-        root.SetTag(SpanAttributes.TfySpanType, SpanTypes.ChatCompletion);
-        root.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subject);
-        root.SetTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, new[] { "eng" });
-        root.SetTag(SpanAttributes.TfyTracingProjectFqn, Project);
-        root.SetTag(SpanAttributes.TfyRequestModelName, "openai-main/gpt-4o");
-        root.SetTag(SpanAttributes.GenAiRequestModel, "openai-main/gpt-4o");
-        root.SetTag(SpanAttributes.TfyInputShortHand, input);
-        root.SetTag(SpanAttributes.TfyRequestMetadata, """{"env":"prod","team":"search"}""");
-        using (model = source.StartActivity(SpanNames.Model, ActivityKind.Internal, default(ActivityContext), startTime: start.AddMilliseconds(1))!)
-        {
-            model.SetTag(SpanAttributes.TfySpanType, SpanTypes.Model);
-            model.SetTag(SpanAttributes.TfyModelName, "gpt-4o");
-            model.SetTag(SpanAttributes.TfyModelStreaming, true);
-            model.SetTag(SpanAttributes.TfyModelMetricInputTokens, 120);
-            model.SetTag(SpanAttributes.TfyModelMetricOutputTokens, 300);
-            model.SetTag(SpanAttributes.TfyModelMetricCostInUsd, 0.0042);
-            model.SetTag(SpanAttributes.TfyModelMetricTimeToFirstTokenInMs, 180.5);
-            model.SetTag(SpanAttributes.TfyModelMetricLatencyInMs, 900.2);
-            using (network = source.StartActivity(SpanNames.NetworkCall, ActivityKind.Client, default(ActivityContext), startTime: start.AddMilliseconds(2))!)
-            {
-                network.SetTag(SpanAttributes.HttpRequestMethod, "POST");
-                network.SetTag(SpanAttributes.UrlFull, "https://api.openai.com/v1/chat/completions");
-                network.SetTag(SpanAttributes.HttpResponseStatusCode, 200);
-                network.SetEndTime((start + TimeSpan.FromMilliseconds(850)).UtcDateTime);
-            }
-            model.SetEndTime((start + TimeSpan.FromMilliseconds(880)).UtcDateTime);
-        }
-        root.SetEndTime((start + TimeSpan.FromMilliseconds(900)).UtcDateTime);
-    }
-    foreach (var a in (ReadOnlySpan<Activity>)[network, model, root])
-    {
-        var record = records ? producerConverter.Convert(a) : null;
-        while (!(record is null ? store.TryEnqueue(a) : store.TryEnqueue(record)))
+        while (!store.TryEnqueue(chunk[i]))
         {
             waits++;
             Thread.Sleep(1);
         }
     }
-    made += 3;
-    if (r % 997 == 0) traceIds.Add(root.TraceId.ToHexString());
+    await store.FlushAsync();
+    var cpu2 = Process.GetCurrentProcess().TotalProcessorTime;
+    producerCpu += cpu1 - cpu0;
+    writerCpu += cpu2 - cpu1;
+    chunk.Clear();
 }
-var produced = deadline.Elapsed.TotalSeconds;
-await store.FlushAsync();
-var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-Console.WriteLine($"producer done at {produced:F1} s; process CPU {cpu.TotalSeconds:F1} s (producer + writer)");
+if (deadline.Elapsed.TotalSeconds > maxSeconds) Console.WriteLine($"stopped at --max-seconds {maxSeconds}");
 var ingestSeconds = deadline.Elapsed.TotalSeconds;
 var gcs = GC.CollectionCount(0) - gc0;
-Console.WriteLine($"ingested {store.Written:N0} spans in {ingestSeconds:F1} s = {store.Written / ingestSeconds:N0} spans/s wall, " +
-    $"{store.Written / (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:N0} spans per CPU-second " +
-    $"(producer waited on a full queue {waits:N0} times; {store.Failed} failed; gen0 GCs {gcs})");
+var written = store.Written;
+Console.WriteLine($"ingested {written:N0} spans in {ingestSeconds:F1} s; producer CPU {producerCpu.TotalSeconds:F1} s, " +
+    $"queue + writer CPU {writerCpu.TotalSeconds:F1} s = {writerCpu.TotalMicroseconds / Math.Max(1, written):F1} µs per span " +
+    $"({written / writerCpu.TotalSeconds:N0} spans per writer CPU-second; {waits:N0} waits on a full queue; {store.Failed} failed; gen0 GCs {gcs})");
+// The file as it stays: WAL checkpointed into the database, so db + wal is the data and nothing else.
+using (var checkpoint = store.OpenReader())
+using (var cmd = checkpoint.CreateCommand())
+{
+    cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+    cmd.ExecuteNonQuery();
+}
 var size = new FileInfo(db).Length + (File.Exists(db + "-wal") ? new FileInfo(db + "-wal").Length : 0);
-Console.WriteLine($"file: {size / 1024.0 / 1024.0:F0} MB ({(double)size / Math.Max(1, store.Written):F0} bytes per span)");
+Console.WriteLine($"file: {size / 1024.0 / 1024.0:F1} MB ({(double)size / Math.Max(1, written):F0} bytes per span)");
+
+if (!queries)
+{
+    await store.DisposeAsync();
+    if (!keep) foreach (var f in new[] { db, db + "-wal", db + "-shm" }) File.Delete(f);
+    return 0;
+}
 
 var admin = new Subject(Subject.UserType, "bench@example.com", [], "acme") { IsAdmin = true };
 var handler = new SpanQueryHandler(store, () => projects, _ => admin, PageTokenCodec.Create(null), NullLogger.Instance);
@@ -237,4 +230,136 @@ static void Report(string name, List<double> times, double rows, double cpuMs)
     times.Sort();
     double P(double p) => times[Math.Min(times.Count - 1, (int)(p * times.Count))];
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {times.Count} | {rows:F0} | {P(0.5):F2} | {P(0.95):F2} | {times[^1]:F2} | {cpuMs:F2} |"));
+}
+
+// Seed 003's request: subject, teams, project, metadata, token and cost metrics, a 200-character
+// tfy.input_short_hand; no content.
+(Activity Network, Activity Model, Activity Root) SeedRequest(int r)
+{
+    var start = from + step * r;
+    var subject = subjects[random.Next(subjects.Length)];
+    Activity root, model, network;
+    using (root = source.StartActivity(SpanNames.ChatCompletions, ActivityKind.Server, default(ActivityContext), startTime: start)!)
+    {
+        root.SetTag(SpanAttributes.TfySpanType, SpanTypes.ChatCompletion);
+        root.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subject);
+        root.SetTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, new[] { "eng" });
+        root.SetTag(SpanAttributes.TfyTracingProjectFqn, Project);
+        root.SetTag(SpanAttributes.TfyRequestModelName, "openai-main/gpt-4o");
+        root.SetTag(SpanAttributes.GenAiRequestModel, "openai-main/gpt-4o");
+        root.SetTag(SpanAttributes.TfyInputShortHand, input);
+        root.SetTag(SpanAttributes.TfyRequestMetadata, """{"env":"prod","team":"search"}""");
+        using (model = source.StartActivity(SpanNames.Model, ActivityKind.Internal, default(ActivityContext), startTime: start.AddMilliseconds(1))!)
+        {
+            model.SetTag(SpanAttributes.TfySpanType, SpanTypes.Model);
+            model.SetTag(SpanAttributes.TfyModelName, "gpt-4o");
+            model.SetTag(SpanAttributes.TfyModelStreaming, true);
+            model.SetTag(SpanAttributes.TfyModelMetricInputTokens, 120);
+            model.SetTag(SpanAttributes.TfyModelMetricOutputTokens, 300);
+            model.SetTag(SpanAttributes.TfyModelMetricCostInUsd, 0.0042);
+            model.SetTag(SpanAttributes.TfyModelMetricTimeToFirstTokenInMs, 180.5);
+            model.SetTag(SpanAttributes.TfyModelMetricLatencyInMs, 900.2);
+            using (network = source.StartActivity(SpanNames.NetworkCall, ActivityKind.Client, default(ActivityContext), startTime: start.AddMilliseconds(2))!)
+            {
+                network.SetTag(SpanAttributes.HttpRequestMethod, "POST");
+                network.SetTag(SpanAttributes.UrlFull, "https://api.openai.com/v1/chat/completions");
+                network.SetTag(SpanAttributes.HttpResponseStatusCode, 200);
+                network.SetEndTime((start + TimeSpan.FromMilliseconds(850)).UtcDateTime);
+            }
+            model.SetEndTime((start + TimeSpan.FromMilliseconds(880)).UtcDateTime);
+        }
+        root.SetEndTime((start + TimeSpan.FromMilliseconds(900)).UtcDateTime);
+    }
+    return (network, model, root);
+}
+
+// The load harness's chat request (bench/load/run.sh: 0.4 KB body, a one-sentence answer) with the tags,
+// their order and their types as the gateway records them with content capture on (a span store dump of
+// one harness request). The user message carries the request number, so no two requests are the same
+// text (the harness repeats one body; real traffic does not).
+(Activity Network, Activity Model, Activity Root) ChatRequest(int r)
+{
+    const string System = "You are a helpful assistant. Answer concisely and cite sources when you can.";
+    const string Answer = "A proxy should forward each event as soon as it is complete, so the client sees tokens when the model produces them.";
+    const string Url = "http://127.0.0.1:27401/v1/chat/completions";
+    var start = from + step * r;
+    var subject = subjects[random.Next(subjects.Length)];
+    var user = $"Summarise the main differences between HTTP/1.1 keep-alive and HTTP/2 multiplexing for a proxy that forwards server-sent events, in three bullet points. ({r})";
+    var body = $$"""{"model":"static/gpt-4o","messages":[{"role":"system","content":"{{System}}"},{"role":"user","content":"{{user}}"}],"temperature":0.7,"top_p":1,"max_tokens":512,"user":"user-1234"}""" + "\n";
+    var output = $$"""{"role":"assistant","content":"{{Answer}}","finish_reason":"stop"}""";
+    Activity root, model, network;
+    using (root = source.StartActivity(SpanNames.ChatCompletions, ActivityKind.Server, default(ActivityContext), startTime: start)!)
+    {
+        root.SetTag(SpanAttributes.TfySpanType, SpanTypes.ChatCompletion);
+        root.SetTag(SpanAttributes.TfyTracingProjectFqn, Project);
+        root.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subject);
+        root.SetTag(SpanAttributes.GenAiOperationName, "chat");
+        root.SetTag(SpanAttributes.GenAiRequestModel, "static/gpt-4o");
+        root.SetTag(SpanAttributes.TfyRequestModelName, "static/gpt-4o");
+        root.SetTag(SpanAttributes.GenAiRequestMaxTokens, 512);
+        root.SetTag(SpanAttributes.GenAiRequestTemperature, 0.7);
+        root.SetTag(SpanAttributes.GenAiRequestTopP, 1.0);
+        root.SetTag(SpanAttributes.TfyInput, body);
+        root.SetTag(SpanAttributes.TfyInputShortHand, user);
+        using (model = source.StartActivity(SpanNames.Model, ActivityKind.Internal, default(ActivityContext), startTime: start.AddMilliseconds(1))!)
+        {
+            model.SetTag(SpanAttributes.TfySpanType, SpanTypes.Model);
+            model.SetTag(SpanAttributes.TfyTracingProjectFqn, Project);
+            model.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subject);
+            model.SetTag(SpanAttributes.GenAiOperationName, "chat");
+            model.SetTag(SpanAttributes.GenAiSystem, "openai");
+            model.SetTag(SpanAttributes.GenAiProviderName, "openai");
+            model.SetTag(SpanAttributes.GenAiRequestModel, "gpt-4o-2024-08-06");
+            model.SetTag(SpanAttributes.GenAiRequestMaxTokens, 512);
+            model.SetTag(SpanAttributes.GenAiRequestTemperature, 0.7);
+            model.SetTag(SpanAttributes.GenAiRequestTopP, 1.0);
+            model.SetTag(SpanAttributes.TfyRequestModelName, "static/gpt-4o");
+            model.SetTag(SpanAttributes.TfyModelId, "static/gpt-4o");
+            model.SetTag(SpanAttributes.TfyModelName, "gpt-4o");
+            model.SetTag(SpanAttributes.TfyModelFqn, "static/gpt-4o");
+            model.SetTag(SpanAttributes.TfyModelRequestUrl, Url);
+            model.SetTag(SpanAttributes.TfyModelStreaming, false);
+            model.SetTag(SpanAttributes.TfyModelRequestType, "ChatCompletion");
+            model.SetTag(SpanAttributes.TfyInput, body);
+            using (network = source.StartActivity(SpanNames.NetworkCall, ActivityKind.Client, default(ActivityContext), startTime: start.AddMilliseconds(2))!)
+            {
+                network.SetTag(SpanAttributes.TfyTracingProjectFqn, Project);
+                network.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subject);
+                network.SetTag(SpanAttributes.HttpRequestMethod, "POST");
+                network.SetTag(SpanAttributes.UrlFull, Url);
+                network.SetTag(SpanAttributes.ServerAddress, "127.0.0.1");
+                network.SetTag(SpanAttributes.ServerPort, 27401);
+                network.SetTag(SpanAttributes.HttpResponseStatusCode, 200);
+                network.SetEndTime((start + TimeSpan.FromMilliseconds(850)).UtcDateTime);
+            }
+            model.SetTag(SpanAttributes.TfyModelMetricLatencyInMs, 145.416);
+            model.SetTag(SpanAttributes.HttpResponseStatusCode, 200);
+            model.SetTag(SpanAttributes.TfyModelMetricInputTokens, 42);
+            model.SetTag(SpanAttributes.GenAiUsageInputTokens, 42);
+            model.SetTag(SpanAttributes.TfyModelMetricOutputTokens, 24);
+            model.SetTag(SpanAttributes.GenAiUsageOutputTokens, 24);
+            model.SetTag(SpanAttributes.TfyModelMetricCacheReadInputTokens, 0);
+            model.SetTag(SpanAttributes.GenAiUsageCacheReadInputTokens, 0);
+            model.SetTag(SpanAttributes.GenAiResponseId, $"chatcmpl-{r:x8}");
+            model.SetTag(SpanAttributes.GenAiResponseModel, "gpt-4o-2024-08-06");
+            model.SetTag(SpanAttributes.GenAiResponseFinishReasons, new[] { "stop" });
+            model.SetTag(SpanAttributes.TfyOutput, output);
+            model.SetEndTime((start + TimeSpan.FromMilliseconds(880)).UtcDateTime);
+        }
+        root.SetTag(SpanAttributes.GenAiSystem, "openai");
+        root.SetTag(SpanAttributes.GenAiProviderName, "openai");
+        root.SetTag(SpanAttributes.HttpResponseStatusCode, 200);
+        root.SetTag("gen_ai.prompt.0.role", "system");
+        root.SetTag("gen_ai.prompt.0.content", System);
+        root.SetTag("gen_ai.prompt.1.role", "user");
+        root.SetTag("gen_ai.prompt.1.content", user);
+        root.SetTag("gen_ai.completion.0.role", "assistant");
+        root.SetTag("gen_ai.completion.0.content", Answer);
+        root.SetTag("gen_ai.completion.0.finish_reason", "stop");
+        root.SetTag(SpanAttributes.TfyOutput, output);
+        root.AddEvent(new ActivityEvent(SpanAttributes.EventSystemMessage, start, new ActivityTagsCollection { [SpanAttributes.GenAiSystem] = "openai", [SpanAttributes.EventContent] = System }));
+        root.AddEvent(new ActivityEvent(SpanAttributes.EventUserMessage, start, new ActivityTagsCollection { [SpanAttributes.GenAiSystem] = "openai", [SpanAttributes.EventContent] = user }));
+        root.SetEndTime((start + TimeSpan.FromMilliseconds(900)).UtcDateTime);
+    }
+    return (network, model, root);
 }

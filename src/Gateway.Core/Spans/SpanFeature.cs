@@ -47,7 +47,8 @@ internal sealed class SpanFeature : IAsyncDisposable
     /// passes false and adds <see cref="Processor"/> to its tracer provider (one listener, one sampler).
     /// </param>
     /// <param name="owner">Marks this gateway's span trees (see TracingListener.OwnerProperty); others are not stored.</param>
-    public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, SpanCaller> authenticate, ILogger logger, object? owner = null, bool listen = true)
+    /// <param name="retentionInterval">How often retention runs (default every minute); <see cref="TimeSpan.Zero"/> for only when asked (tests).</param>
+    public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, SpanCaller> authenticate, ILogger logger, object? owner = null, bool listen = true, TimeSpan? retentionInterval = null)
     {
         var resolver = new TracingProjectResolver(config.TracingProjects);
         var applicationName = Tracing.OtlpSettings.ServiceNameFrom(environment);
@@ -56,7 +57,7 @@ internal sealed class SpanFeature : IAsyncDisposable
         {
             try
             {
-                store = SpanStore.Open(config.SpanStore, new SpanRecordConverter(resolver, applicationName), logger);
+                store = SpanStore.Open(config.SpanStore, new SpanRecordConverter(resolver, applicationName), logger, retentionInterval: retentionInterval);
             }
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
             {

@@ -23,17 +23,19 @@ internal sealed class SpanField
     // The reference's fields (truefoundry.md 1.7), plus spanKind and statusMessage. "tag" is not here: it has no stored meaning.
     private static readonly SpanField[] s_all =
     [
-        new("spanName", "name"),
-        new("spanId", "span_id", normalize: s => s.ToLowerInvariant()),
-        new("traceId", "trace_id", normalize: s => s.ToLowerInvariant()),
-        new("parentSpanId", "parent_span_id", normalize: s => s.ToLowerInvariant()),
-        new("applicationName", "application_name"),
-        new("createdBySubjectSlug", "subject_slug"),
-        new("createdBySubjectType", "subject_type"),
+        // Expressions that give each field as the API spells it: the store keeps ids as bytes, kind and
+        // status as numbers and shared strings as span_strings ids (SpanStoreSchema).
+        new("spanName", SpanStoreSchema.StringOf("name")),
+        new("spanId", "lower(hex(span_id))", normalize: s => s.ToLowerInvariant()),
+        new("traceId", "lower(hex(trace_id))", normalize: s => s.ToLowerInvariant()),
+        new("parentSpanId", "lower(hex(parent_span_id))", normalize: s => s.ToLowerInvariant()),
+        new("applicationName", SpanStoreSchema.StringOf("application")),
+        new("createdBySubjectSlug", SpanStoreSchema.StringOf("subject_slug")),
+        new("createdBySubjectType", SpanStoreSchema.StringOf("subject_type")),
         new("durationInNs", "duration_ns", numeric: true),
         new("durationInMs", "(duration_ns / 1000000.0)", numeric: true),
-        new("spanStatusCode", "status_code", normalize: StatusCode, allowed: "Unset, Ok, Error (or STATUS_CODE_UNSET, STATUS_CODE_OK, STATUS_CODE_ERROR)"),
-        new("spanKind", "kind", normalize: Kind, allowed: "Internal, Server, Client, Producer, Consumer (or SPAN_KIND_*)"),
+        new("spanStatusCode", SpanCodes.StatusSql, normalize: StatusCode, allowed: "Unset, Ok, Error (or STATUS_CODE_UNSET, STATUS_CODE_OK, STATUS_CODE_ERROR)"),
+        new("spanKind", SpanCodes.KindSql, normalize: Kind, allowed: "Internal, Server, Client, Producer, Consumer (or SPAN_KIND_*)"),
         new("statusMessage", "status_message"),
     ];
 

@@ -92,7 +92,7 @@ internal sealed class SpanQueryHandler(
         var endNs = q.EndNs ?? cursor?.EndNs ?? UnixTime.ToNanos(_time.GetUtcNow());
 
         var runner = store.Queries;
-        if (!runner.TryRun(connection => SpanQueryExecutor.Execute(connection, q, fqn, endNs, cursor), cancel, out var pending))
+        if (!runner.TryRun(connection => SpanQueryExecutor.Execute(connection, q, fqn, endNs, cursor, store.Strings), cancel, out var pending))
         {
             return Error(SpanQueryErrors.Busy());
         }

@@ -29,6 +29,7 @@ internal sealed class SpanQueryRunner : IDisposable
     private static readonly delegate_progress s_progress = static state => ((SpanQueryGuard)state).ShouldStop() ? 1 : 0;
 
     private readonly string _connectionString;
+    private readonly SpanStringCache _strings;
     private readonly int _workers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -39,8 +40,10 @@ internal sealed class SpanQueryRunner : IDisposable
     private long _completed, _timedOut, _interrupted, _rejected;
 
     /// <param name="connectionString">Read-only access to the store; the runner opens one unpooled connection per thread.</param>
-    public SpanQueryRunner(string connectionString, int workers, TimeSpan timeout, TimeProvider time, ILogger logger)
+    /// <param name="strings">The store's <c>span_strings</c> cache, for the SQL functions that read attribute blobs.</param>
+    public SpanQueryRunner(string connectionString, SpanStringCache strings, int workers, TimeSpan timeout, TimeProvider time, ILogger logger)
     {
+        _strings = strings;
         // Unpooled: a connection carries this runner's progress handler and must not reach anyone else.
         _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
         _workers = workers;
@@ -194,6 +197,7 @@ internal sealed class SpanQueryRunner : IDisposable
         {
             connection.Open();
             raw.sqlite3_progress_handler(connection.Handle, ProgressOps, s_progress, guard);
+            SpanSqlFunctions.Register(connection, _strings);
             ConnectionOpened?.Invoke(connection);
             return connection;
         }

@@ -31,7 +31,7 @@ internal sealed class SpanQuerySql
         if (cursor is PageCursor c)
         {
             b._sql.Append(" AND (start_time_ns, span_id) ").Append(q.Ascending ? '>' : '<')
-                .Append(" (").Append(b.Param(c.StartNs)).Append(", ").Append(b.Param(c.SpanId)).Append(')');
+                .Append(" (").Append(b.Param(c.StartNs)).Append(", ").Append(b.Param(Convert.FromHexString(c.SpanId))).Append(')');
         }
         b._sql.Append(" ORDER BY start_time_ns ").Append(order).Append(", span_id ").Append(order);
         b._sql.Append(" LIMIT ").Append(fetch.ToString(CultureInfo.InvariantCulture));
@@ -58,7 +58,7 @@ internal sealed class SpanQuerySql
         if (q.TraceIds.Count > 0) _sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexTrace);
         else if (q.RootsOnly) _sql.Append(" INDEXED BY ").Append(SpanStoreSchema.IndexRoot);
 
-        _sql.Append(" WHERE project_fqn = ").Append(Param(projectFqn));
+        _sql.Append(" WHERE project = ").Append(SpanStoreSchema.IdOf(Param(projectFqn)));
         // After the first page the cursor replaces the window's bound on its side, so the index range
         // starts at the cursor instead of every page scanning from the window's edge again.
         var low = q.StartNs;
@@ -70,20 +70,25 @@ internal sealed class SpanQuerySql
         }
         _sql.Append(" AND start_time_ns >= ").Append(Param(low));
         _sql.Append(" AND start_time_ns <= ").Append(Param(high));
-        In("trace_id", q.TraceIds);
-        In("span_id", q.SpanIds);
+        Ids("trace_id", q.TraceIds);
+        Ids("span_id", q.SpanIds);
         if (q.RootsOnly)
         {
             // A literal, not a parameter: it is what lets SQLite use the partial index of roots.
-            _sql.Append(" AND parent_span_id = ''");
+            _sql.Append(" AND parent_span_id = x''");
         }
-        else
+        else if (q.ParentSpanIds.Count > 0)
         {
-            In("parent_span_id", q.ParentSpanIds);
+            var roots = q.ParentSpanIds.Contains("");
+            var parents = q.ParentSpanIds.Where(id => id.Length > 0).ToList();
+            _sql.Append(" AND (");
+            if (roots) _sql.Append("parent_span_id = x''").Append(parents.Count > 0 ? " OR " : "");
+            if (parents.Count > 0) _sql.Append("parent_span_id IN ").Append(IdList(parents));
+            _sql.Append(')');
         }
-        In("subject_type", q.CreatedBySubjectTypes);
-        In("subject_slug", q.CreatedBySubjectSlugs);
-        In("application_name", q.ApplicationNames);
+        Strings("subject_type", q.CreatedBySubjectTypes);
+        Strings("subject_slug", q.CreatedBySubjectSlugs);
+        Strings("application", q.ApplicationNames);
         foreach (var f in q.Filters) Filter(f);
     }
 
@@ -94,16 +99,45 @@ internal sealed class SpanQuerySql
         return name;
     }
 
-    private void In(string column, IReadOnlyList<string> values)
+    /// <summary>A column of <c>span_strings</c> ids, matched against strings.</summary>
+    private void Strings(string column, IReadOnlyList<string> values)
     {
         if (values.Count == 0) return;
         _sql.Append(" AND ").Append(column);
         if (values.Count == 1)
         {
-            _sql.Append(" = ").Append(Param(values[0]));
+            _sql.Append(" = ").Append(SpanStoreSchema.IdOf(Param(values[0])));
             return;
         }
-        _sql.Append(" IN ").Append(List(values));
+        _sql.Append(" IN (SELECT id FROM span_strings WHERE value IN ").Append(List(values)).Append(')');
+    }
+
+    /// <summary>A column of ids stored as bytes, matched against hex ids (the parser checked their form).</summary>
+    private void Ids(string column, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return;
+        _sql.Append(" AND ").Append(column);
+        if (values.Count == 1)
+        {
+            _sql.Append(" = ").Append(Param(Convert.FromHexString(values[0])));
+            return;
+        }
+        _sql.Append(" IN ").Append(IdList(values));
+    }
+
+    /// <summary>
+    /// Ids of one width (trace ids 16 bytes, span ids 8) as one parameter: their bytes end to end, cut
+    /// apart by a recursive CTE. JSON, which the other lists use, has no bytes, and SQLite 3.40 (the AOT
+    /// binary's) has no unhex().
+    /// </summary>
+    private string IdList(IReadOnlyList<string> hexIds)
+    {
+        var width = hexIds[0].Length / 2;
+        var bytes = new byte[width * hexIds.Count];
+        for (var i = 0; i < hexIds.Count; i++) Convert.FromHexString(hexIds[i], bytes.AsSpan(i * width, width), out _, out _);
+        var count = hexIds.Count.ToString(CultureInfo.InvariantCulture);
+        var w = width.ToString(CultureInfo.InvariantCulture);
+        return $"(WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < {count}) SELECT substr({Param(bytes)}, n * {w} + 1, {w}) FROM i)";
     }
 
     private void Filter(SpanFilter f)
@@ -116,12 +150,18 @@ internal sealed class SpanQuerySql
                 source = "";
                 expression = SpanField.Find(f.Key)!.Sql;
                 break;
+            case SpanFilterTarget.Attribute:
+                // The attribute blob (SpanBlobWriter), read by the store's SQL functions; source is the
+                // value's JSON, for json_each.
+                var key = Param(f.Key);
+                expression = SpanStoreSchema.Attribute("spans", key);
+                source = SpanStoreSchema.Attribute("spans", key, SpanSqlFunctions.AttributeJson);
+                break;
             default:
-                source = f.Target == SpanFilterTarget.Attribute ? "attributes" : "metadata";
                 // Keys hold dots ("tfy.model.name"), so the path quotes them: $."tfy.model.name".
                 var path = Param("$.\"" + f.Key + "\"");
-                expression = $"json_extract({source}, {path})";
-                source = source + ", " + path;
+                expression = $"json_extract(metadata, {path})";
+                source = "metadata, " + path;
                 break;
         }
         var v = f.Values;

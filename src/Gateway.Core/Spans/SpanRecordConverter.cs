@@ -8,8 +8,9 @@ using Gateway.Tracing;
 namespace Gateway.Spans;
 
 /// <summary>
-/// Turns a finished <see cref="Activity"/> into a <see cref="SpanRecord"/>. Runs on the store's
-/// writer task, not on the request path. Not thread-safe: it reuses one buffer.
+/// Turns a finished <see cref="Activity"/> (or a ready <see cref="SpanRecord"/>) into a <see cref="SpanRow"/>:
+/// its columns; the attributes and events stay on the activity until the writer encodes them. Runs on the
+/// store's writer thread, not on the request path.
 /// </summary>
 /// <remarks>
 /// The gateway sets the request-level attributes (subject, teams, tracing project, metadata) on every span
@@ -18,15 +19,26 @@ namespace Gateway.Spans;
 /// </remarks>
 internal sealed class SpanRecordConverter(TracingProjectResolver resolver, string applicationName)
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
 
     public string ApplicationName { get; } = applicationName;
 
-    public SpanRecord Convert(Activity a)
+    public SpanRow Convert(Activity a)
     {
         string? subject = null, project = null, model = null;
         object? teams = null, metadata = null;
-        var attributes = WriteAttributes(a, ref subject, ref teams, ref project, ref metadata, ref model);
+        foreach (ref readonly var tag in a.EnumerateTagObjects())
+        {
+            switch (tag.Key)
+            {
+                case SpanAttributes.TfyRequestCreatedBySubject: subject = tag.Value as string; break;
+                case SpanAttributes.TfyRequestCreatedBySubjectTeams: teams = tag.Value; break;
+                case SpanAttributes.TfyTracingProjectFqn: project = tag.Value as string; break;
+                case SpanAttributes.TfyRequestMetadata: metadata = tag.Value; break;
+                case SpanAttributes.TfyRequestModelName: model = tag.Value as string; break;
+                case SpanAttributes.GenAiRequestModel: model ??= tag.Value as string; break;
+            }
+        }
 
         for (var parent = a.Parent; parent is not null && (subject is null || project is null || metadata is null || model is null); parent = parent.Parent)
         {
@@ -46,78 +58,102 @@ internal sealed class SpanRecordConverter(TracingProjectResolver resolver, strin
             project = resolver.Resolve(caller, model, metadataMap);
         }
 
-        return new SpanRecord
+        var traceId = new byte[16];
+        a.TraceId.CopyTo(traceId);
+        var spanId = new byte[8];
+        a.SpanId.CopyTo(spanId);
+        var parentSpanId = Array.Empty<byte>();
+        if (a.ParentSpanId != default)
         {
-            TraceId = a.TraceId.ToHexString(),
-            SpanId = a.SpanId.ToHexString(),
-            ParentSpanId = a.ParentSpanId == default ? "" : a.ParentSpanId.ToHexString(),
+            parentSpanId = new byte[8];
+            a.ParentSpanId.CopyTo(parentSpanId);
+        }
+        return new SpanRow
+        {
+            TraceId = traceId,
+            SpanId = spanId,
+            ParentSpanId = parentSpanId,
             Name = a.DisplayName,
-            Kind = KindName(a.Kind),
+            Kind = SpanCodes.Kind(a.Kind),
             StartTimeNs = UnixTime.ToNanos(a.StartTimeUtc),
             DurationNs = a.Duration.Ticks * 100,
-            StatusCode = a.Status switch { ActivityStatusCode.Ok => "Ok", ActivityStatusCode.Error => "Error", _ => "Unset" },
+            Status = SpanCodes.Status(a.Status),
             StatusMessage = string.IsNullOrEmpty(a.StatusDescription) ? null : a.StatusDescription,
             ProjectFqn = project,
             SubjectType = subjectType,
             SubjectSlug = subjectSlug,
             ApplicationName = ApplicationName,
-            AttributesJson = attributes,
-            EventsJson = WriteEvents(a),
             MetadataJson = metadataMap is null ? null : WriteMetadata(metadataMap),
+            Activity = a,
         };
     }
 
-    private string WriteAttributes(Activity a, ref string? subject, ref object? teams, ref string? project, ref object? metadata, ref string? model)
+    /// <summary>A record queued ready-made (tests, tools): hex ids, attributes and events as the query API's JSON.</summary>
+    /// <exception cref="FormatException">An id is not hex, or the JSON is not an object (attributes) or array (events).</exception>
+    public static SpanRow FromRecord(SpanRecord r)
     {
-        _buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(_buffer, SpanJson.WriterOptions))
+        try
         {
-            w.WriteStartObject();
-            foreach (ref readonly var tag in a.EnumerateTagObjects())
+            return new SpanRow
             {
-                w.WritePropertyName(tag.Key);
-                SpanJson.WriteValue(w, tag.Value);
-                switch (tag.Key)
-                {
-                    case SpanAttributes.TfyRequestCreatedBySubject: subject = tag.Value as string; break;
-                    case SpanAttributes.TfyRequestCreatedBySubjectTeams: teams = tag.Value; break;
-                    case SpanAttributes.TfyTracingProjectFqn: project = tag.Value as string; break;
-                    case SpanAttributes.TfyRequestMetadata: metadata = tag.Value; break;
-                    case SpanAttributes.TfyRequestModelName: model = tag.Value as string; break;
-                    case SpanAttributes.GenAiRequestModel: model ??= tag.Value as string; break;
-                }
-            }
-            w.WriteEndObject();
+                TraceId = System.Convert.FromHexString(r.TraceId),
+                SpanId = System.Convert.FromHexString(r.SpanId),
+                ParentSpanId = System.Convert.FromHexString(r.ParentSpanId),
+                Name = r.Name,
+                Kind = SpanCodes.Kind(r.Kind),
+                StartTimeNs = r.StartTimeNs,
+                DurationNs = r.DurationNs,
+                Status = SpanCodes.Status(r.StatusCode),
+                StatusMessage = r.StatusMessage,
+                ProjectFqn = r.ProjectFqn,
+                SubjectType = r.SubjectType,
+                SubjectSlug = r.SubjectSlug,
+                ApplicationName = r.ApplicationName,
+                MetadataJson = r.MetadataJson,
+                Attributes = ParseAttributes(r.AttributesJson),
+                Events = r.EventsJson is null ? [] : ParseEvents(r.EventsJson),
+            };
         }
-        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new FormatException("span record: " + e.Message, e);
+        }
     }
 
-    private string? WriteEvents(Activity a)
+    private static List<KeyValuePair<string, object?>> ParseAttributes(string json)
     {
-        var any = false;
-        _buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(_buffer, SpanJson.WriterOptions))
-        {
-            w.WriteStartArray();
-            foreach (ref readonly var e in a.EnumerateEvents())
-            {
-                any = true;
-                w.WriteStartObject();
-                w.WriteString("name"u8, e.Name);
-                w.WriteString("timestamp"u8, UnixTime.ToIso(UnixTime.ToNanos(e.Timestamp)));
-                w.WriteStartObject("attributes"u8);
-                foreach (ref readonly var tag in e.EnumerateTagObjects())
-                {
-                    w.WritePropertyName(tag.Key);
-                    SpanJson.WriteValue(w, tag.Value);
-                }
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
-        return any ? Encoding.UTF8.GetString(_buffer.WrittenSpan) : null;
+        using var doc = JsonDocument.Parse(json);
+        return Attributes(doc.RootElement);
     }
+
+    private static List<KeyValuePair<string, object?>> Attributes(JsonElement o) =>
+        [.. o.EnumerateObject().Select(p => new KeyValuePair<string, object?>(p.Name, Value(p.Value)))];
+
+    private static List<SpanRowEvent> ParseEvents(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var events = new List<SpanRowEvent>();
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            var time = e.GetProperty("timestamp").GetString() ?? "";
+            if (!UnixTime.TryParseIso(time, out var ns)) throw new FormatException($"span record: event timestamp '{time}'");
+            events.Add(new SpanRowEvent(e.GetProperty("name").GetString() ?? "", ns,
+                e.TryGetProperty("attributes", out var attributes) ? Attributes(attributes) : []));
+        }
+        return events;
+    }
+
+    /// <summary>A JSON value as a tag value: whole numbers as longs, other numbers as doubles, objects as JSON text.</summary>
+    private static object? Value(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => e.GetString(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : (object)e.GetDouble(),
+        JsonValueKind.Array => e.EnumerateArray().Select(Value).ToArray(),
+        JsonValueKind.Object => new SpanJsonText(e.GetRawText()),
+        _ => null,
+    };
 
     private string WriteMetadata(Dictionary<string, string> metadata)
     {
@@ -168,14 +204,5 @@ internal sealed class SpanRecordConverter(TracingProjectResolver resolver, strin
         string one when one.Length > 0 => one.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         IEnumerable<string> many => [.. many],
         _ => [],
-    };
-
-    private static string KindName(ActivityKind kind) => kind switch
-    {
-        ActivityKind.Server => "Server",
-        ActivityKind.Client => "Client",
-        ActivityKind.Producer => "Producer",
-        ActivityKind.Consumer => "Consumer",
-        _ => "Internal",
     };
 }

@@ -7,12 +7,18 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Spans;
 
 /// <summary>
-/// The embedded span store: a SQLite file in WAL mode, fed by one writer task that drains a bounded
+/// The embedded span store: a SQLite file in WAL mode, fed by one writer thread that drains a bounded
 /// queue in batched transactions. Enqueueing never waits: when the queue is full the span is
 /// dropped and counted (DESIGN.md decision 5). Readers open their own pooled connections; WAL lets
-/// them read while the writer writes. The write connection belongs to the writer task: it is the only
+/// them read while the writer writes. The write connection belongs to the writer thread: it is the only
 /// thread that uses it, and it closes it when it stops, so shutdown never pulls it from under a write.
 /// </summary>
+/// <remarks>
+/// The writer is a thread of its own, not a thread-pool task: at saturation the pool's queues are full of
+/// request work, and a writer continuation queued behind them fell behind until the span queue overflowed
+/// (bench/load/RESULTS.md, span store soak). Its own thread gets the scheduler's share like any other, and
+/// its blocking SQLite calls never hold a pool thread.
+/// </remarks>
 internal sealed class SpanStore : IAsyncDisposable
 {
     /// <summary>Spans per transaction: one fsync-free WAL commit amortized over this many rows (bench/spans/RESULTS.md).</summary>
@@ -25,14 +31,14 @@ internal sealed class SpanStore : IAsyncDisposable
 
     private readonly Channel<SpanStoreItem> _queue;
     private readonly SqliteConnection _writer;
-    private readonly SqliteCommand _insert;
-    private readonly SqliteParameter[] _p;
+    private readonly SpanRowWriter _rows;
     private readonly SpanRecordConverter _converter;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ITimer? _retentionTimer;
-    private readonly Task _writerTask;
-    private readonly List<SpanRecord> _batch = new(BatchSize);
+    private readonly Thread _writerThread;
+    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<SpanRow> _batch = new(BatchSize);
     private readonly List<TaskCompletionSource> _flushes = [];
     /// <summary>Set by shutdown when the queue did not drain in time: the writer stops at its next row.</summary>
     private readonly CancellationTokenSource _stop = new();
@@ -56,43 +62,16 @@ internal sealed class SpanStore : IAsyncDisposable
             Cache = SqliteCacheMode.Private,
             Pooling = true,
         }.ToString();
-        _writer = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
+        _writer = SpanStoreFile.OpenWriter(fullPath, logger);
         try
         {
-            _writer.Open();
-            CreateSchema(_writer, fullPath);
+            _rows = new SpanRowWriter(_writer);
         }
         catch
         {
             _writer.Dispose();
             throw;
         }
-        _insert = _writer.CreateCommand();
-        _insert.CommandText = SpanStoreSchema.Insert;
-        _p =
-        [
-            _insert.Parameters.Add("$start", SqliteType.Integer),
-            _insert.Parameters.Add("$duration", SqliteType.Integer),
-            _insert.Parameters.Add("$trace", SqliteType.Text),
-            _insert.Parameters.Add("$span", SqliteType.Text),
-            _insert.Parameters.Add("$parent", SqliteType.Text),
-            _insert.Parameters.Add("$name", SqliteType.Text),
-            _insert.Parameters.Add("$kind", SqliteType.Text),
-            _insert.Parameters.Add("$status", SqliteType.Text),
-            _insert.Parameters.Add("$statusMessage", SqliteType.Text),
-            _insert.Parameters.Add("$project", SqliteType.Text),
-            _insert.Parameters.Add("$subjectType", SqliteType.Text),
-            _insert.Parameters.Add("$subjectSlug", SqliteType.Text),
-            _insert.Parameters.Add("$application", SqliteType.Text),
-            _insert.Parameters.Add("$attributes", SqliteType.Text),
-            _insert.Parameters.Add("$events", SqliteType.Text),
-            _insert.Parameters.Add("$metadata", SqliteType.Text),
-        ];
         _queue = Channel.CreateBounded<SpanStoreItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             // Wait mode makes TryWrite return false when full, which is what lets us count drops;
@@ -101,34 +80,14 @@ internal sealed class SpanStore : IAsyncDisposable
             SingleReader = true,
             SingleWriter = false,
         });
-        _writerTask = Task.Run(WriteLoopAsync);
+        _writerThread = new Thread(WriteLoop) { Name = "span store writer", IsBackground = true };
+        _writerThread.Start();
         if (retentionInterval > TimeSpan.Zero && (options.RetentionDays > 0 || options.MaxRows > 0))
         {
             _retentionTimer = time.CreateTimer(static s => ((SpanStore)s!).RequestRetention(), this, TimeSpan.FromSeconds(1), retentionInterval);
         }
-        Queries = new SpanQueryRunner(ReaderConnectionString, options.QueryWorkers, TimeSpan.FromMilliseconds(options.QueryTimeoutMs), time, logger);
+        Queries = new SpanQueryRunner(ReaderConnectionString, Strings, options.QueryWorkers, TimeSpan.FromMilliseconds(options.QueryTimeoutMs), time, logger);
         SpanStoreLog.Opened(logger, fullPath, options.QueueCapacity, options.RetentionDays, options.MaxRows);
-    }
-
-    private static void CreateSchema(SqliteConnection writer, string fullPath)
-    {
-        using (var setup = writer.CreateCommand())
-        {
-            // WAL: readers never block the writer nor it them. synchronous=NORMAL: a power cut may lose
-            // the last transactions, never corrupt the file; spans are telemetry, not ledgers.
-            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
-            // cache_size 32 MB (default 2 MB): the trace-id index takes inserts at random places, and at a
-            // million spans its pages no longer fit the default cache (bench/spans/RESULTS.md).
-            setup.ExecuteNonQuery();
-            setup.CommandText = "PRAGMA user_version";
-            var version = Convert.ToInt32(setup.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            if (version > SpanStoreSchema.Version)
-            {
-                throw new InvalidOperationException($"{fullPath}: span store schema version {version} is newer than this gateway's ({SpanStoreSchema.Version})");
-            }
-            setup.CommandText = SpanStoreSchema.Create;
-            setup.ExecuteNonQuery();
-        }
     }
 
     /// <param name="retentionInterval">How often retention runs; <see cref="TimeSpan.Zero"/> for never (tests call <see cref="RunRetentionAsync"/>).</param>
@@ -146,6 +105,8 @@ internal sealed class SpanStore : IAsyncDisposable
     public string FullPath { get; }
     public string ReaderConnectionString { get; }
     public SpanRecordConverter Converter => _converter;
+    /// <summary>The readers' cache of <c>span_strings</c>: the keys of the attribute blobs queries decode.</summary>
+    public SpanStringCache Strings { get; } = new();
     /// <summary>Where queries run: off the request threads, each stopped by its caller leaving or its time limit.</summary>
     public SpanQueryRunner Queries { get; }
 
@@ -160,7 +121,7 @@ internal sealed class SpanStore : IAsyncDisposable
     internal bool InBatch => Volatile.Read(ref _inBatch) != 0;
 
     /// <summary>Completes when the writer has stopped and closed the write connection.</summary>
-    internal Task WriterStopped => _writerTask;
+    internal Task WriterStopped => _writerStopped.Task;
 
     /// <summary>Queues a finished activity; false (and counted) when the queue is full. Never waits.</summary>
     public bool TryEnqueue(Activity activity) => TryEnqueue(new SpanStoreItem { Activity = activity });
@@ -193,34 +154,51 @@ internal sealed class SpanStore : IAsyncDisposable
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A pooled read connection; the caller disposes it.</summary>
+    /// <summary>A pooled read connection with the store's SQL functions (<see cref="SpanSqlFunctions"/>); the caller disposes it.</summary>
     public SqliteConnection OpenReader()
     {
         var connection = new SqliteConnection(ReaderConnectionString);
-        connection.Open();
-        return connection;
+        try
+        {
+            connection.Open();
+            SpanSqlFunctions.Register(connection, Strings);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     private void RequestRetention() => _queue.Writer.TryWrite(new SpanStoreItem { Retention = true });
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
         try
         {
-            await DrainQueueAsync().ConfigureAwait(false);
+            DrainQueue();
+        }
+        catch (Exception e)
+        {
+            // A thread of its own: an exception that escaped would end the process. Spans queued from
+            // now on are dropped and counted, as when the writer cannot keep up.
+            SpanStoreLog.WriterFailed(_logger, e);
+            _queue.Writer.TryComplete();
         }
         finally
         {
             // Here and nowhere else: no other thread can be using the connection.
-            _insert.Dispose();
+            _rows.Dispose();
             _writer.Dispose();
+            _writerStopped.TrySetResult();
         }
     }
 
-    private async Task DrainQueueAsync()
+    private void DrainQueue()
     {
         var reader = _queue.Reader;
-        while (!_stop.IsCancellationRequested && await WaitToReadAsync(reader).ConfigureAwait(false))
+        while (!_stop.IsCancellationRequested && WaitToRead(reader))
         {
             var retention = false;
             while (_batch.Count < BatchSize && reader.TryRead(out var item))
@@ -236,20 +214,15 @@ internal sealed class SpanStore : IAsyncDisposable
                     retention = true;
                     break;
                 }
-                var record = item.Record;
-                if (item.Activity is not null)
+                try
                 {
-                    try
-                    {
-                        record = _converter.Convert(item.Activity);
-                    }
-                    catch (Exception e)
-                    {
-                        Interlocked.Increment(ref _failed);
-                        SpanStoreLog.ConvertFailed(_logger, e);
-                    }
+                    _batch.Add(item.Activity is not null ? _converter.Convert(item.Activity) : SpanRecordConverter.FromRecord(item.Record!));
                 }
-                if (record is not null) _batch.Add(record);
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref _failed);
+                    SpanStoreLog.ConvertFailed(_logger, e);
+                }
             }
             if (_batch.Count > 0) WriteBatch();
             if (retention) RunRetention();
@@ -267,11 +240,14 @@ internal sealed class SpanStore : IAsyncDisposable
         if (_stop.IsCancellationRequested) AbandonQueue(reader);
     }
 
-    private async ValueTask<bool> WaitToReadAsync(ChannelReader<SpanStoreItem> reader)
+    /// <summary>Blocks the writer thread until an item is queued (true) or the queue is completed or stopped (false).</summary>
+    private bool WaitToRead(ChannelReader<SpanStoreItem> reader)
     {
+        var wait = reader.WaitToReadAsync(_stop.Token);
+        if (wait.IsCompletedSuccessfully) return wait.Result;
         try
         {
-            return await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false);
+            return wait.AsTask().GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
@@ -298,33 +274,15 @@ internal sealed class SpanStore : IAsyncDisposable
     private void WriteBatch()
     {
         Volatile.Write(ref _inBatch, 1);
+        var committed = false;
         try
         {
             using var tx = _writer.BeginTransaction();
-            _insert.Transaction = tx;
-            foreach (var r in _batch)
-            {
-                // Shutdown gave up waiting: roll back rather than hold the file open for the rest of the batch.
-                _stop.Token.ThrowIfCancellationRequested();
-                _p[0].Value = r.StartTimeNs;
-                _p[1].Value = r.DurationNs;
-                _p[2].Value = r.TraceId;
-                _p[3].Value = r.SpanId;
-                _p[4].Value = r.ParentSpanId;
-                _p[5].Value = r.Name;
-                _p[6].Value = r.Kind;
-                _p[7].Value = r.StatusCode;
-                _p[8].Value = (object?)r.StatusMessage ?? DBNull.Value;
-                _p[9].Value = r.ProjectFqn;
-                _p[10].Value = (object?)r.SubjectType ?? DBNull.Value;
-                _p[11].Value = (object?)r.SubjectSlug ?? DBNull.Value;
-                _p[12].Value = r.ApplicationName;
-                _p[13].Value = r.AttributesJson;
-                _p[14].Value = (object?)r.EventsJson ?? DBNull.Value;
-                _p[15].Value = (object?)r.MetadataJson ?? DBNull.Value;
-                _insert.ExecuteNonQuery();
-            }
+            // Shutdown gave up waiting: stop between rows and roll back rather than hold the file open.
+            _rows.Write(_batch, tx, _stop.Token);
             tx.Commit();
+            committed = true;
+            _rows.Committed();
             Interlocked.Add(ref _written, _batch.Count);
         }
         catch (OperationCanceledException)
@@ -332,14 +290,15 @@ internal sealed class SpanStore : IAsyncDisposable
             Interlocked.Add(ref _dropped, _batch.Count);
             SpanStoreLog.AbandonedAtShutdown(_logger, _batch.Count);
         }
-        catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException or FormatException)
         {
             Interlocked.Add(ref _failed, _batch.Count);
             SpanStoreLog.WriteFailed(_logger, _batch.Count, e);
         }
         finally
         {
-            _insert.Transaction = null;
+            // The strings and ids the batch took are free again.
+            if (!committed) _rows.RolledBack();
             _batch.Clear();
             Volatile.Write(ref _inBatch, 0);
         }
@@ -359,14 +318,14 @@ internal sealed class SpanStore : IAsyncDisposable
             if (Options.RetentionDays > 0)
             {
                 var cutoff = UnixTime.ToNanos(_time.GetUtcNow()) - Options.RetentionDays * TimeSpan.TicksPerDay * 100;
-                var projects = new List<string>();
-                cmd.CommandText = SpanStoreSchema.Projects;
+                var projects = new List<long>();
+                cmd.CommandText = SpanStoreSchema.ProjectIds;
                 using (var reader = cmd.ExecuteReader())
                 {
-                    while (reader.Read()) projects.Add(reader.GetString(0));
+                    while (reader.Read()) projects.Add(reader.GetInt64(0));
                 }
-                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE project_fqn = $project AND start_time_ns < $cutoff LIMIT {RetentionChunk})";
-                var project = cmd.Parameters.Add("$project", SqliteType.Text);
+                cmd.CommandText = $"DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE project = $project AND start_time_ns < $cutoff LIMIT {RetentionChunk})";
+                var project = cmd.Parameters.Add("$project", SqliteType.Integer);
                 cmd.Parameters.AddWithValue("$cutoff", cutoff);
                 foreach (var p in projects)
                 {
@@ -422,6 +381,8 @@ internal sealed class SpanStore : IAsyncDisposable
             _stop.Cancel();
             if (!await WriterStoppedWithin(StopWait).ConfigureAwait(false)) SpanStoreLog.WriterStillBusy(_logger, (_shutdownWait + StopWait).TotalSeconds);
         }
+        // The totals of the run: what the load harness reads to say whether the store kept up.
+        SpanStoreLog.Closed(_logger, Written, Dropped, Failed);
         using (var probe = new SqliteConnection(ReaderConnectionString))
         {
             SqliteConnection.ClearPool(probe);
@@ -430,7 +391,8 @@ internal sealed class SpanStore : IAsyncDisposable
 
     private async Task<bool> WriterStoppedWithin(TimeSpan wait)
     {
-        await _writerTask.WaitAsync(wait, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return _writerTask.IsCompleted;
+        var stopped = _writerStopped.Task;
+        await stopped.WaitAsync(wait, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return stopped.IsCompleted;
     }
 }

@@ -31,6 +31,15 @@ internal static partial class SpanStoreLog
     [LoggerMessage(408, LogLevel.Warning, "span store: shutdown: the writer is still inside a statement after {Seconds} s; it closes the file when that returns")]
     public static partial void WriterStillBusy(ILogger logger, double seconds);
 
+    [LoggerMessage(409, LogLevel.Information, "span store: closed: {Written} spans written, {Dropped} dropped (queue full or shutdown), {Failed} failed")]
+    public static partial void Closed(ILogger logger, long written, long dropped, long failed);
+
+    [LoggerMessage(415, LogLevel.Critical, "span store: the writer stopped on an unexpected error; spans are no longer stored")]
+    public static partial void WriterFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(416, LogLevel.Warning, "span store {Path}: its schema version {Old} is older than this gateway's ({New}); it was moved to {Moved} and an empty store started (delete that file when its spans are no longer needed)")]
+    public static partial void OlderSchemaMoved(ILogger logger, string path, int old, int @new, string moved);
+
     [LoggerMessage(411, LogLevel.Information, "span query stopped after {Ms} ms: the client went away")]
     public static partial void QueryAbandoned(ILogger logger, long ms);
 

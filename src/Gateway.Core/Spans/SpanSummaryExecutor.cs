@@ -19,6 +19,8 @@ internal sealed class SpanSummaryExecutor(SpanStore store)
         Extract(SpanAttributes.TfyModelMetricOutputTokens),
         Extract(SpanAttributes.TfyModelMetricCostInUsd));
 
+    private static readonly string s_modelName = SpanStoreSchema.IdOf($"'{SpanNames.Model}'");
+
     /// <param name="q">A validated query; its parent filter is replaced by "roots only".</param>
     public SpanSummary Execute(SpanQuery q, string projectFqn, long endNs, CancellationToken cancellationToken)
     {
@@ -27,22 +29,21 @@ internal sealed class SpanSummaryExecutor(SpanStore store)
         // A client that leaves, or the time limit, stops SQLite mid-statement instead of letting it run on.
         using var interrupt = cancellationToken.Register(static c => SQLitePCL.raw.sqlite3_interrupt(((SqliteConnection)c!).Handle), connection);
         using var command = connection.CreateCommand();
-        var matching = SpanQuerySql.Matching(command, "trace_id, start_time_ns, duration_ns, status_code", roots, projectFqn, endNs, MaxRequests + 1);
-        command.Parameters.AddWithValue("$summaryProject", projectFqn);
+        var matching = SpanQuerySql.Matching(command, "trace_id, start_time_ns, duration_ns, status_code, project", roots, projectFqn, endNs, MaxRequests + 1);
         command.CommandText =
             $"SELECT r.trace_id, r.start_time_ns, r.duration_ns, r.status_code, {s_modelColumns} FROM ({matching}) AS r " +
-            $"LEFT JOIN spans AS m INDEXED BY {SpanStoreSchema.IndexTrace} ON m.trace_id = r.trace_id AND m.name = '{SpanNames.Model}' AND m.project_fqn = $summaryProject";
+            $"LEFT JOIN spans AS m INDEXED BY {SpanStoreSchema.IndexTrace} ON m.trace_id = r.trace_id AND m.name = {s_modelName} AND m.project = r.project";
 
         var summary = new SpanSummary(q.StartNs, endNs);
         var requests = 0;
-        string? trace = null;
+        byte[]? trace = null;
         SpanSummaryRow row = default;
         using var reader = command.ExecuteReader();
         // A LEFT JOIN's left side is the outer loop, so the rows of one request are consecutive.
         while (reader.Read())
         {
-            var id = reader.GetString(0);
-            if (id != trace)
+            var id = reader.GetFieldValue<byte[]>(0);
+            if (trace is null || !id.AsSpan().SequenceEqual(trace))
             {
                 if (trace is not null) summary.Add(row);
                 if (++requests > MaxRequests)
@@ -52,7 +53,7 @@ internal sealed class SpanSummaryExecutor(SpanStore store)
                     break;
                 }
                 trace = id;
-                row = new SpanSummaryRow(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3) == "Error", null, 0, 0, 0);
+                row = new SpanSummaryRow(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3) == SpanCodes.Status(System.Diagnostics.ActivityStatusCode.Error), null, 0, 0, 0);
             }
             row = row with
             {
@@ -67,7 +68,7 @@ internal sealed class SpanSummaryExecutor(SpanStore store)
         return summary;
     }
 
-    private static string Extract(string key) => $"json_extract(m.attributes, '$.\"{key}\"')";
+    private static string Extract(string key) => SpanStoreSchema.Attribute("m", $"'{key}'");
 
     private static SpanQuery RootsOf(SpanQuery q) => new()
     {

@@ -78,7 +78,7 @@ public sealed class QueryStopTests
             }));
         }
         await server.FlushAsync();
-        server.Store.Queries.ConnectionOpened = c => c.CreateFunction<string?, string?, object?>("json_extract", (_, _) =>
+        server.Store.Queries.ConnectionOpened = c => c.CreateFunction<byte[]?, byte[]?, long?, string?, object?>(SpanSqlFunctions.Attribute, (_, _, _, _) =>
         {
             Interlocked.Increment(ref _calls);
             Thread.Sleep(1);

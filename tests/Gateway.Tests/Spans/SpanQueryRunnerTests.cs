@@ -23,7 +23,7 @@ public sealed class SpanQueryRunnerTests : IAsyncLifetime
     public async Task DisposeAsync() => await _s.DisposeAsync();
 
     private SpanQueryRunner Runner(int workers = 2, TimeSpan? timeout = null) =>
-        new(_s.Store.ReaderConnectionString, workers, timeout ?? TimeSpan.FromMinutes(10), TimeProvider.System, NullLogger.Instance);
+        new(_s.Store.ReaderConnectionString, _s.Store.Strings, workers, timeout ?? TimeSpan.FromMinutes(10), TimeProvider.System, NullLogger.Instance);
 
     /// <summary>Counts without end: only an interrupt stops it.</summary>
     private static SpanQueryResult Forever(SqliteConnection connection)

@@ -21,7 +21,7 @@ public sealed class SpanQueryTimeoutTests : IAsyncLifetime
         _s = SpanTestStore.Open(new SpanStoreConfig { QueryTimeoutMs = 50 });
         var records = Enumerable.Range(1, Spans).Select(i => Record(Id(i), T0 + i * 1_000_000L, attributes: """{"k":"v"}""")).ToArray();
         await _s.AddAsync(records);
-        _s.Store.Queries.ConnectionOpened = c => c.CreateFunction<string?, string?, object?>("json_extract", (_, _) =>
+        _s.Store.Queries.ConnectionOpened = c => c.CreateFunction<byte[]?, byte[]?, long?, string?, object?>(SpanSqlFunctions.Attribute, (_, _, _, _) =>
         {
             Interlocked.Increment(ref _calls);
             Thread.Sleep(1);

@@ -127,7 +127,7 @@ public sealed class SpanStoreTests
     {
         using var c = store.OpenReader();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT span_id FROM spans ORDER BY start_time_ns";
+        cmd.CommandText = "SELECT lower(hex(span_id)) FROM spans ORDER BY start_time_ns";
         using var r = cmd.ExecuteReader();
         var ids = new List<string>();
         while (r.Read()) ids.Add(r.GetString(0));
