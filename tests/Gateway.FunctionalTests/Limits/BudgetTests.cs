@@ -188,9 +188,14 @@ public sealed class BudgetTests : IAsyncLifetime
         Assert.Equal(0.008, last.GetProperty("limit_usd").GetDouble());
         Assert.Equal("cost_per_week", last.GetProperty("unit").GetString());
         Assert.Equal(DayOfWeek.Monday, last.GetProperty("period_start").GetDateTimeOffset().DayOfWeek);
-        // Another app has its own counter.
+        // Another app has its own counter: its first request is admitted and crosses its own 25 %, once.
         using var other = await gateway.Chat("fake/gpt-4o", stream: true, extra: ""","stream_options":{"include_usage":true}""", headers: ("x-tfy-metadata", """{"app":"search"}"""));
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
-        Assert.Equal(4, _webhook.Requests.Count);
+        await other.Content.ReadAsStringAsync();
+        await Poll.UntilAsync(() => Task.FromResult(_webhook.Requests.Count >= 5), "the other app's first alert");
+        var byKey = _webhook.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement)
+            .GroupBy(a => a.GetProperty("key").GetString()).ToDictionary(g => g.Key!, g => g.Select(a => a.GetProperty("threshold_percent").GetInt32()).Order().ToArray());
+        Assert.Equal([25, 50, 75, 100], byKey["billing"]);
+        Assert.Equal([25], byKey["search"]);
     }
 }
