@@ -182,6 +182,7 @@ internal sealed class GatewayApp : IAsyncDisposable
                 case "/completions": return proxy.Completions(context);
                 case "/embeddings": return proxy.Embeddings(context);
                 case "/messages": return proxy.Messages(context);
+                case "/messages/count_tokens": return proxy.CountTokens(context);
                 case "/responses": return proxy.Responses(context);
                 case "/rerank": return proxy.Rerank(context);
             }
@@ -200,7 +201,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         }
         switch (route)
         {
-            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/responses" or "/rerank":
+            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/messages/count_tokens" or "/responses" or "/rerank":
                 return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);

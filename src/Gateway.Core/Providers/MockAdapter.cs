@@ -17,7 +17,7 @@ internal sealed class MockAdapter : IProviderAdapter
 
     public HttpMessageHandler CreateHandler(ProviderConfig config) => new MockHandler(config.TokenDelayMs);
 
-    public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op) => OpenAICompatibleAdapter.Urls(BaseUrl, op);
+    public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op) => op == Operation.CountTokens ? null : OpenAICompatibleAdapter.Urls(BaseUrl, op);
 
     public HttpRequestMessage Prepare(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body) =>
         OpenAICompatibleAdapter.Build(upstream, url, op, stream, body);

@@ -29,7 +29,7 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
         ActivityHeadersPropagator = null,
     };
 
-    public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op) => Urls(config.BaseUrl!, op);
+    public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op) => op == Operation.CountTokens ? null : Urls(config.BaseUrl!, op);
 
     public HttpRequestMessage Prepare(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body) => Build(upstream, url, op, stream, body);
 

@@ -11,6 +11,8 @@ internal enum Operation
     Embedding,
     /// <summary><c>POST /v1/messages</c>, Anthropic's Messages API: a chat model's operation in another wire format.</summary>
     Messages,
+    /// <summary><c>POST /v1/messages/count_tokens</c>: served by providers that have it (Anthropic), passed through.</summary>
+    CountTokens,
     /// <summary><c>POST /v1/responses</c>, OpenAI's Responses API: passed through to chat models' providers that serve it.</summary>
     Responses,
     /// <summary><c>POST /v1/rerank</c> (the Cohere, Jina and vLLM shape: model, query, documents, top_n).</summary>

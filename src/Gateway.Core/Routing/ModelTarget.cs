@@ -30,7 +30,8 @@ internal sealed class ModelTarget
     /// <summary>The upstream model name as JSON string contents (escaped, without quotes).</summary>
     public byte[] UpstreamModelJson { get; }
 
-    public bool Supports(Operation op) => (Model.Types & op.ModelType()) != 0;
+    /// <summary>The model's types include the operation's, and its provider serves the operation (count_tokens: Anthropic only).</summary>
+    public bool Supports(Operation op) => (Model.Types & op.ModelType()) != 0 && _urls[(int)op] is not null;
 
     /// <summary>USD for the given usage, or null when the model has no price.</summary>
     public double? Cost(long? input, long? output)

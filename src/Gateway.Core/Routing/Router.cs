@@ -70,6 +70,7 @@ internal static class Router
     public static string Describe(Operation op) => op switch
     {
         Operation.Chat or Operation.Messages => "chat completion",
+        Operation.CountTokens => "count_tokens",
         Operation.Completion => "completion",
         Operation.Responses => "response",
         Operation.Rerank => "rerank",

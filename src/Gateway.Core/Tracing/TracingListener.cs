@@ -415,7 +415,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
     public static string RootName(Operation op) => op switch
     {
-        Operation.Chat or Operation.Messages => SpanNames.ChatCompletions,
+        Operation.Chat or Operation.Messages or Operation.CountTokens => SpanNames.ChatCompletions,
         Operation.Completion => SpanNames.Completions,
         Operation.Responses => SpanNames.Responses,
         Operation.Rerank => SpanNames.Rerank,
@@ -424,7 +424,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
     public static string RootSpanType(Operation op) => op switch
     {
-        Operation.Chat or Operation.Messages => SpanTypes.ChatCompletion,
+        Operation.Chat or Operation.Messages or Operation.CountTokens => SpanTypes.ChatCompletion,
         Operation.Completion => SpanTypes.Completion,
         Operation.Responses => SpanTypes.ChatCompletion,
         Operation.Rerank => SpanTypes.Rerank,
@@ -436,7 +436,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
     public static string OperationName(Operation op) => op switch
     {
-        Operation.Chat or Operation.Messages => OperationNames.Chat,
+        Operation.Chat or Operation.Messages or Operation.CountTokens => OperationNames.Chat,
         Operation.Completion => OperationNames.TextCompletion,
         Operation.Responses => OperationNames.Chat,
         Operation.Rerank => OperationNames.Rerank,

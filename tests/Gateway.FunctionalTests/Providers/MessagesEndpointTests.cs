@@ -201,6 +201,36 @@ public sealed class MessagesEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CountTokens_PassesThroughToAnthropic()
+    {
+        _anthropic.Handler = (ctx, _) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            return ctx.Response.WriteAsync("""{"input_tokens":42}""");
+        };
+
+        var count = await Sdk().Messages.CountTokens(new MessageCountTokensParams { Model = "claude/sonnet", Messages = [new UserMessageParam("count me")] });
+
+        Assert.Equal(42, count.InputTokens);
+        var sent = Assert.Single(_anthropic.Requests);
+        Assert.Equal("/v1/messages/count_tokens", sent.Path);
+        Assert.Equal("claude-sonnet-4-5", (string?)Request(sent)["model"]);
+    }
+
+    [Fact]
+    public async Task CountTokens_ForAModelWhoseProviderHasNone_Is400()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages/count_tokens") { Content = new StringContent("""{"model":"fake/gpt-4o","messages":[{"role":"user","content":"x"}]}""") };
+        request.Headers.Add("x-api-key", ClientKey);
+
+        using var response = await _gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("does not support count_tokens requests", await response.Content.ReadAsStringAsync());
+        Assert.Empty(_openAi.Requests);
+    }
+
+    [Fact]
     public async Task MockUpstream_Streams()
     {
         var (text, _, stop) = await CollectAsync(Sdk().Messages.CreateStreaming(Params("mock/echo", "ping")));

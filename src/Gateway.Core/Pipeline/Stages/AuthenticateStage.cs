@@ -15,7 +15,7 @@ internal sealed class AuthenticateStage : IRequestStage
         var headers = context.Http.Request.Headers;
         string? authorization = headers.Authorization;
         // Anthropic's clients send their key in x-api-key (Claude Code with ANTHROPIC_API_KEY, the SDKs' api_key).
-        if (string.IsNullOrEmpty(authorization) && context.Operation == Operation.Messages && headers["x-api-key"].ToString() is { Length: > 0 } key) authorization = "Bearer " + key;
+        if (string.IsNullOrEmpty(authorization) && context.Operation.IsAnthropic() && headers["x-api-key"].ToString() is { Length: > 0 } key) authorization = "Bearer " + key;
         if (context.Snapshot.Keys.TryAuthenticate(authorization, out var subject, out var error))
         {
             context.Exchange.Subject = subject;

@@ -22,9 +22,9 @@ internal sealed class AnthropicAdapter : IProviderAdapter
 
     public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op)
     {
-        if (op is not (Operation.Chat or Operation.Messages)) return null;
+        if (op is not (Operation.Chat or Operation.Messages or Operation.CountTokens)) return null;
         var url = new UriBuilder(config.BaseUrl ?? DefaultBaseUrl);
-        url.Path = url.Path.TrimEnd('/') + "/messages";
+        url.Path = url.Path.TrimEnd('/') + (op == Operation.CountTokens ? "/messages/count_tokens" : "/messages");
         return url.Uri;
     }
 

@@ -116,7 +116,7 @@ internal static class ChatToMessagesRequest
             if (m.TryGetProperty("content", out var content)) WriteContentBlocks(w, content);
             if (role == "assistant" && m.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
             {
-                foreach (var call in calls.EnumerateArray()) WriteToolUse(w, call);
+                foreach (var call in calls.EnumerateArray()) TranslationJson.WriteToolUse(w, call);
             }
         }
         if (open is not null) EndTurn(w);
@@ -198,39 +198,6 @@ internal static class ChatToMessagesRequest
             w.WriteString("url", url);
         }
         w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    private static void WriteToolUse(Utf8JsonWriter w, JsonElement call)
-    {
-        if (!call.TryGetProperty("function", out var function)) return;
-        w.WriteStartObject();
-        w.WriteString("type", "tool_use");
-        w.WriteString("id", call.TryGetProperty("id", out var id) ? id.GetString() : "");
-        w.WriteString("name", function.TryGetProperty("name", out var name) ? name.GetString() : "");
-        w.WritePropertyName("input");
-        // OpenAI carries the arguments as a JSON text; Anthropic as the object itself.
-        var arguments = function.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
-        if (string.IsNullOrWhiteSpace(arguments))
-        {
-            w.WriteStartObject();
-            w.WriteEndObject();
-        }
-        else
-        {
-            try
-            {
-                using var parsed = JsonDocument.Parse(arguments);
-                parsed.RootElement.WriteTo(w);
-            }
-            catch (JsonException)
-            {
-                // Not JSON (a model's broken output fed back): kept as text so nothing is lost.
-                w.WriteStartObject();
-                w.WriteString("arguments", arguments);
-                w.WriteEndObject();
-            }
-        }
         w.WriteEndObject();
     }
 

@@ -68,7 +68,7 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
                 }
                 if (message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
                 {
-                    foreach (var call in calls.EnumerateArray()) WriteToolUse(w, call);
+                    foreach (var call in calls.EnumerateArray()) TranslationJson.WriteToolUse(w, call);
                 }
             }
         }
@@ -76,30 +76,6 @@ internal sealed class ChatToMessagesTranslator : IResponseTranslator
         w.WriteString("stop_reason", StopReasons.ToStopReason(finish));
         w.WriteNull("stop_sequence");
         WriteUsage(w);
-        w.WriteEndObject();
-    }
-
-    private static void WriteToolUse(Utf8JsonWriter w, JsonElement call)
-    {
-        if (!call.TryGetProperty("function", out var function)) return;
-        w.WriteStartObject();
-        w.WriteString("type", "tool_use");
-        w.WriteString("id", TranslationJson.Str(call, "id"));
-        w.WriteString("name", TranslationJson.Str(function, "name"));
-        w.WritePropertyName("input");
-        var arguments = TranslationJson.Str(function, "arguments");
-        try
-        {
-            using var parsed = JsonDocument.Parse(string.IsNullOrWhiteSpace(arguments) ? "{}" : arguments);
-            parsed.RootElement.WriteTo(w);
-        }
-        catch (JsonException)
-        {
-            // The model wrote arguments that are not JSON: kept, as text, rather than dropped.
-            w.WriteStartObject();
-            w.WriteString("arguments", arguments);
-            w.WriteEndObject();
-        }
         w.WriteEndObject();
     }
 

@@ -160,22 +160,7 @@ internal static class MessagesToChatRequest
         if (text.Length > 0) w.WriteString("content", text);
         else w.WriteNull("content");
         var calls = content.EnumerateArray().Where(b => TranslationJson.Str(b, "type") == "tool_use").ToList();
-        if (calls.Count > 0)
-        {
-            w.WriteStartArray("tool_calls");
-            foreach (var call in calls)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", TranslationJson.Str(call, "id"));
-                w.WriteString("type", "function");
-                w.WriteStartObject("function");
-                w.WriteString("name", TranslationJson.Str(call, "name"));
-                w.WriteString("arguments", call.TryGetProperty("input", out var input) ? input.GetRawText() : "{}");
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
+        TranslationJson.WriteToolCalls(w, calls);
         w.WriteEndObject();
     }
 

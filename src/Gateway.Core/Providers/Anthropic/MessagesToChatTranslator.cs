@@ -74,22 +74,7 @@ internal sealed class MessagesToChatTranslator : IResponseTranslator
         if (hasText) w.WriteString("content", text.ToString());
         else w.WriteNull("content");
         if (thinking.Length > 0) w.WriteString("reasoning_content", thinking.ToString());
-        if (calls.Count > 0)
-        {
-            w.WriteStartArray("tool_calls");
-            foreach (var call in calls)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", TranslationJson.Str(call, "id"));
-                w.WriteString("type", "function");
-                w.WriteStartObject("function");
-                w.WriteString("name", TranslationJson.Str(call, "name"));
-                w.WriteString("arguments", call.TryGetProperty("input", out var input) ? input.GetRawText() : "{}");
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
+        TranslationJson.WriteToolCalls(w, calls);
         w.WriteEndObject();
         w.WriteString("finish_reason", StopReasons.ToFinishReason(TranslationJson.Str(root, "stop_reason")));
         w.WriteEndObject();

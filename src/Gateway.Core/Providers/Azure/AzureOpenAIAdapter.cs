@@ -22,6 +22,7 @@ internal sealed class AzureOpenAIAdapter : IProviderAdapter
     {
         // The provider itself has no URL of its own: every request names a deployment.
         if (model is null) return new Uri(config.BaseUrl!);
+        if (op == Operation.CountTokens) return null;
         var url = new UriBuilder(config.BaseUrl!);
         var operation = OpenAICompatibleAdapter.Urls("http://x", op).AbsolutePath;
         url.Path = url.Path.TrimEnd('/') + "/openai/deployments/" + Uri.EscapeDataString(model.UpstreamModel) + operation;
