@@ -188,9 +188,12 @@ public sealed class BudgetTests : IAsyncLifetime
         Assert.Equal(0.008, last.GetProperty("limit_usd").GetDouble());
         Assert.Equal("cost_per_week", last.GetProperty("unit").GetString());
         Assert.Equal(DayOfWeek.Monday, last.GetProperty("period_start").GetDateTimeOffset().DayOfWeek);
-        // Another app has its own counter.
+        // Another app has its own counter, and its own alerts: its first request is 25 % of its budget.
         using var other = await gateway.Chat("fake/gpt-4o", stream: true, extra: ""","stream_options":{"include_usage":true}""", headers: ("x-tfy-metadata", """{"app":"search"}"""));
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
-        Assert.Equal(4, _webhook.Requests.Count);
+        await other.Content.ReadAsStringAsync();
+        await Poll.UntilAsync(() => Task.FromResult(_webhook.Requests.Count >= 5), "the other app's 25% alert");
+        var search = Assert.Single(_webhook.Requests, r => JsonDocument.Parse(r.Body).RootElement.GetProperty("key").GetString() == "search");
+        Assert.Equal(25, JsonDocument.Parse(search.Body).RootElement.GetProperty("threshold_percent").GetInt32());
     }
 }
