@@ -25,7 +25,7 @@ internal sealed class GatewayRuntime : IDisposable
         Upstreams = new UpstreamRegistry(Time);
         Health = new HealthRegistry(Time);
         RateLimits = new RateLimitRegistry(Time, config.LimitsStore);
-        Budgets = new BudgetRegistry(Time);
+        Budgets = new BudgetRegistry(Time, RateLimits.Shared);
         _current = new Snapshot(config, ++_version, Time.GetUtcNow(), this);
     }
 

@@ -138,7 +138,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         }
         // Limits first (after authenticate, read and trace; before routing), then what the caller added.
         // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
-        var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })));
+        var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })), logger);
         var rateLimitStage = new RateLimitStage(logger);
         Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages =
         [

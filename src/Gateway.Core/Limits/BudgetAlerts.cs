@@ -19,15 +19,15 @@ internal sealed class BudgetAlerts(ILogger logger, HttpMessageInvoker http) : ID
         for (var i = 0; i < thresholds.Count; i++)
         {
             if (spentNano < rule.LimitNano * (thresholds[i] / 100.0)) break;
-            if (period.TryFire(i)) Fire(rule, key, period, thresholds[i], spentNano);
+            if (period.TryFire(i)) Fire(rule, key, period.Start, period.End, thresholds[i], spentNano);
         }
     }
 
-    private void Fire(BudgetRule rule, string key, BudgetPeriod period, int threshold, long spentNano)
+    public void Fire(BudgetRule rule, string key, DateTimeOffset start, DateTimeOffset end, int threshold, long spentNano)
     {
         var spent = spentNano / 1e9;
-        LimitsLog.BudgetAlert(logger, rule.Id, key, threshold, rule.LimitUsd, rule.UnitName, spent, period.Start);
-        var alert = new BudgetAlert("budget_alert", rule.Id, key, threshold, spent, rule.LimitUsd, rule.UnitName, rule.AuditMode, period.Start, period.End);
+        LimitsLog.BudgetAlert(logger, rule.Id, key, threshold, rule.LimitUsd, rule.UnitName, spent, start);
+        var alert = new BudgetAlert("budget_alert", rule.Id, key, threshold, spent, rule.LimitUsd, rule.UnitName, rule.AuditMode, start, end);
         foreach (var target in rule.AlertTargets)
         {
             if (target.Type == "webhook") _ = PostAsync(target, alert);

@@ -14,13 +14,18 @@ internal sealed class BudgetRegistry : IDisposable
     private readonly ConcurrentDictionary<string, BudgetCounters> _rules = new(StringComparer.Ordinal);
     private readonly ITimer _sweep;
 
-    public BudgetRegistry(TimeProvider time)
+    /// <param name="shared">Redis, when <c>limits_store.type</c> is redis (the rate limits' connection).</param>
+    public BudgetRegistry(TimeProvider time, Redis.RedisBucketStore? shared = null)
     {
         Time = time;
+        Shared = shared;
         _sweep = time.CreateTimer(static s => ((BudgetRegistry)s!).Sweep(), this, SweepInterval, SweepInterval);
     }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Redis holds the counters; the local ones are the fail-open fallback. Null in memory mode.</summary>
+    public Redis.RedisBucketStore? Shared { get; }
 
     public IEnumerable<BudgetCounters> Rules => _rules.Values;
 

@@ -1,6 +1,7 @@
 using Gateway.OpenAI;
 using Gateway.Pipeline;
 using Gateway.Streaming;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Limits;
 
@@ -10,7 +11,7 @@ namespace Gateway.Limits;
 /// unless it is in audit mode. When the request ends the reservation is replaced by the real cost (the model's
 /// prices, as tfy.model.metric.cost_in_usd) and alert thresholds are checked.
 /// </summary>
-internal sealed class BudgetStage(BudgetAlerts alerts) : IRequestStage
+internal sealed class BudgetStage(BudgetAlerts alerts, ILogger logger) : IRequestStage
 {
     public string Name => "budget";
 
@@ -26,20 +27,62 @@ internal sealed class BudgetStage(BudgetAlerts alerts) : IRequestStage
         var periods = new BudgetPeriod[rules.Length];
         for (var i = 0; i < rules.Length; i++)
         {
-            var rule = rules[i];
-            keys[i] = rule.Key.For(exchange);
-            periods[i] = rule.Counters.Current(keys[i], now);
-            var decides = i == 0 && !rule.AuditMode;
-            if (!periods[i].TryReserve(reserve, decides ? rule.LimitNano : null))
-            {
-                exchange.AppliedBudgetRuleIds = rule.AppliedIds;
-                return ValueTask.FromResult<GatewayError?>(LimitErrors.BudgetExceeded(rule.Id, rule.LimitUsd, rule.UnitName, (long)(periods[i].End - now).TotalMilliseconds));
-            }
+            keys[i] = rules[i].Key.For(exchange);
+            periods[i] = rules[i].Counters.Current(keys[i], now);
         }
         exchange.AppliedBudgetRuleIds = rules.Length == 1 ? rules[0].AppliedIds : rules.Select(r => r.Id).ToArray();
         exchange.Accumulator ??= new CompletionAccumulator(captureContent: false, 0);
-        context.Budget = new BudgetLease(rules, keys, periods, reserve);
-        return ValueTask.FromResult<GatewayError?>(null);
+        var lease = new BudgetLease(rules, keys, periods, reserve);
+        if (limiter.Registry.Shared is { } store) return SharedAsync(context, lease, store, now);
+        return ValueTask.FromResult(ReserveLocal(context, lease, now));
+    }
+
+    private static GatewayError? ReserveLocal(RequestContext context, BudgetLease lease, DateTimeOffset now)
+    {
+        for (var i = 0; i < lease.Rules.Length; i++)
+        {
+            var rule = lease.Rules[i];
+            if (!lease.Periods[i].TryReserve(lease.ReservedNano, Decides(rule, i) ? rule.LimitNano : null)) return Exceeded(context, rule, lease.Periods[i], now);
+        }
+        context.Budget = lease;
+        return null;
+    }
+
+    /// <summary>The counters in Redis; when it fails: 503 (fail-closed) or this replica's own counters (fail-open).</summary>
+    private async ValueTask<GatewayError?> SharedAsync(RequestContext context, BudgetLease lease, Redis.RedisBucketStore store, DateTimeOffset now)
+    {
+        var redisKeys = new string[lease.Rules.Length];
+        var reserved = 0;
+        try
+        {
+            for (; reserved < lease.Rules.Length; reserved++)
+            {
+                var rule = lease.Rules[reserved];
+                redisKeys[reserved] = store.BudgetKeyOf(rule.Id, lease.Keys[reserved], lease.Periods[reserved].Start);
+                if (!await Redis.RedisBudgets.TryReserveAsync(store, redisKeys[reserved], lease.ReservedNano, Decides(rule, reserved) ? rule.LimitNano : null, lease.Periods[reserved].End).ConfigureAwait(false))
+                {
+                    return Exceeded(context, rule, lease.Periods[reserved], now);
+                }
+            }
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            LimitsLog.StoreUnavailable(logger, store.FailClosed ? "closed" : "open", e.Message);
+            // Give back what this request reserved before the failure, or it would hold budget until the period ends.
+            for (var i = 0; i < reserved; i++) _ = SettleSharedAsync(store, lease.Rules[i], lease.Keys[i], lease.Periods[i], redisKeys[i], lease.ReservedNano, 0);
+            return store.FailClosed ? LimitErrors.StoreUnavailable() : ReserveLocal(context, lease, now);
+        }
+        context.Budget = lease with { RedisKeys = redisKeys };
+        return null;
+    }
+
+    /// <summary>The first matching rule decides, unless it only audits.</summary>
+    private static bool Decides(BudgetRule rule, int index) => index == 0 && !rule.AuditMode;
+
+    private static GatewayError Exceeded(RequestContext context, BudgetRule rule, BudgetPeriod period, DateTimeOffset now)
+    {
+        context.Exchange.AppliedBudgetRuleIds = rule.AppliedIds;
+        return LimitErrors.BudgetExceeded(rule.Id, rule.LimitUsd, rule.UnitName, (long)(period.End - now).TotalMilliseconds);
     }
 
     public void OnRequestEnd(RequestContext context)
@@ -49,8 +92,31 @@ internal sealed class BudgetStage(BudgetAlerts alerts) : IRequestStage
         var cost = CostNano(context);
         for (var i = 0; i < lease.Rules.Length; i++)
         {
+            if (lease.RedisKeys is { } redisKeys)
+            {
+                // Settled before the response completes, as in memory: a client's next request must not find this
+                // one's reservation still held (a false "budget exceeded"). The end hook is synchronous, so this waits,
+                // at most timeout_ms (SettleSharedAsync never throws).
+                var store = context.Snapshot.Budgets.Registry.Shared!;
+                SettleSharedAsync(store, lease.Rules[i], lease.Keys[i], lease.Periods[i], redisKeys[i], lease.ReservedNano, cost).Wait(store.Timeout);
+                continue;
+            }
             var spent = lease.Periods[i].Settle(lease.ReservedNano, cost);
             alerts.Check(lease.Rules[i], lease.Keys[i], lease.Periods[i], spent);
+        }
+    }
+
+    private async Task SettleSharedAsync(Redis.RedisBucketStore store, BudgetRule rule, string key, BudgetPeriod period, string redisKey, long reservedNano, long costNano)
+    {
+        try
+        {
+            var (spent, fired) = await Redis.RedisBudgets.SettleAsync(store, redisKey, reservedNano, costNano, rule.LimitNano, rule.AlertThresholds).ConfigureAwait(false);
+            foreach (var threshold in fired) alerts.Fire(rule, key, period.Start, period.End, (int)threshold, spent);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // The reservation stays in Redis until the key expires (a day after the period): the budget errs on the blocking side.
+            LimitsLog.StoreUnavailable(logger, "settle", e.Message);
         }
     }
 

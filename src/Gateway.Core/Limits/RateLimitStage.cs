@@ -62,7 +62,12 @@ internal sealed class RateLimitStage(ILogger logger) : IRequestStage
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
-            LimitsLog.StoreUnavailable(logger, shared.Store.FailClosed ? "closed" : "open", e.Message);
+            // One line a second at most: while Redis is down every request comes here.
+            var last = Interlocked.Read(ref _lastLogged);
+            if (Environment.TickCount64 - last >= 1000 && Interlocked.CompareExchange(ref _lastLogged, Environment.TickCount64, last) == last)
+            {
+                LimitsLog.StoreUnavailable(logger, shared.Store.FailClosed ? "closed" : "open", e.Message);
+            }
             Interlocked.Increment(ref s_storeFailures);
             if (shared.Store.FailClosed)
             {
@@ -131,6 +136,7 @@ internal sealed class RateLimitStage(ILogger logger) : IRequestStage
     public static long StoreFailures => Interlocked.Read(ref s_storeFailures);
 
     private static long s_storeFailures;
+    private long _lastLogged = long.MinValue / 2;
 
     /// <summary>
     /// Input + output tokens from the answer's usage (a stream's final chunk). Without usage (a stream without

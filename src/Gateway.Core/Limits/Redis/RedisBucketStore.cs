@@ -88,6 +88,13 @@ internal sealed class RedisBucketStore : IDisposable
     public Task AdjustAsync(string key, BucketShape shape, long tokens) =>
         Bounded(() => _redis.GetDatabase().ScriptEvaluateAsync(Adjust, [key], [shape.UnitsPerMs, tokens * shape.UnitsPerToken, shape.PeriodMs]));
 
+    /// <summary>A budget script (<see cref="RedisBudgets"/>), under the same timeout and back-off.</summary>
+    public Task<RedisResult> EvalAsync(string script, RedisKey[] keys, RedisValue[] values) =>
+        Bounded(() => _redis.GetDatabase().ScriptEvaluateAsync(script, keys, values));
+
+    public string BudgetKeyOf(string ruleId, string key, DateTimeOffset periodStart) =>
+        _prefix + "bg:" + ruleId + ":" + key + ":" + periodStart.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>
     /// The multiplexer's own timeouts cover a connected server; this also covers a command queued while it
     /// reconnects. After a failure, calls fail at once for <see cref="Backoff"/> (the fail mode applies without
