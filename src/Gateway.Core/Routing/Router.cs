@@ -25,7 +25,13 @@ internal static class Router
             var rule = rules[i];
             if (!Serves(rule.Types, op) || !rule.Matches(exchange.Subject, model, exchange.Metadata)) continue;
             var steps = rule.Balancer.Choose(exchange.IsStream, routing.Time.GetTimestamp());
-            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = exchange.Head.Model, AppliedRuleIds = rule.AppliedIds, ConfigId = rule.Id };
+            if (ServedBy(steps, op) is not { } served)
+            {
+                plan = null!;
+                error = GatewayError.InvalidField("model", $"No target of the routing rule '{rule.Id}' serves {Describe(op)} requests.");
+                return false;
+            }
+            plan = new RoutePlan(WithRetry(served, retry)) { RequestedModel = exchange.Head.Model, AppliedRuleIds = rule.AppliedIds, ConfigId = rule.Id };
             return true;
         }
         if (routing.TryGetVirtualModel(model, out var vm))
@@ -37,7 +43,13 @@ internal static class Router
                 return false;
             }
             var steps = vm.Balancer.Choose(exchange.IsStream, routing.Time.GetTimestamp());
-            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = exchange.Head.Model, ConfigId = vm.Name };
+            if (ServedBy(steps, op) is not { } served)
+            {
+                plan = null!;
+                error = GatewayError.InvalidField("model", $"No target of the model '{vm.Name}' serves {Describe(op)} requests.");
+                return false;
+            }
+            plan = new RoutePlan(WithRetry(served, retry)) { RequestedModel = exchange.Head.Model, ConfigId = vm.Name };
             return true;
         }
         if (!routing.TryGetDirect(model, out var direct))
@@ -55,6 +67,20 @@ internal static class Router
         }
         plan = retry is null ? direct : new RoutePlan([direct.Steps[0].With(retry)]) { RequestedModel = direct.RequestedModel };
         return true;
+    }
+
+    /// <summary>
+    /// The steps whose provider serves the operation (count_tokens: Anthropic only), in order; the same list when
+    /// all do (no allocation on the common path); null when none does.
+    /// </summary>
+    private static IReadOnlyList<RouteStep>? ServedBy(IReadOnlyList<RouteStep> steps, Operation op)
+    {
+        var all = true;
+        for (var i = 0; i < steps.Count && all; i++) all = steps[i].Target.Supports(op);
+        if (all) return steps;
+        var served = new List<RouteStep>(steps.Count);
+        for (var i = 0; i < steps.Count; i++) if (steps[i].Target.Supports(op)) served.Add(steps[i]);
+        return served.Count == 0 ? null : served;
     }
 
     private static IReadOnlyList<RouteStep> WithRetry(IReadOnlyList<RouteStep> steps, RetryOverride? retry)

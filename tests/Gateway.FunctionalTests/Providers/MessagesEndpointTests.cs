@@ -52,6 +52,18 @@ public sealed class MessagesEndpointTests : IAsyncLifetime
                 type: mock
                 token_delay_ms: 1
                 models: [echo]
+            virtual_models:
+              - name: openai-only
+                routing_config:
+                  type: priority-based-routing
+                  load_balance_targets:
+                    - target: fake/gpt-4o
+              - name: claude-second
+                routing_config:
+                  type: priority-based-routing
+                  load_balance_targets:
+                    - target: fake/gpt-4o
+                    - target: claude/sonnet
             """, new Dictionary<string, string> { ["CLIENT_KEY"] = ClientKey });
     }
 
@@ -227,6 +239,33 @@ public sealed class MessagesEndpointTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("does not support count_tokens requests", await response.Content.ReadAsStringAsync());
+        Assert.Empty(_openAi.Requests);
+    }
+
+    [Fact]
+    public async Task CountTokens_ThroughAVirtualModel_GoesToTheTargetThatServesIt_Or400()
+    {
+        _anthropic.Handler = (ctx, _) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            return ctx.Response.WriteAsync("""{"input_tokens":7}""");
+        };
+        async Task<(HttpStatusCode Status, string Body)> Count(string model)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages/count_tokens") { Content = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"x"}]}""") };
+            request.Headers.Add("x-api-key", ClientKey);
+            using var response = await _gateway.Client.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        // The first target (OpenAI) has no count_tokens: the Anthropic one behind it answers.
+        var (status, body) = await Count("claude-second");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("\"input_tokens\":7", body);
+        // No target serves it: a 400 naming the model, not a 500.
+        (status, body) = await Count("openai-only");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("No target of the model 'openai-only' serves count_tokens requests", body);
         Assert.Empty(_openAi.Requests);
     }
 
