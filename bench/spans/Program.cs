@@ -22,6 +22,8 @@ var keep = false;
 var shape = "seed";
 // --no-queries: ingest only (the query latencies need a store of realistic size: the default --spans).
 var queries = true;
+// --chunk N: requests made, then queued and written, at a time (1,000): the writer's batches are at most 3 N spans.
+var chunkRequests = 1000;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -32,6 +34,7 @@ for (var i = 0; i < args.Length; i++)
         case "--keep": keep = true; break;
         case "--shape": shape = args[++i]; break;
         case "--no-queries": queries = false; break;
+        case "--chunk": chunkRequests = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -69,17 +72,16 @@ Console.WriteLine($"ingest: {requests * 3:N0} spans ({requests:N0} requests over
 // In chunks: make a chunk's activities (producer CPU), then queue them and wait until written (writer
 // CPU). The two never overlap, so the second is the writer's cost per span, which is what decides
 // whether the store keeps up with a gateway that uses the other cores for requests.
-const int Chunk = 1000;
 var deadline = Stopwatch.StartNew();
 var waits = 0L;
 var gc0 = GC.CollectionCount(0);
 var producerCpu = TimeSpan.Zero;
 var writerCpu = TimeSpan.Zero;
-var chunk = new List<Activity>(Chunk * 3);
-for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r0 += Chunk)
+var chunk = new List<Activity>(chunkRequests * 3);
+for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r0 += chunkRequests)
 {
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-    for (var r = r0; r < Math.Min(requests, r0 + Chunk); r++)
+    for (var r = r0; r < Math.Min(requests, r0 + chunkRequests); r++)
     {
         var (network, model, root) = shape == "chat" ? ChatRequest(r) : SeedRequest(r);
         chunk.Add(network);
@@ -106,9 +108,13 @@ if (deadline.Elapsed.TotalSeconds > maxSeconds) Console.WriteLine($"stopped at -
 var ingestSeconds = deadline.Elapsed.TotalSeconds;
 var gcs = GC.CollectionCount(0) - gc0;
 var written = store.Written;
+var writerThread = WriterThreadCpu();
 Console.WriteLine($"ingested {written:N0} spans in {ingestSeconds:F1} s; producer CPU {producerCpu.TotalSeconds:F1} s, " +
     $"queue + writer CPU {writerCpu.TotalSeconds:F1} s = {writerCpu.TotalMicroseconds / Math.Max(1, written):F1} µs per span " +
     $"({written / writerCpu.TotalSeconds:N0} spans per writer CPU-second; {waits:N0} waits on a full queue; {store.Failed} failed; gen0 GCs {gcs})");
+// The writer thread's own CPU (Linux): the same work without the process's other threads (thread-pool
+// spinning while the producer waits, GC threads), so it does not depend on what else the process does.
+if (writerThread is TimeSpan wt) Console.WriteLine($"writer thread CPU {wt.TotalSeconds:F2} s = {wt.TotalMicroseconds / Math.Max(1, written):F1} µs per span");
 // The file as it stays: WAL checkpointed into the database, so db + wal is the data and nothing else.
 using (var checkpoint = store.OpenReader())
 using (var cmd = checkpoint.CreateCommand())
@@ -362,4 +368,20 @@ static void Report(string name, List<double> times, double rows, double cpuMs)
         root.SetEndTime((start + TimeSpan.FromMilliseconds(900)).UtcDateTime);
     }
     return (network, model, root);
+}
+
+// utime + stime of the thread named "span store writer" (its comm is cut to 15 characters), or null off Linux.
+static TimeSpan? WriterThreadCpu()
+{
+    if (!Directory.Exists("/proc/self/task")) return null;
+    foreach (var task in Directory.GetDirectories("/proc/self/task"))
+    {
+        if (File.ReadAllText(Path.Combine(task, "comm")).Trim() != "span store writ") continue;
+        var stat = File.ReadAllText(Path.Combine(task, "stat"));
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // Fields 14 and 15 of stat (utime, stime), counted after the ")": 12 and 13, in clock ticks of 1/100 s.
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+    return null;
 }

@@ -37,12 +37,11 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     /// <summary>A pool this long or longer is compressed (bench/spans/RESULTS.md, issue #11).</summary>
     internal const int CompressMinBytes = 256;
     /// <summary>Brotli quality and its window's log2 bound (bench/spans/RESULTS.md, issue #11).</summary>
-    internal const int Quality = 5;
+    internal const int Quality = 3;
     private const int MaxWindowLog = 22;
     /// <summary>Bytes searched per span at most: a span of many long strings stores the rest as they are, not in quadratic time.</summary>
     private const long SearchBudget = 16L << 20;
 
-    private readonly ArrayBufferWriter<byte> _header = new(32);
     private readonly ArrayBufferWriter<byte> _entries = new(1024);
     private readonly ArrayBufferWriter<byte> _pool = new(1024);
     private byte[] _text = new byte[256];
@@ -53,9 +52,13 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     private bool _donated;
     private long _budget;
 
-    /// <summary>Encodes <paramref name="row"/>'s attributes and events into its <see cref="SpanRow.Blob"/> and <see cref="SpanRow.Pool"/>.</summary>
+    /// <summary>
+    /// Encodes <paramref name="row"/>'s attributes and events into its <see cref="SpanRow.Blob"/> (appended to
+    /// <paramref name="output"/>, which must keep what it holds until the batch is written) and its <see cref="SpanRow.Pool"/>.
+    /// </summary>
     /// <param name="donor">A later row of the same trace whose pool the row may point into (its donor if it does), or null.</param>
-    public void Encode(SpanRow row, SpanRow? donor, SqliteTransaction transaction)
+    /// <param name="keepPool">Whether a row encoded later may take this row as its donor: only then is the pool copied out.</param>
+    public void Encode(SpanRow row, SpanRow? donor, SqliteTransaction transaction, ArrayBufferWriter<byte> output, bool keepPool = true)
     {
         _entries.ResetWrittenCount();
         _pool.ResetWrittenCount();
@@ -79,8 +82,10 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
                 WriteAttributes(e.Attributes);
             }
         }
-        row.Blob = Assemble();
-        row.Pool = _pool.WrittenCount == 0 ? default : _pool.WrittenSpan.ToArray();
+        var start = output.WrittenCount;
+        Assemble(output);
+        row.Blob = output.WrittenMemory[start..];
+        row.Pool = keepPool && _pool.WrittenCount > 0 ? _pool.WrittenSpan.ToArray() : default;
         row.DonorDelta = _donated ? donor!.Id - row.Id : null;
         _transaction = null;
         _donor = default;
@@ -258,7 +263,7 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
         Varint.Write(_entries, (ulong)length);
     }
 
-    private byte[] Assemble()
+    private void Assemble(ArrayBufferWriter<byte> output)
     {
         var pool = _pool.WrittenSpan;
         var flags = (byte)0;
@@ -274,17 +279,13 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
                 flags = PoolCompressed;
             }
         }
-        _header.ResetWrittenCount();
-        var start = _header.GetSpan(2);
-        start[0] = Format;
-        start[1] = flags;
-        _header.Advance(2);
-        Varint.Write(_header, (ulong)_pool.WrittenCount);
-        Varint.Write(_header, (ulong)_entries.WrittenCount);
-        var blob = new byte[_header.WrittenCount + _entries.WrittenCount + pool.Length];
-        _header.WrittenSpan.CopyTo(blob);
-        _entries.WrittenSpan.CopyTo(blob.AsSpan(_header.WrittenCount));
-        pool.CopyTo(blob.AsSpan(_header.WrittenCount + _entries.WrittenCount));
-        return blob;
+        var header = output.GetSpan(2);
+        header[0] = Format;
+        header[1] = flags;
+        output.Advance(2);
+        Varint.Write(output, (ulong)_pool.WrittenCount);
+        Varint.Write(output, (ulong)_entries.WrittenCount);
+        output.Write(_entries.WrittenSpan);
+        output.Write(pool);
     }
 }

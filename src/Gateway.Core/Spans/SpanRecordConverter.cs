@@ -20,36 +20,33 @@ namespace Gateway.Spans;
 internal sealed class SpanRecordConverter(TracingProjectResolver resolver, string applicationName)
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    // The last metadata tag value and what it became: the spans of a request share one string (ExchangeTrace).
+    private object? _metadataTag;
+    private Dictionary<string, string>? _metadataMap;
+    private string? _metadataJson;
 
     public string ApplicationName { get; } = applicationName;
 
     public SpanRow Convert(Activity a)
     {
-        string? subject = null, project = null, model = null;
-        object? teams = null, metadata = null;
-        foreach (ref readonly var tag in a.EnumerateTagObjects())
+        var request = default(RequestTags);
+        request.Scan(a);
+        // A span the gateway tagged carries the request's attributes itself: ExchangeTrace.TagRequest sets the
+        // project and subject, and teams and metadata when the request has them, together. Only a span without
+        // them (one another component started under a request) looks at its ancestors.
+        if (request.Project is null || request.Subject is null)
         {
-            switch (tag.Key)
-            {
-                case SpanAttributes.TfyRequestCreatedBySubject: subject = tag.Value as string; break;
-                case SpanAttributes.TfyRequestCreatedBySubjectTeams: teams = tag.Value; break;
-                case SpanAttributes.TfyTracingProjectFqn: project = tag.Value as string; break;
-                case SpanAttributes.TfyRequestMetadata: metadata = tag.Value; break;
-                case SpanAttributes.TfyRequestModelName: model = tag.Value as string; break;
-                case SpanAttributes.GenAiRequestModel: model ??= tag.Value as string; break;
-            }
+            for (var parent = a.Parent; parent is not null && !request.Complete; parent = parent.Parent) request.Scan(parent);
         }
+        var (subject, project, model, teams, metadata) = (request.Subject, request.Project, request.Model, request.Teams, request.Metadata);
 
-        for (var parent = a.Parent; parent is not null && (subject is null || project is null || metadata is null || model is null); parent = parent.Parent)
+        if (!ReferenceEquals(metadata, _metadataTag))
         {
-            subject ??= parent.GetTagItem(SpanAttributes.TfyRequestCreatedBySubject) as string;
-            teams ??= parent.GetTagItem(SpanAttributes.TfyRequestCreatedBySubjectTeams);
-            project ??= parent.GetTagItem(SpanAttributes.TfyTracingProjectFqn) as string;
-            metadata ??= parent.GetTagItem(SpanAttributes.TfyRequestMetadata);
-            model ??= parent.GetTagItem(SpanAttributes.TfyRequestModelName) as string ?? parent.GetTagItem(SpanAttributes.GenAiRequestModel) as string;
+            _metadataTag = metadata;
+            _metadataMap = ParseMetadata(metadata);
+            _metadataJson = _metadataMap is null ? null : WriteMetadata(_metadataMap);
         }
-
-        var metadataMap = ParseMetadata(metadata);
+        var metadataMap = _metadataMap;
         string? subjectType = null, subjectSlug = null;
         if (!string.IsNullOrEmpty(subject)) (subjectType, subjectSlug) = SubjectRef.Split(subject);
         if (string.IsNullOrEmpty(project))
@@ -83,7 +80,7 @@ internal sealed class SpanRecordConverter(TracingProjectResolver resolver, strin
             SubjectType = subjectType,
             SubjectSlug = subjectSlug,
             ApplicationName = ApplicationName,
-            MetadataJson = metadataMap is null ? null : WriteMetadata(metadataMap),
+            MetadataJson = _metadataJson,
             Activity = a,
         };
     }
@@ -195,6 +192,39 @@ internal sealed class SpanRecordConverter(TracingProjectResolver resolver, strin
                 }
             default:
                 return null;
+        }
+    }
+
+    /// <summary>The request-level attributes, from a span and then its ancestors (the nearest one's win).</summary>
+    private struct RequestTags
+    {
+        public string? Subject, Project, Model;
+        public object? Teams, Metadata;
+
+        public readonly bool Complete => Subject is not null && Project is not null && Metadata is not null && Model is not null;
+
+        /// <summary>One pass over an activity's tags; a value found nearer is kept.</summary>
+        public void Scan(Activity a)
+        {
+            string? subject = null, project = null, modelName = null, requestModel = null;
+            object? teams = null, metadata = null;
+            foreach (ref readonly var tag in a.EnumerateTagObjects())
+            {
+                switch (tag.Key)
+                {
+                    case SpanAttributes.TfyRequestCreatedBySubject: subject = tag.Value as string; break;
+                    case SpanAttributes.TfyRequestCreatedBySubjectTeams: teams = tag.Value; break;
+                    case SpanAttributes.TfyTracingProjectFqn: project = tag.Value as string; break;
+                    case SpanAttributes.TfyRequestMetadata: metadata = tag.Value; break;
+                    case SpanAttributes.TfyRequestModelName: modelName = tag.Value as string; break;
+                    case SpanAttributes.GenAiRequestModel: requestModel = tag.Value as string; break;
+                }
+            }
+            Subject ??= subject;
+            Project ??= project;
+            Model ??= modelName ?? requestModel;
+            Teams ??= teams;
+            Metadata ??= metadata;
         }
     }
 

@@ -34,8 +34,8 @@ internal sealed class SpanRow
 
     /// <summary>The row id, given by the batch in insertion order.</summary>
     public long Id { get; set; }
-    /// <summary>The encoded attributes and events.</summary>
-    public byte[] Blob { get; set; } = [];
+    /// <summary>The encoded attributes and events (in the batch's buffer).</summary>
+    public ReadOnlyMemory<byte> Blob { get; set; }
     /// <summary>How far after this row the donor row is (<c>donor</c> column), or null without one.</summary>
     public long? DonorDelta { get; set; }
     /// <summary>This row's pool before compression: what later-encoded rows of its trace may take text from.</summary>

@@ -1,12 +1,14 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Gateway.Spans;
 
 /// <summary>
-/// Writes a batch of rows into <c>spans</c> with one prepared statement: ids as bytes, kind and status as
-/// numbers, shared strings as <c>span_strings</c> ids, attributes and events as a blob (<see cref="SpanStoreSchema"/>).
-/// The writer thread's alone.
+/// Writes a batch of rows into <c>spans</c>: ids as bytes, kind and status as numbers, shared strings as
+/// <c>span_strings</c> ids, attributes and events as a blob (<see cref="SpanStoreSchema"/>). The writer
+/// thread's alone.
 /// </summary>
 /// <remarks>
 /// The batch is inserted in start order, with the ids the writer gives, and encoded in the reverse order:
@@ -14,21 +16,25 @@ namespace Gateway.Spans;
 /// it (its donor). Both retention orders (start time, id) then delete a row before its donor, so no row
 /// points into a deleted one. In the gateway's traces the root span takes the request and response text
 /// from the model span, the span that ends first and captures them in full.
+/// The insert is one statement prepared through SQLitePCL and bound by position: Microsoft.Data.Sqlite's
+/// command boxed every value and looked every parameter up by name, per row (bench/spans/RESULTS.md, issue #11).
 /// </remarks>
 internal sealed class SpanRowWriter : IDisposable
 {
-    private readonly SqliteCommand _insert;
-    private readonly SqliteParameter _id, _start, _duration, _trace, _span, _parent, _name, _kind, _status, _statusMessage,
-        _project, _subjectType, _subjectSlug, _application, _attributes, _donor, _metadata;
+    private readonly SqliteConnection _connection;
+    private readonly sqlite3_stmt _insert;
     private readonly SpanStringTable _strings;
     private readonly SpanBlobWriter _blobs;
+    private readonly ArrayBufferWriter<byte> _encoded = new(64 * 1024);
     private readonly List<SpanRow> _order = [];
-    private readonly Dictionary<(UInt128 Trace, string Project), List<SpanRow>> _traces = [];
+    private readonly Dictionary<SpanRow, int> _position = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(UInt128 Trace, string Project), (List<SpanRow> Encoded, int Left)> _traces = [];
     private long _nextId;
     private long _batchFirstId;
 
     public SpanRowWriter(SqliteConnection writer)
     {
+        _connection = writer;
         _strings = new SpanStringTable(writer);
         _blobs = new SpanBlobWriter(_strings);
         using (var max = writer.CreateCommand())
@@ -36,25 +42,7 @@ internal sealed class SpanRowWriter : IDisposable
             max.CommandText = SpanStoreSchema.MaxId;
             _nextId = (max.ExecuteScalar() is long id ? id : 0) + 1;
         }
-        _insert = writer.CreateCommand();
-        _insert.CommandText = SpanStoreSchema.Insert;
-        _id = _insert.Parameters.Add("$id", SqliteType.Integer);
-        _start = _insert.Parameters.Add("$start", SqliteType.Integer);
-        _duration = _insert.Parameters.Add("$duration", SqliteType.Integer);
-        _trace = _insert.Parameters.Add("$trace", SqliteType.Blob);
-        _span = _insert.Parameters.Add("$span", SqliteType.Blob);
-        _parent = _insert.Parameters.Add("$parent", SqliteType.Blob);
-        _name = _insert.Parameters.Add("$name", SqliteType.Integer);
-        _kind = _insert.Parameters.Add("$kind", SqliteType.Integer);
-        _status = _insert.Parameters.Add("$status", SqliteType.Integer);
-        _statusMessage = _insert.Parameters.Add("$statusMessage", SqliteType.Text);
-        _project = _insert.Parameters.Add("$project", SqliteType.Integer);
-        _subjectType = _insert.Parameters.Add("$subjectType", SqliteType.Integer);
-        _subjectSlug = _insert.Parameters.Add("$subjectSlug", SqliteType.Integer);
-        _application = _insert.Parameters.Add("$application", SqliteType.Integer);
-        _attributes = _insert.Parameters.Add("$attributes", SqliteType.Blob);
-        _donor = _insert.Parameters.Add("$donor", SqliteType.Integer);
-        _metadata = _insert.Parameters.Add("$metadata", SqliteType.Text);
+        Check(raw.sqlite3_prepare_v2(writer.Handle, SpanStoreSchema.Insert, out _insert));
     }
 
     /// <summary>Encodes and inserts the rows in <paramref name="transaction"/>; the caller commits, then calls <see cref="Committed"/>.</summary>
@@ -64,30 +52,39 @@ internal sealed class SpanRowWriter : IDisposable
         _order.Clear();
         _order.AddRange(rows);
         // Stable: rows that start in the same tick keep their queue order.
-        var position = new Dictionary<SpanRow, int>(ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < rows.Count; i++) position[rows[i]] = i;
-        _order.Sort((a, b) => a.StartTimeNs != b.StartTimeNs ? a.StartTimeNs.CompareTo(b.StartTimeNs) : position[a].CompareTo(position[b]));
+        _position.Clear();
+        for (var i = 0; i < rows.Count; i++) _position[rows[i]] = i;
+        _order.Sort((a, b) => a.StartTimeNs != b.StartTimeNs ? a.StartTimeNs.CompareTo(b.StartTimeNs) : _position[a].CompareTo(_position[b]));
         _batchFirstId = _nextId;
-        foreach (var row in _order) row.Id = _nextId++;
-
         _traces.Clear();
+        foreach (var row in _order)
+        {
+            row.Id = _nextId++;
+            ref var trace = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_traces, Key(row), out _);
+            trace.Left++;
+        }
+
+        _encoded.ResetWrittenCount();
         for (var i = _order.Count - 1; i >= 0; i--)
         {
             cancel.ThrowIfCancellationRequested();
             var row = _order[i];
-            var key = (BinaryPrimitives.ReadUInt128BigEndian(row.TraceId), row.ProjectFqn);
-            if (!_traces.TryGetValue(key, out var trace)) _traces[key] = trace = [];
-            _blobs.Encode(row, Donor(trace), transaction);
-            trace.Add(row);
+            ref var trace = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_traces, Key(row));
+            trace.Encoded ??= [];
+            trace.Left--;
+            // A pool is worth keeping only while rows of its trace are still to be encoded.
+            _blobs.Encode(row, Donor(trace.Encoded), transaction, _encoded, keepPool: trace.Left > 0);
+            trace.Encoded.Add(row);
         }
 
-        _insert.Transaction = transaction;
         foreach (var row in _order)
         {
             cancel.ThrowIfCancellationRequested();
             Insert(row, transaction);
         }
     }
+
+    private static (UInt128, string) Key(SpanRow row) => (BinaryPrimitives.ReadUInt128BigEndian(row.TraceId), row.ProjectFqn);
 
     /// <summary>The row of the trace (all start no earlier and are inserted later) with the most text to give.</summary>
     private static SpanRow? Donor(List<SpanRow> trace)
@@ -102,37 +99,55 @@ internal sealed class SpanRowWriter : IDisposable
 
     private void Insert(SpanRow r, SqliteTransaction transaction)
     {
-        _id.Value = r.Id;
-        _start.Value = r.StartTimeNs;
-        _duration.Value = r.DurationNs;
-        _trace.Value = r.TraceId;
-        _span.Value = r.SpanId;
-        _parent.Value = r.ParentSpanId;
-        _name.Value = _strings.Id(r.Name, transaction);
-        _kind.Value = r.Kind;
-        _status.Value = r.Status;
-        _statusMessage.Value = (object?)r.StatusMessage ?? DBNull.Value;
-        _project.Value = _strings.Id(r.ProjectFqn, transaction);
-        _subjectType.Value = r.SubjectType is null ? DBNull.Value : _strings.Id(r.SubjectType, transaction);
-        _subjectSlug.Value = r.SubjectSlug is null ? DBNull.Value : _strings.Id(r.SubjectSlug, transaction);
-        _application.Value = _strings.Id(r.ApplicationName, transaction);
-        _attributes.Value = r.Blob;
-        _donor.Value = r.DonorDelta is long delta ? delta : DBNull.Value;
-        _metadata.Value = (object?)r.MetadataJson ?? DBNull.Value;
-        _insert.ExecuteNonQuery();
+        var s = _insert;
+        raw.sqlite3_bind_int64(s, 1, r.Id);
+        raw.sqlite3_bind_int64(s, 2, r.StartTimeNs);
+        raw.sqlite3_bind_int64(s, 3, r.DurationNs);
+        raw.sqlite3_bind_blob(s, 4, r.TraceId);
+        raw.sqlite3_bind_blob(s, 5, r.SpanId);
+        raw.sqlite3_bind_blob(s, 6, r.ParentSpanId);
+        raw.sqlite3_bind_int64(s, 7, _strings.Id(r.Name, transaction));
+        raw.sqlite3_bind_int64(s, 8, r.Kind);
+        raw.sqlite3_bind_int64(s, 9, r.Status);
+        BindText(10, r.StatusMessage);
+        raw.sqlite3_bind_int64(s, 11, _strings.Id(r.ProjectFqn, transaction));
+        BindId(12, r.SubjectType, transaction);
+        BindId(13, r.SubjectSlug, transaction);
+        raw.sqlite3_bind_int64(s, 14, _strings.Id(r.ApplicationName, transaction));
+        raw.sqlite3_bind_blob(s, 15, r.Blob.Span);
+        if (r.DonorDelta is long delta) raw.sqlite3_bind_int64(s, 16, delta);
+        else raw.sqlite3_bind_null(s, 16);
+        BindText(17, r.MetadataJson);
+        var rc = raw.sqlite3_step(s);
+        raw.sqlite3_reset(s);
+        if (rc != raw.SQLITE_DONE) throw Error(rc);
     }
 
-    /// <inheritdoc cref="SpanStringTable.Committed"/>
-    public void Committed()
+    private void BindText(int index, string? text)
     {
-        _insert.Transaction = null;
-        _strings.Committed();
+        if (text is null) raw.sqlite3_bind_null(_insert, index);
+        else raw.sqlite3_bind_text(_insert, index, text);
     }
+
+    private void BindId(int index, string? value, SqliteTransaction transaction)
+    {
+        if (value is null) raw.sqlite3_bind_null(_insert, index);
+        else raw.sqlite3_bind_int64(_insert, index, _strings.Id(value, transaction));
+    }
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK) throw Error(rc);
+    }
+
+    private SqliteException Error(int rc) => new(raw.sqlite3_errmsg(_connection.Handle).utf8_to_string(), rc, raw.sqlite3_extended_errcode(_connection.Handle));
+
+    /// <inheritdoc cref="SpanStringTable.Committed"/>
+    public void Committed() => _strings.Committed();
 
     /// <summary>The batch rolled back: its strings and its ids are free again.</summary>
     public void RolledBack()
     {
-        _insert.Transaction = null;
         _strings.RolledBack();
         _nextId = _batchFirstId;
     }

@@ -54,10 +54,13 @@ internal static class SpanStoreFile
             connection.Open();
             using var setup = connection.CreateCommand();
             // WAL: readers never block the writer nor it them. synchronous=NORMAL: a power cut may lose
-            // the last transactions, never corrupt the file; spans are telemetry, not ledgers.
+            // the last transactions, never corrupt the file; spans are telemetry, not ledgers (OFF, which
+            // risks the file, measured no faster: bench/spans/RESULTS.md, issue #11).
             // cache_size 32 MB (default 2 MB): the trace-id index takes inserts at random places, and at a
             // million spans its pages no longer fit the default cache (bench/spans/RESULTS.md).
-            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
+            // wal_autocheckpoint 8,000 pages (32 MB; default 1,000): the index pages every batch touches are
+            // copied into the file once per checkpoint, so fewer checkpoints copy fewer of them (issue #11).
+            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8000;";
             setup.ExecuteNonQuery();
             return connection;
         }

@@ -64,11 +64,11 @@ internal static class SpanStoreSchema
         PRAGMA user_version = {Version};
         """;
 
+    /// <summary>Numbered parameters: <see cref="SpanRowWriter"/> binds them by position.</summary>
     public const string Insert = """
         INSERT INTO spans (id, start_time_ns, duration_ns, trace_id, span_id, parent_span_id, name, kind, status_code,
             status_message, project, subject_type, subject_slug, application, attributes, donor, metadata)
-        VALUES ($id, $start, $duration, $trace, $span, $parent, $name, $kind, $status, $statusMessage, $project,
-            $subjectType, $subjectSlug, $application, $attributes, $donor, $metadata)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
         """;
 
     public const string InsertString = "INSERT INTO span_strings (value) VALUES ($value)";
