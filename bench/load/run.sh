@@ -21,8 +21,8 @@
 #   store (the product's defaults: OTLP export, store on, content captured); latency at 1 connection (p50, p99) and
 #   the microseconds each proxy adds over direct; streaming at 100 concurrent streams with 10 ms
 #   tokens (time to first token, inter-token latency, added over direct); the span store soak: a fresh
-#   gateway with the store on at saturation (wrk -c50) for --store-soak seconds, every request body
-#   distinct, then spans written and dropped (the store's closing log line), database bytes per span
+#   gateway with the store on at saturation (wrk -c50) for --store-soak seconds, every request and
+#   answer distinct, then spans written and dropped (the store's closing log line), database bytes per span
 #   and p99 against nginx's; 5,000 concurrent open streams (gateway RSS and CPU); startup to first
 #   successful response, idle RSS, binary size.
 #
@@ -210,12 +210,13 @@ span_store:
 $providers_yaml
 EOF
 cat > "$work/soak.yaml" <<EOF
-# The span store soak: the same defaults, no shutdown drain delay, so it closes (and logs its totals) at once.
+# The span store soak: the same defaults, no shutdown drain delay, so it closes (and logs its totals) at
+# once; the upstream's /distinct/ location puts the request id in every answer (nginx-upstream.conf).
 server:
   shutdown_drain_delay_ms: 0
 span_store:
   path: $work/soak-spans.db
-$providers_yaml
+${providers_yaml/127.0.0.1:$p_static\/v1/127.0.0.1:$p_static\/distinct\/v1}
 EOF
 rm -f "$work"/store-spans.db* "$work"/soak-spans.db*
 
@@ -357,7 +358,7 @@ for t in "${targets[@]}"; do
 done
 
 # 8b. Span store soak: a fresh gateway (tracing on + span store, the defaults) at saturation for
-# --store-soak seconds, every request body distinct. The store must keep up (zero dropped), stay
+# --store-soak seconds, every request and answer distinct. The store must keep up (zero dropped), stay
 # compact (bytes per span) and leave requests alone (p99 against nginx's at the same 50 connections).
 soak=""; soak_written=""; soak_dropped=""; soak_failed=""; soak_bytes=""; soak_drain_s=""; soak_cpu_us=""
 metric() { sed -n "s/^$2{[^}]*} \([0-9.e+]*\)$/\1/p" <<< "$1" | head -1; }
@@ -365,7 +366,7 @@ if (( store_soak_s > 0 )); then
   rm -f "$work"/soak-spans.db*
   start_gateway soak "$p_soak" "$work/soak.yaml" "${tracing_env[@]}"; pid_soak=$started_pid
   soak_url="http://127.0.0.1:$p_soak/v1/chat/completions"
-  log "span store soak: ${store_soak_s}s at 50 connections, tracing on + span store, distinct bodies"
+  log "span store soak: ${store_soak_s}s at 50 connections, tracing on + span store, distinct requests and answers"
   c0="$(cpu_ticks "$pid_soak")"
   soak="$(run_wrk 2 50 "$store_soak_s" "$soak_url" "$work/chat-distinct.json")"
   c1="$(cpu_ticks "$pid_soak")"
@@ -458,7 +459,7 @@ report="$work/report.md"
     soak_p99="$(n "$(kv "$soak" p99_us)")"; nginx_p99="$(n "$(kv "${tput[nginx]}" p99_us)")"
     soak_spans_s="$(calc "$(n "$soak_written") / $store_soak_s")"
     soak_bps="$(calc "$soak_bytes / $(n "$soak_written")")"
-    echo "**Span store soak**: a fresh gateway with tracing on + span store (the defaults: OTLP export, content captured) at 50 connections for ${store_soak_s} s, every request body distinct (the harness's chat request with a number in it). Spans written and dropped from the store's closing log line (the queue drained ${soak_drain_s} s after the load stopped); bytes = database + WAL after close; p99 against nginx's at 50 connections above"
+    echo "**Span store soak**: a fresh gateway with tracing on + span store (the defaults: OTLP export, content captured) at 50 connections for ${store_soak_s} s, every request and answer distinct (the harness's chat request with a number in it; the upstream's answer with the request id in it). Spans written and dropped from the store's closing log line (the queue drained ${soak_drain_s} s after the load stopped); bytes = database + WAL after close; p99 against nginx's at 50 connections above"
     echo
     echo "| req/s @50 | vs nginx proxy | CPU µs/req | p50 µs | p99 µs | p99 vs nginx | spans written | spans/s | dropped | failed | DB bytes/span |"
     echo "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"

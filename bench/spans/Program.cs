@@ -77,6 +77,7 @@ var waits = 0L;
 var gc0 = GC.CollectionCount(0);
 var producerCpu = TimeSpan.Zero;
 var writerCpu = TimeSpan.Zero;
+var written0 = WrittenBytes();
 var chunk = new List<Activity>(chunkRequests * 3);
 for (var r0 = 0; r0 < requests && deadline.Elapsed.TotalSeconds <= maxSeconds; r0 += chunkRequests)
 {
@@ -115,6 +116,8 @@ Console.WriteLine($"ingested {written:N0} spans in {ingestSeconds:F1} s; produce
 // The writer thread's own CPU (Linux): the same work without the process's other threads (thread-pool
 // spinning while the producer waits, GC threads), so it does not depend on what else the process does.
 if (writerThread is TimeSpan wt) Console.WriteLine($"writer thread CPU {wt.TotalSeconds:F2} s = {wt.TotalMicroseconds / Math.Max(1, written):F1} µs per span");
+// Bytes the process wrote through write calls (WAL frames and checkpoints): what the file's growth costs in I/O.
+if (WrittenBytes() - written0 is long io and > 0) Console.WriteLine($"written through write(): {io / 1048576.0:F0} MB = {(double)io / Math.Max(1, written):F0} bytes per span");
 // The file as it stays: WAL checkpointed into the database, so db + wal is the data and nothing else.
 using (var checkpoint = store.OpenReader())
 using (var cmd = checkpoint.CreateCommand())
@@ -281,18 +284,18 @@ static void Report(string name, List<double> times, double rows, double cpuMs)
 
 // The load harness's chat request (bench/load/run.sh: 0.4 KB body, a one-sentence answer) with the tags,
 // their order and their types as the gateway records them with content capture on (a span store dump of
-// one harness request). The user message carries the request number, so no two requests are the same
-// text (the harness repeats one body; real traffic does not).
+// one harness request). The user message and the answer carry the request number, so no two requests
+// are the same text (the harness's upstream repeats one answer; real traffic does not).
 (Activity Network, Activity Model, Activity Root) ChatRequest(int r)
 {
     const string System = "You are a helpful assistant. Answer concisely and cite sources when you can.";
-    const string Answer = "A proxy should forward each event as soon as it is complete, so the client sees tokens when the model produces them.";
+    var answer = $"A proxy should forward each event as soon as it is complete, so the client sees tokens when the model produces them ({r:x8}).";
     const string Url = "http://127.0.0.1:27401/v1/chat/completions";
     var start = from + step * r;
     var subject = subjects[random.Next(subjects.Length)];
     var user = $"Summarise the main differences between HTTP/1.1 keep-alive and HTTP/2 multiplexing for a proxy that forwards server-sent events, in three bullet points. ({r})";
     var body = $$"""{"model":"static/gpt-4o","messages":[{"role":"system","content":"{{System}}"},{"role":"user","content":"{{user}}"}],"temperature":0.7,"top_p":1,"max_tokens":512,"user":"user-1234"}""" + "\n";
-    var output = $$"""{"role":"assistant","content":"{{Answer}}","finish_reason":"stop"}""";
+    var output = $$"""{"role":"assistant","content":"{{answer}}","finish_reason":"stop"}""";
     Activity root, model, network;
     using (root = source.StartActivity(SpanNames.ChatCompletions, ActivityKind.Server, default(ActivityContext), startTime: start)!)
     {
@@ -360,7 +363,7 @@ static void Report(string name, List<double> times, double rows, double cpuMs)
         root.SetTag("gen_ai.prompt.1.role", "user");
         root.SetTag("gen_ai.prompt.1.content", user);
         root.SetTag("gen_ai.completion.0.role", "assistant");
-        root.SetTag("gen_ai.completion.0.content", Answer);
+        root.SetTag("gen_ai.completion.0.content", answer);
         root.SetTag("gen_ai.completion.0.finish_reason", "stop");
         root.SetTag(SpanAttributes.TfyOutput, output);
         root.AddEvent(new ActivityEvent(SpanAttributes.EventSystemMessage, start, new ActivityTagsCollection { [SpanAttributes.GenAiSystem] = "openai", [SpanAttributes.EventContent] = System }));
@@ -382,6 +385,18 @@ static TimeSpan? WriterThreadCpu()
         // Fields 14 and 15 of stat (utime, stime), counted after the ")": 12 and 13, in clock ticks of 1/100 s.
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+    return null;
+}
+
+// wchar of /proc/self/io: bytes passed to write calls; null off Linux.
+static long? WrittenBytes()
+{
+    const string Io = "/proc/self/io";
+    if (!File.Exists(Io)) return null;
+    foreach (var line in File.ReadLines(Io))
+    {
+        if (line.StartsWith("wchar:", StringComparison.Ordinal)) return long.Parse(line.AsSpan(6).Trim(), CultureInfo.InvariantCulture);
     }
     return null;
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -88,6 +89,7 @@ internal sealed class SpanBlobReader(SpanStringCache strings, SqliteConnection c
             case SpanValueTag.True: w.WriteBooleanValue(true); break;
             case SpanValueTag.Integer: w.WriteNumberValue(Varint.ReadSigned(entries, ref at)); break;
             case SpanValueTag.Double: w.WriteNumberValue(ReadDouble(entries, ref at)); break;
+            case SpanValueTag.Decimal: w.WriteNumberValue(ReadDecimal(entries, ref at)); break;
             case SpanValueTag.String:
             case SpanValueTag.Pooled:
             case SpanValueTag.Donated:
@@ -139,6 +141,18 @@ internal sealed class SpanBlobReader(SpanStringCache strings, SqliteConnection c
         return d;
     }
 
+    /// <summary>A <see cref="SpanValueTag.Decimal"/>'s double: its decimal text parsed, which gives back the double it was written from.</summary>
+    internal static double ReadDecimal(ReadOnlySpan<byte> entries, ref int at)
+    {
+        var mantissa = Varint.ReadSigned(entries, ref at);
+        var exponent = Varint.ReadSigned(entries, ref at);
+        Span<char> text = stackalloc char[48];
+        return text.TryWrite(CultureInfo.InvariantCulture, $"{mantissa}E{exponent}", out var n)
+            && double.TryParse(text[..n], NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            ? d
+            : throw new FormatException("span blob: a decimal out of range");
+    }
+
     internal static ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> data, int offset, int length) =>
         (uint)offset <= (uint)data.Length && (uint)length <= (uint)(data.Length - offset)
             ? data.Slice(offset, length)
@@ -172,6 +186,10 @@ internal sealed class SpanBlobReader(SpanStringCache strings, SqliteConnection c
             case SpanValueTag.Null or SpanValueTag.False or SpanValueTag.True: break;
             case SpanValueTag.Integer or SpanValueTag.Interned: Varint.Read(entries, ref at); break;
             case SpanValueTag.Double: at += 8; break;
+            case SpanValueTag.Decimal:
+                Varint.Read(entries, ref at);
+                Varint.Read(entries, ref at);
+                break;
             case SpanValueTag.String or SpanValueTag.Json:
                 var length = Varint.ReadInt(entries, ref at);
                 at += length;

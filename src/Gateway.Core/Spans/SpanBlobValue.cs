@@ -25,12 +25,13 @@ internal readonly ref struct SpanBlobValue(SpanBlobReader reader, ReadOnlySpan<b
         }
     }
 
+    /// <summary>The number of a <see cref="SpanValueTag.Double"/> or <see cref="SpanValueTag.Decimal"/> value.</summary>
     public double Double
     {
         get
         {
             var at = 1;
-            return SpanBlobReader.ReadDouble(_value, ref at);
+            return Tag == SpanValueTag.Decimal ? SpanBlobReader.ReadDecimal(_value, ref at) : SpanBlobReader.ReadDouble(_value, ref at);
         }
     }
 

@@ -191,9 +191,64 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
             WriteString(d.ToString(CultureInfo.InvariantCulture));
             return;
         }
+        if (TryDecimal(d, out var mantissa, out var exponent))
+        {
+            Tag(SpanValueTag.Decimal);
+            Varint.WriteSigned(_entries, mantissa);
+            Varint.WriteSigned(_entries, exponent);
+            return;
+        }
         Tag(SpanValueTag.Double);
         BinaryPrimitives.WriteDoubleLittleEndian(_entries.GetSpan(8), d);
         _entries.Advance(8);
+    }
+
+    /// <summary>
+    /// The mantissa and power of ten of <paramref name="d"/>'s shortest round-trip text ("R"), when they are
+    /// shorter than the 8 bytes of a double: the metrics and sampling parameters spans carry (0.7, 145.416).
+    /// </summary>
+    internal static bool TryDecimal(double d, out long mantissa, out int exponent)
+    {
+        mantissa = 0;
+        exponent = 0;
+        // -0 has no mantissa to carry its sign.
+        if (d == 0 && double.IsNegative(d)) return false;
+        Span<char> text = stackalloc char[32];
+        if (!d.TryFormat(text, out var n, "R", CultureInfo.InvariantCulture)) return false;
+        text = text[..n];
+        var negative = text[0] == '-';
+        var digits = 0;
+        var fraction = -1;
+        var i = negative ? 1 : 0;
+        for (; i < text.Length && text[i] != 'E'; i++)
+        {
+            if (text[i] == '.')
+            {
+                fraction = 0;
+                continue;
+            }
+            // 18 digits fit a long; "R" gives at most 17.
+            if (++digits > 18) return false;
+            mantissa = mantissa * 10 + (text[i] - '0');
+            if (fraction >= 0) fraction++;
+        }
+        if (i < text.Length && !int.TryParse(text[(i + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent)) return false;
+        exponent -= Math.Max(fraction, 0);
+        if (negative) mantissa = -mantissa;
+        // Worth it only when shorter than a double: a tag, and at most 7 bytes of varints.
+        return VarintLength(mantissa) + VarintLength(exponent) <= 7;
+    }
+
+    private static int VarintLength(long value)
+    {
+        var v = (ulong)((value << 1) ^ (value >> 63));
+        var n = 1;
+        while (v >= 0x80)
+        {
+            v >>= 7;
+            n++;
+        }
+        return n;
     }
 
     private void WriteJson(string json)

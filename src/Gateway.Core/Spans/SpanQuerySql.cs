@@ -70,7 +70,7 @@ internal sealed class SpanQuerySql
         }
         _sql.Append(" AND start_time_ns >= ").Append(Param(low));
         _sql.Append(" AND start_time_ns <= ").Append(Param(high));
-        Ids("trace_id", q.TraceIds);
+        TraceIds(q.TraceIds);
         Ids("span_id", q.SpanIds);
         if (q.RootsOnly)
         {
@@ -83,7 +83,7 @@ internal sealed class SpanQuerySql
             var parents = q.ParentSpanIds.Where(id => id.Length > 0).ToList();
             _sql.Append(" AND (");
             if (roots) _sql.Append("parent_span_id = x''").Append(parents.Count > 0 ? " OR " : "");
-            if (parents.Count > 0) _sql.Append("parent_span_id IN ").Append(IdList(parents));
+            if (parents.Count > 0) _sql.Append("parent_span_id IN ").Append(IdList(parents).Sql);
             _sql.Append(')');
         }
         Strings("subject_type", q.CreatedBySubjectTypes);
@@ -112,6 +112,22 @@ internal sealed class SpanQuerySql
         _sql.Append(" IN (SELECT id FROM span_strings WHERE value IN ").Append(List(values)).Append(')');
     }
 
+    /// <summary>Trace ids: the index's key (their first 8 bytes) finds the rows, the whole id picks them.</summary>
+    private void TraceIds(IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return;
+        if (values.Count == 1)
+        {
+            var id = Param(Convert.FromHexString(values[0]));
+            _sql.Append(" AND ").Append(SpanStoreSchema.TraceKey("trace_id")).Append(" = ").Append(SpanStoreSchema.TraceKey(id))
+                .Append(" AND trace_id = ").Append(id);
+            return;
+        }
+        var (bytes, list) = IdList(values);
+        _sql.Append(" AND ").Append(SpanStoreSchema.TraceKey("trace_id")).Append(" IN ").Append(IdList(values.Count, 16, 8, bytes))
+            .Append(" AND trace_id IN ").Append(list);
+    }
+
     /// <summary>A column of ids stored as bytes, matched against hex ids (the parser checked their form).</summary>
     private void Ids(string column, IReadOnlyList<string> values)
     {
@@ -122,7 +138,7 @@ internal sealed class SpanQuerySql
             _sql.Append(" = ").Append(Param(Convert.FromHexString(values[0])));
             return;
         }
-        _sql.Append(" IN ").Append(IdList(values));
+        _sql.Append(" IN ").Append(IdList(values).Sql);
     }
 
     /// <summary>
@@ -130,14 +146,23 @@ internal sealed class SpanQuerySql
     /// apart by a recursive CTE. JSON, which the other lists use, has no bytes, and SQLite 3.40 (the AOT
     /// binary's) has no unhex().
     /// </summary>
-    private string IdList(IReadOnlyList<string> hexIds)
+    /// <returns>The parameter's name and the subquery.</returns>
+    private (string Bytes, string Sql) IdList(IReadOnlyList<string> hexIds)
     {
         var width = hexIds[0].Length / 2;
         var bytes = new byte[width * hexIds.Count];
         for (var i = 0; i < hexIds.Count; i++) Convert.FromHexString(hexIds[i], bytes.AsSpan(i * width, width), out _, out _);
-        var count = hexIds.Count.ToString(CultureInfo.InvariantCulture);
+        var name = Param(bytes);
+        return (name, IdList(hexIds.Count, width, width, name));
+    }
+
+    /// <summary>The first <paramref name="take"/> bytes of each of <paramref name="count"/> ids of <paramref name="width"/> bytes in parameter <paramref name="bytes"/>.</summary>
+    private static string IdList(int count, int width, int take, string bytes)
+    {
+        var c = count.ToString(CultureInfo.InvariantCulture);
         var w = width.ToString(CultureInfo.InvariantCulture);
-        return $"(WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < {count}) SELECT substr({Param(bytes)}, n * {w} + 1, {w}) FROM i)";
+        var t = take.ToString(CultureInfo.InvariantCulture);
+        return $"(WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < {c}) SELECT substr({bytes}, n * {w} + 1, {t}) FROM i)";
     }
 
     private void Filter(SpanFilter f)

@@ -58,7 +58,7 @@ internal static class SpanSqlFunctions
                     case SpanValueTag.False: raw.sqlite3_result_int(ctx, 0); break;
                     case SpanValueTag.True: raw.sqlite3_result_int(ctx, 1); break;
                     case SpanValueTag.Integer: raw.sqlite3_result_int64(ctx, v.Integer); break;
-                    case SpanValueTag.Double: raw.sqlite3_result_double(ctx, v.Double); break;
+                    case SpanValueTag.Double or SpanValueTag.Decimal: raw.sqlite3_result_double(ctx, v.Double); break;
                     case SpanValueTag.Json:
                         switch (v.JsonNumber())
                         {

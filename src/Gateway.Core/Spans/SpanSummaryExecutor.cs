@@ -32,7 +32,8 @@ internal sealed class SpanSummaryExecutor(SpanStore store)
         var matching = SpanQuerySql.Matching(command, "trace_id, start_time_ns, duration_ns, status_code, project", roots, projectFqn, endNs, MaxRequests + 1);
         command.CommandText =
             $"SELECT r.trace_id, r.start_time_ns, r.duration_ns, r.status_code, {s_modelColumns} FROM ({matching}) AS r " +
-            $"LEFT JOIN spans AS m INDEXED BY {SpanStoreSchema.IndexTrace} ON m.trace_id = r.trace_id AND m.name = {s_modelName} AND m.project = r.project";
+            $"LEFT JOIN spans AS m INDEXED BY {SpanStoreSchema.IndexTrace} ON {SpanStoreSchema.TraceKey("m.trace_id")} = {SpanStoreSchema.TraceKey("r.trace_id")} " +
+            $"AND m.trace_id = r.trace_id AND m.name = {s_modelName} AND m.project = r.project";
 
         var summary = new SpanSummary(q.StartNs, endNs);
         var requests = 0;

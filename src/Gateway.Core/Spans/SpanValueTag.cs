@@ -22,4 +22,9 @@ internal enum SpanValueTag : byte
     Json = 9,
     /// <summary>A varint <c>span_strings</c> id: a string that many spans carry (a model name, a URL, a subject).</summary>
     Interned = 10,
+    /// <summary>
+    /// A double as the digits of its shortest round-trip decimal: zigzag varints of the mantissa and the
+    /// power of ten (0.7 is 7 and -1: 3 bytes, not 9). Parsing <c>{mantissa}E{exponent}</c> gives the same double.
+    /// </summary>
+    Decimal = 11,
 }

@@ -91,6 +91,43 @@ public sealed class SpanBlobTests : IDisposable
         Assert.Equal(Version2Events(a), span.GetProperty("events").GetRawText());
     }
 
+    [Theory]
+    [InlineData(0.7)]
+    [InlineData(145.416)]
+    [InlineData(1.0)]
+    [InlineData(-0.0)]
+    [InlineData(-5.5)]
+    [InlineData(0.1 + 0.2)]
+    [InlineData(1.0 / 3)]
+    [InlineData(1e15)]
+    [InlineData(1e16)]
+    [InlineData(9007199254740993.0)]
+    [InlineData(1.5e-5)]
+    [InlineData(1e-300)]
+    [InlineData(double.Epsilon)]
+    [InlineData(double.MaxValue)]
+    [InlineData(double.MinValue)]
+    public async Task Doubles_read_back_bit_for_bit_and_as_the_same_json(double d)
+    {
+        Activity a;
+        using (a = _source.StartActivity("chatCompletions", ActivityKind.Server, default(ActivityContext), startTime: Start)!)
+        {
+            a.SetTag("d", d);
+            a.SetTag("f", (float)d);
+        }
+        await using var s = SpanTestStore.Open();
+        Assert.True(s.Store.TryEnqueue(a));
+        await s.Store.FlushAsync();
+
+        var attributes = Single(s, a.TraceId.ToHexString()).GetProperty("spanAttributes");
+        Assert.Equal(Version2Attributes(a.EnumerateTagObjects()), attributes.GetRawText());
+        if (double.IsFinite((float)d)) Assert.Equal(BitConverter.DoubleToInt64Bits((float)d), BitConverter.DoubleToInt64Bits(attributes.GetProperty("f").GetDouble()));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(d == 0 ? 0 : d), BitConverter.DoubleToInt64Bits(attributes.GetProperty("d").GetDouble() is var back && back == 0 ? 0 : back));
+        // And a filter compares the number, not its text.
+        var (_, body) = s.Query($$"""{"startTime":"2025-05-31T00:00:00Z","filters":[{"spanAttributeKey":"d","operator":"EQUAL","value":{{attributes.GetProperty("d").GetRawText()}}}]}""");
+        Assert.Equal(1, body.GetProperty("data").GetArrayLength());
+    }
+
     [Fact]
     public async Task The_root_span_takes_the_model_spans_text_and_reads_back_whole()
     {
