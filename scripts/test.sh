@@ -22,6 +22,8 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 # The trace explorer's browser tests (tests/browser): Debian's Chromium, driven from Node.js.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+# Shared rate limits (limits_store: redis): the tests start their own redis-server on loopback.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   step "installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then

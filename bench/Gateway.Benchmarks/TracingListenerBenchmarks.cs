@@ -35,7 +35,7 @@ public class TracingListenerBenchmarks
                 price: {input_per_million_tokens: 2.5, output_per_million_tokens: 10}
         """;
 
-    private static readonly byte[] s_response = Encoding.UTF8.GetBytes("""
+    internal static readonly byte[] ChatResponse = Encoding.UTF8.GetBytes("""
         {"id":"chatcmpl-bench0001","object":"chat.completion","created":1732240000,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"A proxy should forward each event as soon as it is complete, so the client sees tokens when the model produces them.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":42,"completion_tokens":24,"total_tokens":66}}
         """);
 
@@ -67,9 +67,9 @@ public class TracingListenerBenchmarks
         if (!RequestHead.TryRead(Payloads.TypicalChatBody, out _head, out _)) throw new InvalidOperationException("typical body rejected");
         // As the trace stage does when a listener wants response details; read once, only read by OnEnd.
         _captured = new CompletionAccumulator(captureContent: true, 64 * 1024);
-        _captured.Observe(s_response);
+        _captured.Observe(ChatResponse);
         _notCaptured = new CompletionAccumulator(captureContent: false, 0);
-        _notCaptured.Observe(s_response);
+        _notCaptured.Observe(ChatResponse);
     }
 
     [GlobalCleanup]
@@ -86,16 +86,19 @@ public class TracingListenerBenchmarks
     [Benchmark]
     public int ChatExchange_NoContent() => Run(_noCaptureListener, _notCaptured);
 
-    private int Run(TracingListener listener, CompletionAccumulator accumulator)
+    private int Run(TracingListener listener, CompletionAccumulator accumulator) => RunExchange(listener, accumulator, _target, _head, _url);
+
+    /// <summary>One traced non-streaming chat exchange, as the proxy drives the listener; also used by <see cref="TracingExportBenchmarks"/>.</summary>
+    internal static int RunExchange(TracingListener listener, CompletionAccumulator accumulator, ModelTarget target, RequestHead head, Uri url)
     {
         var start = Stopwatch.GetTimestamp();
-        var plan = RoutePlan.Direct(_target);
-        var exchange = new Exchange { Operation = Providers.Operation.Chat, StartTimestamp = start, Head = _head, Plan = plan, Target = _target, Accumulator = accumulator };
+        var plan = RoutePlan.Direct(target);
+        var exchange = new Exchange { Operation = Providers.Operation.Chat, StartTimestamp = start, Head = head, Plan = plan, Target = target, Accumulator = accumulator };
         exchange.RequestBody = Payloads.TypicalChatBody;
         listener.OnStart(exchange);
-        var attempt = new Attempt { Step = plan.Steps[0], Number = 0, Retry = 0, StartTimestamp = start, Url = _url };
+        var attempt = new Attempt { Step = plan.Steps[0], Number = 0, Retry = 0, StartTimestamp = start, Url = url };
         exchange.Attempts.Add(attempt);
-        using (var request = new HttpRequestMessage(HttpMethod.Post, _url))
+        using (var request = new HttpRequestMessage(HttpMethod.Post, url))
         {
             listener.OnAttemptStart(exchange, attempt, request);
         }

@@ -4,7 +4,9 @@
 # gateway's CPU µs per request for each. Used for the before/after numbers of hot-path changes.
 #
 #   bench/load/ab.sh --a BIN [--a-env K=V]... --b BIN [--b-env K=V]... [--rounds 6] [--seconds 5]
-#                    [--connections 50] [--port-base 27500]
+#                    [--connections 50] [--port-base 27500] [--a-yaml TEXT] [--b-yaml TEXT]
+#
+# --a-yaml / --b-yaml append top-level YAML to that side's config (e.g. $'tracing:\n  capture_content: false').
 #
 # On a shared machine trust the CPU µs/req medians; req/s moves with whatever else runs.
 # Needs wrk and nginx (bench/load/run.sh installs them). Runs under bench/load/.work/ab/.
@@ -14,6 +16,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$here/.work/ab"
 bin_a="" bin_b=""
 env_a=() env_b=()
+yaml_a="" yaml_b=""
 rounds=6 seconds=5 connections=50 port_base=27500
 
 while [[ $# -gt 0 ]]; do
@@ -22,6 +25,8 @@ while [[ $# -gt 0 ]]; do
     --b) bin_b="$2"; shift 2 ;;
     --a-env) env_a+=("$2"); shift 2 ;;
     --b-env) env_b+=("$2"); shift 2 ;;
+    --a-yaml) yaml_a="$2"; shift 2 ;;
+    --b-yaml) yaml_b="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
@@ -58,8 +63,10 @@ sed -n '/^cat > "\$work\/chat.json"/,/^EOF$/p' "$here/run.sh" | sed '1d;$d' > "$
 
 start_nginx "$work/nginx-upstream.conf" "$work/nginx-upstream.pid"
 wait_port "$p_static" "nginx upstream"
-gateway_bin="$bin_a"; start_gateway a "$p_a" "$work/gateway.yaml" "${env_a[@]}"; pid_a=$started_pid
-gateway_bin="$bin_b"; start_gateway b "$p_b" "$work/gateway.yaml" "${env_b[@]}"; pid_b=$started_pid
+{ cat "$work/gateway.yaml"; printf '%s\n' "$yaml_a"; } > "$work/gateway-a.yaml"
+{ cat "$work/gateway.yaml"; printf '%s\n' "$yaml_b"; } > "$work/gateway-b.yaml"
+gateway_bin="$bin_a"; start_gateway a "$p_a" "$work/gateway-a.yaml" "${env_a[@]}"; pid_a=$started_pid
+gateway_bin="$bin_b"; start_gateway b "$p_b" "$work/gateway-b.yaml" "${env_b[@]}"; pid_b=$started_pid
 
 declare -A port=([a]=$p_a [b]=$p_b) pid=([a]=$pid_a [b]=$pid_b)
 one() { # one a|b SECONDS -> "rps cpu_us_per_req"

@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Config;
+using Gateway.Limits;
 using Gateway.Providers;
 using Gateway.Routing;
 
@@ -23,7 +24,9 @@ internal sealed class GatewayRuntime : IDisposable
         Time = time ?? TimeProvider.System;
         Upstreams = new UpstreamRegistry(Time);
         Health = new HealthRegistry(Time);
-        _current = new Snapshot(config, ++_version, Time.GetUtcNow(), Upstreams, Health);
+        RateLimits = new RateLimitRegistry(Time, config.LimitsStore);
+        Budgets = new BudgetRegistry(Time, RateLimits.Shared);
+        _current = new Snapshot(config, ++_version, Time.GetUtcNow(), this);
     }
 
     public Snapshot Current => _current;
@@ -33,6 +36,12 @@ internal sealed class GatewayRuntime : IDisposable
     public UpstreamRegistry Upstreams { get; }
 
     public HealthRegistry Health { get; }
+
+    /// <summary>Token buckets by rate limit rule id (Limits/).</summary>
+    public RateLimitRegistry RateLimits { get; }
+
+    /// <summary>Spend counters by budget rule id (Limits/).</summary>
+    public BudgetRegistry Budgets { get; }
 
     /// <summary>Raised after a new snapshot went live (metrics, logs).</summary>
     public event Action<Snapshot>? Reloaded;
@@ -46,10 +55,12 @@ internal sealed class GatewayRuntime : IDisposable
         Snapshot next;
         lock (_reloadLock)
         {
-            next = new Snapshot(config, ++_version, Time.GetUtcNow(), Upstreams, Health);
+            next = new Snapshot(config, ++_version, Time.GetUtcNow(), this);
             _current = next;
             Upstreams.Retain(next.Catalog.Upstreams, RetireAfter(config.Server));
             Health.Retain(next.Catalog.All.Select(t => t.Id).ToHashSet(StringComparer.Ordinal));
+            RateLimits.Retain(config.RateLimiting.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal));
+            Budgets.Retain(config.Budgets.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal));
         }
         Reloaded?.Invoke(next);
         return next;
@@ -59,18 +70,25 @@ internal sealed class GatewayRuntime : IDisposable
     private static TimeSpan RetireAfter(ServerOptions server) =>
         TimeSpan.FromMilliseconds(server.RequestTimeoutMs > 0 ? server.RequestTimeoutMs + 5_000 : 600_000);
 
-    public void Dispose() => Upstreams.Dispose();
+    public void Dispose()
+    {
+        Upstreams.Dispose();
+        RateLimits.Dispose();
+        Budgets.Dispose();
+    }
 
     internal sealed class Snapshot
     {
-        public Snapshot(GatewayConfig config, int version, DateTimeOffset loadedAt, UpstreamRegistry upstreams, HealthRegistry health)
+        public Snapshot(GatewayConfig config, int version, DateTimeOffset loadedAt, GatewayRuntime runtime)
         {
             Config = config;
             Version = version;
             LoadedAt = loadedAt;
-            Catalog = new ModelCatalog(config, upstreams);
-            Routing = new RoutingTable(config, Catalog, health);
+            Catalog = new ModelCatalog(config, runtime.Upstreams);
+            Routing = new RoutingTable(config, Catalog, runtime.Health);
             Keys = new ApiKeyStore(config.ApiKeys);
+            RateLimits = new RateLimiter(config.RateLimiting, runtime.RateLimits);
+            Budgets = new BudgetLimiter(config.Budgets, runtime.Budgets, Routing);
         }
 
         public GatewayConfig Config { get; }
@@ -81,5 +99,9 @@ internal sealed class GatewayRuntime : IDisposable
         /// <summary>Rules, virtual models and target health (Routing/).</summary>
         public RoutingTable Routing { get; }
         public ApiKeyStore Keys { get; }
+        /// <summary>Rate limit rules (Limits/), their buckets in the runtime's registry.</summary>
+        public RateLimiter RateLimits { get; }
+        /// <summary>Budget rules (Limits/), their counters in the runtime's registry.</summary>
+        public BudgetLimiter Budgets { get; }
     }
 }

@@ -1,4 +1,5 @@
 using Gateway.Config;
+using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.OpenAI;
 using Gateway.Pipeline;
@@ -36,7 +37,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         _metrics = metrics;
     }
 
-    /// <summary>OpenTelemetry export (ENABLE_OTEL_TRACING and friends); inert when disabled.</summary>
+    /// <summary>OpenTelemetry export (ENABLE_OTEL_TRACING and friends) and the exchange listener; the providers are the host's.</summary>
     internal GatewayTelemetry Telemetry => _telemetry;
 
     /// <summary>The span store and its query endpoint (issue #4).</summary>
@@ -59,6 +60,8 @@ internal sealed class GatewayApp : IAsyncDisposable
     {
         environment ??= Environment.GetEnvironmentVariable;
         time ??= TimeProvider.System;
+        // First: an OTEL_* variable that does not parse fails the start (ConfigException) before anything is built.
+        var otlp = OtlpSettings.FromEnvironment(environment);
         // No reload-on-change for appsettings.json (the gateway reads its own YAML): with it, the host puts an
         // inotify watch on every directory under the working directory at startup. Started from / that took
         // ~1 s and 30 MB (bench/load/RESULTS.md, 2026-11-22 notes).
@@ -91,37 +94,41 @@ internal sealed class GatewayApp : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Off entirely: while this category logs at any level, hosting starts an Activity (and a log
+        // scope) for every request that nothing exports; it logs nothing the gateway's own log lacks.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
 
-        var app = builder.Build();
         var runtime = new GatewayRuntime(config, time);
-        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
-        var logger = loggerFactory.CreateLogger("Gateway");
+        var metrics = new GatewayMetrics(runtime);
         // The ActivitySource is process-wide: this object marks the span trees of this gateway, so its
         // exporter and its store keep only their own (several gateways share a process in tests).
         var owner = new object();
-        // The query API authenticates like /v1: API keys; with none configured the caller is the anonymous
-        // admin of its local store, from this machine only unless span_store.allow_anonymous_remote.
-        var spans = SpanFeature.Start(config, environment,
-            ctx => AnonymousQueryAccess.Resolve(runtime.Current.Keys, ctx, runtime.Current.Config.SpanStore.AllowAnonymousRemote), logger, owner, listen: false);
-        Func<Exchange, string> project = config.TracingProjects.IsConfigured
-            ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
-            : _ => config.Tracing.DefaultProjectFqn;
-        var metrics = new GatewayMetrics(runtime);
-        GatewayTelemetry telemetry;
-        try
+        // Host services, disposed by the host after the server in reverse order of creation: the providers
+        // (built later, at start) flush into the exporter and the store before the store writes its last batch.
+        builder.Services.AddSingleton(sp => SpanFeature.Start(config, environment,
+            // The query API authenticates like /v1: API keys; with none configured the caller is the anonymous
+            // admin of its local store, from this machine only unless span_store.allow_anonymous_remote.
+            ctx => AnonymousQueryAccess.Resolve(runtime.Current.Keys, ctx, runtime.Current.Config.SpanStore.AllowAnonymousRemote),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway"), owner, listen: false));
+        builder.Services.AddSingleton(sp =>
         {
-            telemetry = GatewayTelemetry.Create(runtime, environment, loggerFactory, owner, spans.Processor, config.SpanStore.Sampling == SpanStoreSampling.All, project, metrics.GenAi);
-        }
-        catch (ConfigException)
-        {
-            metrics.Dispose();
-            await spans.DisposeAsync().ConfigureAwait(false);
-            runtime.Dispose();
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+            var spans = sp.GetRequiredService<SpanFeature>();
+            Func<Exchange, string> project = config.TracingProjects.IsConfigured
+                ? exchange => spans.Resolver.Resolve(exchange.Subject, exchange.Head.Model, exchange.Metadata)
+                : _ => config.Tracing.DefaultProjectFqn;
+            var tracingLogger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Tracing");
+            return new GatewayTelemetry(otlp, new TracingListener(runtime, metrics.GenAi, owner, project, tracingLogger), spans.Processor,
+                config.SpanStore.Sampling == SpanStoreSampling.All, owner, tracingLogger);
+        });
+        var otel = builder.Services.AddOpenTelemetry().WithMetrics(GatewayMetrics.AddScrapeExporter);
+        GatewayTelemetry.Register(otel, otlp, tracing: otlp.TracesEnabled || config.SpanStore.Enabled);
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway");
+        var spans = app.Services.GetRequiredService<SpanFeature>();
+        var telemetry = app.Services.GetRequiredService<GatewayTelemetry>();
         metrics.ObserveQueues(spans.Store, telemetry.Processor);
         var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>(), metrics);
         if (config.SourceIsFile)
@@ -129,8 +136,18 @@ internal sealed class GatewayApp : IAsyncDisposable
             gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
             gateway._reloader.Start();
         }
-        var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), featureStages);
-        metrics.MapScrapeEndpoint(app);
+        // Limits first (after authenticate, read and trace; before routing), then what the caller added.
+        // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
+        var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })), logger);
+        var rateLimitStage = new RateLimitStage(logger);
+        Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages =
+        [
+            s => s.RateLimits.IsEmpty ? null : rateLimitStage,
+            s => s.Budgets.IsEmpty ? null : budgetStage,
+            .. featureStages ?? [],
+        ];
+        var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), stages);
+        GatewayMetrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
 
@@ -164,6 +181,10 @@ internal sealed class GatewayApp : IAsyncDisposable
                 case "/chat/completions": return proxy.ChatCompletions(context);
                 case "/completions": return proxy.Completions(context);
                 case "/embeddings": return proxy.Embeddings(context);
+                case "/messages": return proxy.Messages(context);
+                case "/messages/count_tokens": return proxy.CountTokens(context);
+                case "/responses": return proxy.Responses(context);
+                case "/rerank": return proxy.Rerank(context);
             }
         }
         var subject = Auth.Subject.Anonymous;
@@ -174,9 +195,13 @@ internal sealed class GatewayApp : IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return ErrorWriter.WriteAsync(context, authError!);
         }
+        if (route.StartsWith("/models/", StringComparison.Ordinal))
+        {
+            return HttpMethods.IsGet(method) ? Model(context, route["/models/".Length..].ToString()) : NotAllowed(context, method, path);
+        }
         switch (route)
         {
-            case "/chat/completions" or "/completions" or "/embeddings":
+            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/messages/count_tokens" or "/responses" or "/rerank":
                 return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);
@@ -201,8 +226,18 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     private static Task NotAllowed(HttpContext context, string method, string path)
     {
-        context.Response.Headers.Allow = path.EndsWith("models", StringComparison.Ordinal) || path == GatewayMetrics.ScrapePath ? "GET" : "POST";
+        context.Response.Headers.Allow = path.EndsWith("models", StringComparison.Ordinal) || path.Contains("/models/", StringComparison.Ordinal) || path == GatewayMetrics.ScrapePath ? "GET" : "POST";
         return ErrorWriter.WriteAsync(context, GatewayError.MethodNotAllowed(method, path));
+    }
+
+    /// <summary>
+    /// <c>GET /v1/models/{id}</c> (the SDKs' models.retrieve). Ids hold a '/' (openai-main/gpt-4o), which SDKs
+    /// send escaped as %2F; Kestrel leaves %2F escaped in the path, so it is unescaped here.
+    /// </summary>
+    private Task Model(HttpContext context, string escapedId)
+    {
+        var id = Uri.UnescapeDataString(escapedId);
+        return _runtime.Current.Catalog.ModelJson(id) is { } json ? Json(context, json) : ErrorWriter.WriteAsync(context, GatewayError.ModelNotFound(id));
     }
 
     private static Task Json(HttpContext context, byte[] body)
@@ -222,11 +257,10 @@ internal sealed class GatewayApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _reloader?.Dispose();
+        // The server stops first, so requests still in flight end their spans; then the host disposes its
+        // services: the tracer and meter providers flush (5 s at most each), then the span store writes its last batch.
         await _app.DisposeAsync().ConfigureAwait(false);
-        // After the server: requests still in flight end their spans before the last flush and the last write.
-        _telemetry.Dispose();
         _metrics.Dispose();
-        await _spans.DisposeAsync().ConfigureAwait(false);
         _runtime.Dispose();
     }
 }

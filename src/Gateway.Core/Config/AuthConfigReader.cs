@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Auth;
-using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Config;
 
@@ -19,104 +18,66 @@ namespace Gateway.Config;
 /// </summary>
 internal static class AuthConfigReader
 {
-    private static readonly string[] s_authFields = ["api_keys"];
-    private static readonly string[] s_keyFields = ["name", "key_hash", "key", "subject", "teams", "tenant", "admin"];
     private const string HashPrefix = "sha256:";
 
-    public static List<ApiKeyConfig> Read(YamlReader r, YamlNode node, string path)
+    public static List<ApiKeyConfig> Read(ConfigErrors errors, IReadOnlyList<ConfigFile.ApiKey> apiKeys)
     {
         var keys = new List<ApiKeyConfig>();
-        r.Fields(node, path, s_authFields, (_, value, p) =>
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < apiKeys.Count; i++)
         {
-            var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (item, ip) in r.Items(value, p))
+            var path = $"auth.api_keys[{i}]";
+            var key = ReadKey(errors, path, apiKeys[i]);
+            if (key is null) continue;
+            var hex = Convert.ToHexString(key.Sha256);
+            if (seen.TryGetValue(hex, out var first))
             {
-                var key = ReadKey(r, item, ip);
-                if (key is null) continue;
-                var hex = Convert.ToHexString(key.Sha256);
-                if (seen.TryGetValue(hex, out var first))
-                {
-                    r.Error(item, ip, $"duplicate API key (the same key as {first})");
-                    continue;
-                }
-                seen[hex] = ip;
-                keys.Add(key);
+                errors.Add(path, $"duplicate API key (the same key as {first})");
+                continue;
             }
-        });
+            seen[hex] = path;
+            keys.Add(key);
+        }
         return keys;
     }
 
-    private static ApiKeyConfig? ReadKey(YamlReader r, YamlNode node, string path)
+    private static ApiKeyConfig? ReadKey(ConfigErrors errors, string path, ConfigFile.ApiKey k)
     {
-        string? name = null, subject = null, tenant = null;
         byte[]? hash = null;
-        var hashGiven = false;
-        var admin = false;
-        var teams = new List<string>();
-        YamlNode? subjectNode = null;
-        var errorsBefore = r.Errors.Count;
-        r.Fields(node, path, s_keyFields, (key, value, p) =>
+        if (k.KeyHash is not null && k.Key is not null) errors.Add(path + ".key", "give either key_hash or key, not both");
+        else if (k.KeyHash is { } hex) hash = ParseHash(errors, path + ".key_hash", hex);
+        else if (k.Key is { } key) hash = HashPlaintext(errors, path + ".key", key);
+        // Given but not bound: the value's own error is already reported.
+        else if (!errors.Given(path + ".key_hash") && !errors.Given(path + ".key")) errors.Add(path + ".key_hash", "required: key_hash (sha256:<hex>) or key (${ENV_VAR})");
+        var teams = errors.Valid(path + ".teams", k.Teams, t => string.IsNullOrWhiteSpace(t) ? "team name must not be empty" : null);
+        Subject? subject = null;
+        if (k.Subject is null)
         {
-            switch (key)
-            {
-                case "name": name = r.String(value, p); break;
-                case "key_hash":
-                    hashGiven = true;
-                    hash = ParseHash(r, value, p, hash);
-                    break;
-                case "key":
-                    hashGiven = true;
-                    hash = HashPlaintext(r, value, p, hash);
-                    break;
-                case "subject": subject = r.String(value, p); subjectNode = value; break;
-                case "teams":
-                    foreach (var (item, ip) in r.Items(value, p))
-                    {
-                        var team = r.String(item, ip);
-                        if (string.IsNullOrWhiteSpace(team)) r.Error(item, ip, "team name must not be empty");
-                        else teams.Add(team);
-                    }
-                    break;
-                case "tenant": tenant = r.String(value, p); break;
-                case "admin": admin = r.Bool(value, p) ?? false; break;
-            }
-        });
-        if (!hashGiven) r.Error(node, path + ".key_hash", "required: key_hash (sha256:<hex>) or key (${ENV_VAR})");
-        Subject? parsed = null;
-        if (subject is null)
-        {
-            r.Error(node, path + ".subject", "required, e.g. user:alice@example.com or virtualaccount:billing-app");
+            errors.Add(path + ".subject", "required, e.g. user:alice@example.com or virtualaccount:billing-app");
         }
         else
         {
-            var colon = subject.IndexOf(':');
-            var type = colon > 0 ? subject[..colon] : "";
-            var slug = colon > 0 ? subject[(colon + 1)..] : "";
+            var colon = k.Subject.IndexOf(':');
+            var type = colon > 0 ? k.Subject[..colon] : "";
+            var slug = colon > 0 ? k.Subject[(colon + 1)..] : "";
             if (type is not (Subject.UserType or Subject.VirtualAccountType) || !IsSlug(slug))
             {
-                r.Error(subjectNode!, path + ".subject", $"'{subject}' must be user:<email or name> or virtualaccount:<name>, without spaces");
+                errors.Add(path + ".subject", $"'{k.Subject}' must be user:<email or name> or virtualaccount:<name>, without spaces");
             }
             else
             {
-                parsed = new Subject(type, slug, teams, string.IsNullOrWhiteSpace(tenant) ? "default" : tenant) { IsAdmin = admin };
+                subject = new Subject(type, slug, teams, string.IsNullOrWhiteSpace(k.Tenant) ? "default" : k.Tenant) { IsAdmin = k.Admin };
             }
         }
-        if (r.Errors.Count != errorsBefore || hash is null || parsed is null) return null;
-        return new ApiKeyConfig { Name = name ?? parsed.ToString(), Sha256 = hash, Subject = parsed };
+        if (!errors.Clean(path) || hash is null || subject is null) return null;
+        return new ApiKeyConfig { Name = k.Name ?? subject.ToString(), Sha256 = hash, Subject = subject };
     }
 
-    private static byte[]? ParseHash(YamlReader r, YamlNode value, string path, byte[]? existing)
+    private static byte[]? ParseHash(ConfigErrors errors, string path, string text)
     {
-        if (existing is not null)
-        {
-            r.Error(value, path, "give either key_hash or key, not both");
-            return null;
-        }
-        var text = r.String(value, path);
-        if (text is null) return null;
         if (!text.StartsWith(HashPrefix, StringComparison.Ordinal) || text.Length != HashPrefix.Length + 64)
         {
-            r.Error(value, path, "expected sha256:<64 hex digits> (e.g. from: printf %s \"$KEY\" | sha256sum)");
+            errors.Add(path, "expected sha256:<64 hex digits> (e.g. from: printf %s \"$KEY\" | sha256sum)");
             return null;
         }
         try
@@ -125,32 +86,25 @@ internal static class AuthConfigReader
         }
         catch (FormatException)
         {
-            r.Error(value, path, "expected sha256:<64 hex digits>");
+            errors.Add(path, "expected sha256:<64 hex digits>");
             return null;
         }
     }
 
-    private static byte[]? HashPlaintext(YamlReader r, YamlNode value, string path, byte[]? existing)
+    private static byte[]? HashPlaintext(ConfigErrors errors, string path, string key)
     {
-        if (existing is not null)
-        {
-            r.Error(value, path, "give either key_hash or key, not both");
-            return null;
-        }
         // A literal key in the file would sit in version control; only an environment reference is accepted.
-        if (value is not YamlScalarNode { Value: { } raw } || !raw.Contains("${", StringComparison.Ordinal))
+        if (errors.Raw(path)?.Contains("${", StringComparison.Ordinal) != true)
         {
-            r.Error(value, path, "a plaintext key must come from the environment (key: ${NAME}); store key_hash: sha256:<hex> instead");
+            errors.Add(path, "a plaintext key must come from the environment (key: ${NAME}); store key_hash: sha256:<hex> instead");
             return null;
         }
-        var text = r.String(value, path);
-        if (text is null) return null;
-        if (text.Length < 8)
+        if (key.Length < 8)
         {
-            r.Error(value, path, "the key is shorter than 8 characters");
+            errors.Add(path, "the key is shorter than 8 characters");
             return null;
         }
-        return SHA256.HashData(Encoding.UTF8.GetBytes(text));
+        return SHA256.HashData(Encoding.UTF8.GetBytes(key));
     }
 
     private static bool IsSlug(string s)

@@ -39,5 +39,28 @@ internal static class DefaultConfig
 
         """;
 
-    public static string Yaml(bool withOpenAI) => withOpenAI ? Base + OpenAI : Base;
+    // Bare names clients already send: an OpenAI app asks for gpt-4o, not mock/gpt-4o.
+    private const string MockAliases = """
+        model_aliases:
+          gpt-4o: mock/gpt-4o
+          echo: mock/echo
+          text-embedding-3-small: mock/text-embedding-3-small
+
+        """;
+
+    // With an OpenAI key the bare names are OpenAI's own models; echo stays the mock's.
+    private const string OpenAIAliases = """
+        model_aliases:
+          gpt-4o: openai-main/gpt-4o
+          gpt-4o-mini: openai-main/gpt-4o-mini
+          gpt-4.1: openai-main/gpt-4.1
+          gpt-4.1-mini: openai-main/gpt-4.1-mini
+          o4-mini: openai-main/o4-mini
+          text-embedding-3-small: openai-main/text-embedding-3-small
+          text-embedding-3-large: openai-main/text-embedding-3-large
+          echo: mock/echo
+
+        """;
+
+    public static string Yaml(bool withOpenAI) => withOpenAI ? Base + OpenAI + OpenAIAliases : Base + MockAliases;
 }

@@ -15,37 +15,19 @@ internal sealed class GatewayConfig
     public TracingOptions Tracing { get; init; } = new();
     public TracingProjectsConfig TracingProjects { get; init; } = TracingProjectsConfig.Empty;
     public SpanStoreConfig SpanStore { get; init; } = new();
-}
-
-internal sealed class ServerOptions
-{
-    /// <summary>Listen URLs (semicolon separated), used when neither --urls nor ASPNETCORE_URLS is given.</summary>
-    public string? Listen { get; init; }
-    /// <summary>413 past this; the body is held in one pooled array, so the range stays well inside an array's reach.</summary>
-    public long MaxRequestBodyBytes { get; init; } = 10 * 1024 * 1024;
-    public const long MinRequestBodyBytes = 1024;
-    public const long MaxRequestBodyBytesLimit = 1024 * 1024 * 1024;
-    /// <summary>Per attempt, headers through last byte. 0 disables.</summary>
-    public int RequestTimeoutMs { get; init; } = 600_000;
-    /// <summary>Streams only: request start to first token. 0 disables.</summary>
-    public int TtftTimeoutMs { get; init; }
-    /// <summary>Whether the timeout headers may raise the two timeouts above; by default they may only lower them.</summary>
-    public bool AllowTimeoutIncreaseByHeader { get; init; }
-    /// <summary>SSE comment keepalive while waiting for the first token. 0 disables.</summary>
-    public int SseKeepaliveMs { get; init; } = 15_000;
-    /// <summary>SIGTERM: after the listener closes, how long in-flight requests and streams may take.</summary>
-    public int ShutdownTimeoutMs { get; init; } = 30_000;
-    /// <summary>
-    /// SIGTERM: how long /readyz answers 503 while the gateway still accepts and serves, before the
-    /// listener closes, so load balancers stop routing to it first (Kubernetes rollouts). 0 = close at once.
-    /// </summary>
-    public int ShutdownDrainDelayMs { get; init; }
+    public RateLimitingConfig RateLimiting { get; init; } = RateLimitingConfig.Empty;
+    public BudgetLimitingConfig Budgets { get; init; } = BudgetLimitingConfig.Empty;
+    public LimitsStoreConfig LimitsStore { get; init; } = new();
+    /// <summary><c>model_aliases</c>: a name clients already use -> a provider model or a virtual model.</summary>
+    public IReadOnlyDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>();
 }
 
 internal enum ProviderKind
 {
     OpenAI,
     Mock,
+    Anthropic,
+    AzureOpenAI,
 }
 
 [Flags]
@@ -55,6 +37,7 @@ internal enum ModelTypes
     Chat = 1,
     Completion = 2,
     Embedding = 4,
+    Rerank = 8,
 }
 
 internal sealed class ProviderConfig
@@ -63,10 +46,15 @@ internal sealed class ProviderConfig
     public required ProviderKind Kind { get; init; }
     public string? BaseUrl { get; init; }
     public string? ApiKey { get; init; }
+    /// <summary>Anthropic: the <c>anthropic-version</c> header; Azure OpenAI: the <c>api-version</c> query parameter.</summary>
+    public string? ApiVersion { get; init; }
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    public const int DefaultTokenDelayMs = 20;
+    public const int DefaultConnectTimeoutMs = 10_000;
+
     /// <summary>Mock only: delay between streamed tokens.</summary>
-    public int TokenDelayMs { get; init; } = 20;
-    public int ConnectTimeoutMs { get; init; } = 10_000;
+    public int TokenDelayMs { get; init; } = DefaultTokenDelayMs;
+    public int ConnectTimeoutMs { get; init; } = DefaultConnectTimeoutMs;
     public required IReadOnlyList<ModelConfig> Models { get; init; }
 }
 

@@ -12,9 +12,9 @@ internal sealed class LoadBalanceTargetConfig
     /// <summary>Lower is preferred; defaults to the target's position in the list.</summary>
     public int Priority { get; init; }
     public SlaCutoff? SlaCutoff { get; init; }
-    public RetryConfig Retry { get; init; } = RetryConfig.Default;
-    public IReadOnlySet<int> FallbackStatusCodes { get; init; } = DefaultFallbackStatusCodes;
-    public bool FallbackCandidate { get; init; } = true;
+    public required RetryConfig Retry { get; init; }
+    public required IReadOnlySet<int> FallbackStatusCodes { get; init; }
+    public required bool FallbackCandidate { get; init; }
     /// <summary>Top-level request fields to set, each value as JSON text, in config order.</summary>
-    public IReadOnlyList<KeyValuePair<string, byte[]>> OverrideParams { get; init; } = [];
+    public required IReadOnlyList<KeyValuePair<string, byte[]>> OverrideParams { get; init; }
 }

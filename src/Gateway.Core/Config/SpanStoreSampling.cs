@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Gateway.Config;
 
 /// <summary>
 /// <c>span_store.sampling</c>: which requests the store keeps, next to what OTEL_TRACES_SAMPLER samples for
 /// export. The store never changes the export decision or the sampled flag of the traceparent sent upstream.
 /// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SpanStoreSampling>))]
 internal enum SpanStoreSampling
 {
     /// <summary>

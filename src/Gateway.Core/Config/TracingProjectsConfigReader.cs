@@ -1,58 +1,37 @@
-using YamlDotNet.RepresentationModel;
-
 namespace Gateway.Config;
 
 /// <summary>
-/// Reads <c>tracing_projects: {default, projects: [{fqn, collaborators, rules: [{when: {subjects, models, metadata}}]}]}</c>
-/// with file:line errors for every bad name, subject or rule.
+/// Checks <c>tracing_projects: {default, projects: [{fqn, collaborators, rules: [{when: {subjects, models, metadata}}]}]}</c>:
+/// every name, subject and rule, each error with its line.
 /// </summary>
 internal static class TracingProjectsConfigReader
 {
-    private static readonly string[] s_fields = ["default", "projects"];
-    private static readonly string[] s_projectFields = ["fqn", "collaborators", "rules"];
-    private static readonly string[] s_ruleFields = ["when"];
-    private static readonly string[] s_whenFields = ["subjects", "models", "metadata"];
+    private const string Path = "tracing_projects";
 
-    public static TracingProjectsConfig Read(YamlReader r, YamlNode node, string path)
+    public static TracingProjectsConfig Read(ConfigErrors errors, ConfigFile.TracingProjectsSection section)
     {
-        string? defaultFqn = null;
-        YamlNode? defaultNode = null;
+        if (section.Default is { } given && !IsFqn(given)) errors.Add(Path + ".default", FqnMessage(given));
         var projects = new List<TracingProjectConfig>();
-        r.Fields(node, path, s_fields, (key, value, p) =>
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (section.Projects?.Count ?? 0); i++)
         {
-            switch (key)
+            var path = $"{Path}.projects[{i}]";
+            var project = ReadProject(errors, path, section.Projects![i]);
+            if (project is null) continue;
+            if (!seen.Add(project.Fqn))
             {
-                case "default":
-                    defaultFqn = r.String(value, p);
-                    defaultNode = value;
-                    if (defaultFqn is not null && !IsFqn(defaultFqn)) r.Error(value, p, FqnMessage(defaultFqn));
-                    break;
-                case "projects":
-                    var seen = new HashSet<string>(StringComparer.Ordinal);
-                    foreach (var (item, ip) in r.Items(value, p))
-                    {
-                        var project = ReadProject(r, item, ip);
-                        if (project is null) continue;
-                        if (!seen.Add(project.Fqn))
-                        {
-                            r.Error(item, ip + ".fqn", $"duplicate tracing project '{project.Fqn}'");
-                            continue;
-                        }
-                        projects.Add(project);
-                    }
-                    break;
+                errors.Add(path + ".fqn", $"duplicate tracing project '{project.Fqn}'");
+                continue;
             }
-        });
-        if (defaultFqn is null)
-        {
-            // No default named: the first project, or the built-in one when there are none.
-            defaultFqn = projects.Count > 0 ? projects[0].Fqn : TracingProjectsConfig.DefaultFqn;
+            projects.Add(project);
         }
+        // No default named: the first project, or the built-in one when there are none.
+        var defaultFqn = section.Default ?? (projects.Count > 0 ? projects[0].Fqn : TracingProjectsConfig.DefaultFqn);
         if (!projects.Exists(p => p.Fqn == defaultFqn))
         {
-            if (projects.Count > 0 && defaultNode is not null)
+            if (projects.Count > 0 && section.Default is not null)
             {
-                r.Error(defaultNode, path + ".default", $"'{defaultFqn}' is not one of tracing_projects.projects");
+                errors.Add(Path + ".default", $"'{defaultFqn}' is not one of tracing_projects.projects");
             }
             else
             {
@@ -63,105 +42,39 @@ internal static class TracingProjectsConfigReader
         return new TracingProjectsConfig { Default = defaultFqn, Projects = projects };
     }
 
-    private static TracingProjectConfig? ReadProject(YamlReader r, YamlNode node, string path)
+    private static TracingProjectConfig? ReadProject(ConfigErrors errors, string path, ConfigFile.TracingProject project)
     {
-        string? fqn = null;
-        var collaborators = new List<string>();
+        if (project.Fqn is null) errors.Add(path + ".fqn", "required");
+        else if (!IsFqn(project.Fqn)) errors.Add(path + ".fqn", FqnMessage(project.Fqn));
+        var collaborators = errors.Valid(path + ".collaborators", project.Collaborators, SubjectError);
         var rules = new List<TracingProjectRule>();
-        var errorsBefore = r.Errors.Count;
-        r.Fields(node, path, s_projectFields, (key, value, p) =>
+        for (var i = 0; i < (project.Rules?.Count ?? 0); i++)
         {
-            switch (key)
-            {
-                case "fqn":
-                    fqn = r.String(value, p);
-                    if (fqn is not null && !IsFqn(fqn)) r.Error(value, p, FqnMessage(fqn));
-                    break;
-                case "collaborators":
-                    foreach (var (item, ip) in r.Items(value, p))
-                    {
-                        var s = r.String(item, ip);
-                        if (s is null) continue;
-                        if (!IsSubjectRef(s, allowTeam: true)) r.Error(item, ip, SubjectMessage(s));
-                        else collaborators.Add(s);
-                    }
-                    break;
-                case "rules":
-                    foreach (var (item, ip) in r.Items(value, p))
-                    {
-                        var rule = ReadRule(r, item, ip);
-                        if (rule is not null) rules.Add(rule);
-                    }
-                    break;
-            }
-        });
-        if (fqn is null && r.Errors.Count == errorsBefore) r.Error(node, path + ".fqn", "required");
-        if (fqn is null || r.Errors.Count != errorsBefore) return null;
-        return new TracingProjectConfig { Fqn = fqn, Collaborators = collaborators, Rules = rules };
+            if (ReadRule(errors, $"{path}.rules[{i}]", project.Rules![i]) is { } rule) rules.Add(rule);
+        }
+        return errors.Clean(path) ? new TracingProjectConfig { Fqn = project.Fqn!, Collaborators = collaborators, Rules = rules } : null;
     }
 
-    private static TracingProjectRule? ReadRule(YamlReader r, YamlNode node, string path)
+    private static TracingProjectRule? ReadRule(ConfigErrors errors, string path, ConfigFile.TracingRule rule)
     {
-        TracingProjectRule? rule = null;
-        var sawWhen = false;
-        r.Fields(node, path, s_ruleFields, (_, value, p) =>
+        var whenPath = path + ".when";
+        if (rule.When is not { } when)
         {
-            sawWhen = true;
-            var subjects = new List<string>();
-            var models = new List<string>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            r.Fields(value, p, s_whenFields, (key, v, wp) =>
-            {
-                switch (key)
-                {
-                    case "subjects":
-                        foreach (var (item, ip) in r.Items(v, wp))
-                        {
-                            var s = r.String(item, ip);
-                            if (s is null) continue;
-                            if (!IsSubjectRef(s, allowTeam: true)) r.Error(item, ip, SubjectMessage(s));
-                            else subjects.Add(s);
-                        }
-                        break;
-                    case "models":
-                        foreach (var (item, ip) in r.Items(v, wp))
-                        {
-                            var s = r.String(item, ip);
-                            if (string.IsNullOrWhiteSpace(s)) r.Error(item, ip, "model name must not be empty");
-                            else if (s.IndexOf('*') is var star && star >= 0 && star != s.Length - 1) r.Error(item, ip, $"'{s}': '*' is allowed only at the end");
-                            else models.Add(s);
-                        }
-                        break;
-                    case "metadata":
-                        if (v is not YamlMappingNode map)
-                        {
-                            r.Error(v, wp, "expected a mapping of metadata keys to values");
-                            break;
-                        }
-                        foreach (var (k, mv) in map.Children)
-                        {
-                            var name = (k as YamlScalarNode)?.Value ?? "";
-                            var s = r.String(mv, wp + "." + name);
-                            if (s is not null) metadata[name] = s;
-                        }
-                        break;
-                }
-            });
-            if (subjects.Count == 0 && models.Count == 0 && metadata.Count == 0)
-            {
-                r.Error(value, p, "needs at least one of subjects, models or metadata (requests no rule matches go to tracing_projects.default)");
-                return;
-            }
-            rule = new TracingProjectRule
-            {
-                Subjects = subjects,
-                Models = models,
-                Metadata = metadata,
-                Source = $"{path} (line {node.Start.Line})",
-            };
-        });
-        if (!sawWhen && node is YamlMappingNode) r.Error(node, path + ".when", "required");
-        return rule;
+            errors.Add(whenPath, "required");
+            return null;
+        }
+        var subjects = errors.Valid(whenPath + ".subjects", when.Subjects, SubjectError);
+        var models = errors.Valid(whenPath + ".models", when.Models, m =>
+            string.IsNullOrWhiteSpace(m) ? "model name must not be empty"
+            : m.IndexOf('*') is var star && star >= 0 && star != m.Length - 1 ? $"'{m}': '*' is allowed only at the end"
+            : null);
+        var metadata = when.Metadata ?? new Dictionary<string, string>();
+        if (subjects.Count == 0 && models.Count == 0 && metadata.Count == 0)
+        {
+            errors.Add(whenPath, "needs at least one of subjects, models or metadata (requests no rule matches go to tracing_projects.default)");
+            return null;
+        }
+        return new TracingProjectRule { Subjects = subjects, Models = models, Metadata = metadata, Source = $"{path} (line {errors.LineOf(path)})" };
     }
 
     /// <summary><c>tenant:tracing-project:name</c>, each part lowercase letters, digits, '-', '_' or '.'.</summary>
@@ -193,6 +106,6 @@ internal static class TracingProjectsConfigReader
     private static string FqnMessage(string fqn) =>
         $"'{fqn}' is not a tracing project name: expected <tenant>:tracing-project:<name> (lowercase letters, digits, '-', '_', '.')";
 
-    private static string SubjectMessage(string s) =>
-        $"'{s}' is not a subject: expected user:<email>, team:<name> or virtualaccount:<name>";
+    private static string? SubjectError(string s) =>
+        IsSubjectRef(s, allowTeam: true) ? null : $"'{s}' is not a subject: expected user:<email>, team:<name> or virtualaccount:<name>";
 }

@@ -3,27 +3,23 @@ using Gateway.Spans;
 using Gateway.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 
 namespace Gateway.Metrics;
 
 /// <summary>
 /// The gateway's metrics and their Prometheus scrape endpoint (issue #16): the GenAI histograms of
 /// <see cref="GenAiMetrics"/>, request, attempt and fallback counters, and gauges over the span queues
-/// and the config. One MeterProvider with the OpenTelemetry Prometheus exporter reads them; an OTLP
-/// MeterProvider (ENABLE_OTEL_METRICS) reads the same instruments. Every label comes from the config
-/// (model and target names, which routing has recognised) or from a small fixed set, so the number of
-/// series is bounded by the config, never by what clients send.
+/// and the config. The host's MeterProvider (<c>AddOpenTelemetry().WithMetrics</c>, GatewayTelemetry.Register)
+/// reads them with the OpenTelemetry Prometheus exporter, and with an OTLP reader too when ENABLE_OTEL_METRICS
+/// is on. Every label comes from the config (model and target names, which routing has recognised) or from a
+/// small fixed set, so the number of series is bounded by the config, never by what clients send.
 /// </summary>
 internal sealed class GatewayMetrics : IDisposable
 {
     public const string ScrapePath = "/metrics";
 
     private readonly Meter _meter;
-    private readonly MeterProvider _provider;
 
     private (GatewayRuntime.Snapshot Snapshot, KeyValuePair<string, object?>[] Labels)? _configLabels;
 
@@ -38,13 +34,12 @@ internal sealed class GatewayMetrics : IDisposable
         _meter.CreateObservableGauge(GatewayMetricNames.ConfigInfo, () => new Measurement<int>(1, ConfigLabels(runtime.Current)),
             description: "The live config: version (1 at start, +1 per reload) and hash (of the config file) labels.");
         _meter.CreateObservableGauge(GatewayMetricNames.ConfigLiveVersion, () => runtime.Current.Version, "{version}", "The version of the live config: 1 at start, +1 per reload.");
-        _provider = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("gateway", serviceVersion: GatewayActivitySource.Version, autoGenerateServiceInstanceId: false))
-            .AddMeter(GenAiMetrics.MeterName)
-            // No response cache: a scrape right after a request sees it (the exporter's default keeps 300 ms).
-            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
-            .Build();
     }
+
+    /// <summary>The reader behind <see cref="ScrapePath"/>, on the host's MeterProvider.</summary>
+    public static void AddScrapeExporter(MeterProviderBuilder builder) =>
+        // No response cache: a scrape right after a request sees it (the exporter's default keeps 300 ms).
+        builder.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
 
     /// <summary>The info labels of a snapshot, computed once per snapshot (the hash reads the file).</summary>
     private KeyValuePair<string, object?>[] ConfigLabels(GatewayRuntime.Snapshot snapshot)
@@ -86,14 +81,14 @@ internal sealed class GatewayMetrics : IDisposable
     /// Answers <c>GET /metrics</c> with the text exposition format, ahead of the gateway's dispatch (the
     /// exporter's middleware is reachable only as a branch); other methods fall through to a 405 there.
     /// </summary>
-    public void MapScrapeEndpoint(IApplicationBuilder app) =>
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(_provider,
+    public static void MapScrapeEndpoint(IApplicationBuilder app) =>
+        // meterProvider null: the host's, resolved (and so built) here, before the server starts.
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null,
             predicate: static c => c.Request.Path == ScrapePath && (HttpMethods.IsGet(c.Request.Method) || HttpMethods.IsHead(c.Request.Method)),
             path: null, configureBranchedPipeline: null, optionsName: null);
 
     public void Dispose()
     {
-        _provider.Dispose();
         _meter.Dispose();
         GenAi.Dispose();
     }

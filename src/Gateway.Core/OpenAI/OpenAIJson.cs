@@ -15,6 +15,7 @@ namespace Gateway.OpenAI;
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelList.Model))]
 [JsonSerializable(typeof(Usage))]
 internal sealed partial class OpenAIJsonContext : JsonSerializerContext
 {

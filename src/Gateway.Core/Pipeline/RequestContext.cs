@@ -48,6 +48,12 @@ internal sealed class RequestContext
     /// <summary>The targets to try. Set by the route stage.</summary>
     public RoutePlan? Plan { get; set; }
 
+    /// <summary>Tokens the rate limit stage reserved, settled when the request ends.</summary>
+    public Limits.RateLimitLease? RateLimit { get; set; }
+
+    /// <summary>Cost the budget stage reserved, settled when the request ends.</summary>
+    public Limits.BudgetLease? Budget { get; set; }
+
     /// <summary>How many stages have been entered (their end hooks are owed); reset once the hooks ran.</summary>
     public int StagesEntered { get; set; }
 

@@ -73,6 +73,10 @@ internal sealed class RequestPath
     public Task ChatCompletions(HttpContext context) => HandleAsync(context, Operation.Chat);
     public Task Completions(HttpContext context) => HandleAsync(context, Operation.Completion);
     public Task Embeddings(HttpContext context) => HandleAsync(context, Operation.Embedding);
+    public Task Messages(HttpContext context) => HandleAsync(context, Operation.Messages);
+    public Task CountTokens(HttpContext context) => HandleAsync(context, Operation.CountTokens);
+    public Task Responses(HttpContext context) => HandleAsync(context, Operation.Responses);
+    public Task Rerank(HttpContext context) => HandleAsync(context, Operation.Rerank);
 
     private async Task HandleAsync(HttpContext http, Operation op)
     {

@@ -1,4 +1,5 @@
 using Gateway.Config;
+using Gateway.Proxy;
 
 namespace Gateway.Providers;
 
@@ -17,11 +18,14 @@ internal interface IProviderAdapter
     /// <summary>The long-lived handler of one provider account (STYLE.md 12).</summary>
     HttpMessageHandler CreateHandler(ProviderConfig config);
 
-    /// <summary>The URL of an operation on this provider.</summary>
-    Uri UrlFor(ProviderConfig config, Operation op);
+    /// <summary>
+    /// The URL of an operation on this provider, for one of its models (Azure's deployment URLs name it; null: the
+    /// provider's own); null when it does not serve the operation.
+    /// </summary>
+    Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op);
 
-    /// <summary>Builds the upstream request: URL, credentials and headers around the (already rewritten) body.</summary>
-    HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, HttpContent body);
+    /// <summary>Builds the upstream request to <paramref name="url"/>: credentials and headers around the (already rewritten) body.</summary>
+    HttpRequestMessage Prepare(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body);
 
     /// <summary>
     /// Translates answers to OpenAI's wire format; null when the provider speaks it already (the bytes

@@ -1,4 +1,5 @@
 using Gateway.Config;
+using Gateway.Proxy;
 
 namespace Gateway.Providers;
 
@@ -16,8 +17,10 @@ internal sealed class MockAdapter : IProviderAdapter
 
     public HttpMessageHandler CreateHandler(ProviderConfig config) => new MockHandler(config.TokenDelayMs);
 
-    public Uri UrlFor(ProviderConfig config, Operation op) => OpenAICompatibleAdapter.Urls(BaseUrl, op);
+    public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op) => op == Operation.CountTokens ? null : OpenAICompatibleAdapter.Urls(BaseUrl, op);
 
-    public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, HttpContent body) =>
-        OpenAICompatibleAdapter.Build(upstream, op, stream, body);
+    public HttpRequestMessage Prepare(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body) =>
+        OpenAICompatibleAdapter.Build(upstream, url, op, stream, body);
+
+    public IResponseTranslator? TranslatorFor(Operation op, bool stream) => OpenAICompatibleAdapter.Translator(op);
 }

@@ -21,6 +21,18 @@ internal sealed class MockHandler(int tokenDelayMs) : HttpMessageHandler
     {
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         var path = request.RequestUri!.AbsolutePath;
+        if (path.EndsWith("/rerank", StringComparison.Ordinal))
+        {
+            try
+            {
+                return MockRerank.Answer(body, out var rerankError) is { } ranked ? Json(ranked) : Error(HttpStatusCode.BadRequest, rerankError!);
+            }
+            catch (JsonException e)
+            {
+                return Error(HttpStatusCode.BadRequest, "invalid JSON: " + e.Message);
+            }
+        }
+        if (path.EndsWith("/responses", StringComparison.Ordinal)) return Error(HttpStatusCode.NotFound, "the mock provider does not serve the Responses API");
         MockRequest req;
         try
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Text.Json;
 using Gateway.OpenAI;
 using Gateway.Proxy;
 using Gateway.Streaming;
@@ -25,8 +26,9 @@ internal sealed class ModelCaller(ILogger logger)
         var upstream = attempt.Target.Upstream;
         var stream = exchange.IsStream;
         using var deadline = new AttemptDeadline(sink.Aborted, attempt.StartTimestamp, timeouts.RequestMs, timeouts.TtftMs, stream);
-        attempt.Url = upstream.UrlFor(exchange.Operation);
-        using var request = upstream.Adapter.Prepare(upstream, exchange.Operation, stream, content);
+        var url = attempt.Target.UrlFor(exchange.Operation);
+        attempt.Url = url;
+        using var request = upstream.Adapter.Prepare(upstream, url, exchange.Operation, stream, content);
         if (listener is not null) OnAttemptStart(listener, exchange, attempt, request);
 
         HttpResponseMessage response;
@@ -122,11 +124,12 @@ internal sealed class ModelCaller(ILogger logger)
             await sink.WriteErrorAsync(new GatewayError(status, "upstream_error", "upstream_status_" + status, message)).ConfigureAwait(false);
             return new CallResult(AttemptOutcome.UpstreamStatus, status, 0, null, message);
         }
-        var translator = success ? attempt.Target.Upstream.Adapter.TranslatorFor(exchange.Operation, stream: false) : null;
+        // Error bodies too: a client gets the provider's refusal in the shape it speaks.
+        var translator = attempt.Target.Upstream.Adapter.TranslatorFor(exchange.Operation, stream: false);
         if (translator is not null) return await CopyTranslatedAsync(sink, response, exchange, translator, deadline).ConfigureAwait(false);
 
         sink.Start(response);
-        var capture = wantsDetails || !success || attempt.Step.WantsUsage ? new ArrayBufferWriter<byte>(4096) : null;
+        using var capture = wantsDetails || !success || attempt.Step.WantsUsage ? new PooledByteWriter(4096) : null;
         var writer = sink.Body;
         long written = 0;
         try
@@ -201,7 +204,16 @@ internal sealed class ModelCaller(ILogger logger)
             return new CallResult(deadline.TimedOut ? AttemptOutcome.TimedOut : AttemptOutcome.Interrupted, status, 0, null, error.Message);
         }
         var openAi = new ArrayBufferWriter<byte>(Math.Max(256, body.Length));
-        translator.TranslateBody(body, openAi);
+        try
+        {
+            translator.TranslateBody(body, openAi);
+        }
+        catch (JsonException e)
+        {
+            var error = new GatewayError(502, "upstream_error", "upstream_invalid_json", $"The upstream answered {status} with a body that is not valid JSON: {e.Message}");
+            await sink.WriteErrorAsync(error).ConfigureAwait(false);
+            return new CallResult(AttemptOutcome.UpstreamStatus, status, 0, null, error.Message);
+        }
         exchange.Accumulator ??= new CompletionAccumulator(false, 0);
         exchange.Accumulator.Observe(openAi.WrittenSpan);
         response.Content.Headers.ContentLength = openAi.WrittenCount;

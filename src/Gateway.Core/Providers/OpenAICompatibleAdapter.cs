@@ -1,5 +1,7 @@
 using System.Net;
 using Gateway.Config;
+using Gateway.Providers.Anthropic;
+using Gateway.Proxy;
 
 namespace Gateway.Providers;
 
@@ -27,14 +29,20 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
         ActivityHeadersPropagator = null,
     };
 
-    public Uri UrlFor(ProviderConfig config, Operation op) => Urls(config.BaseUrl!, op);
+    public Uri? UrlFor(ProviderConfig config, ModelConfig? model, Operation op) => op == Operation.CountTokens ? null : Urls(config.BaseUrl!, op);
 
-    public HttpRequestMessage Prepare(Upstream upstream, Operation op, bool stream, HttpContent body) => Build(upstream, op, stream, body);
+    public HttpRequestMessage Prepare(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body) => Build(upstream, url, op, stream, body);
+
+    /// <summary>An Anthropic Messages request arrives translated to a chat completion, whose answer goes back as a message.</summary>
+    public IResponseTranslator? TranslatorFor(Operation op, bool stream) => Translator(op);
+
+    internal static IResponseTranslator? Translator(Operation op) => op == Operation.Messages ? new ChatToMessagesTranslator() : null;
 
     /// <summary>An OpenAI-shaped request: bearer key, the provider's configured headers, SSE accept for streams.</summary>
-    internal static HttpRequestMessage Build(Upstream upstream, Operation op, bool stream, HttpContent body)
+    internal static HttpRequestMessage Build(Upstream upstream, Uri url, Operation op, bool stream, PooledContent body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, upstream.UrlFor(op)) { Content = body };
+        HttpContent content = op == Operation.Messages ? AnthropicAdapter.Json(MessagesToChatRequest.Translate(body.Memory.Span)) : body;
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         if (upstream.Authorization is not null) request.Headers.Authorization = upstream.Authorization;
         foreach (var (name, value) in upstream.Config.Headers) request.Headers.TryAddWithoutValidation(name, value);
         if (stream) request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
@@ -47,8 +55,11 @@ internal sealed class OpenAICompatibleAdapter : IProviderAdapter
         var url = new UriBuilder(baseUrl);
         url.Path = url.Path.TrimEnd('/') + op switch
         {
-            Operation.Chat => "/chat/completions",
+            // /v1/messages is translated to a chat completion (Anthropic/).
+            Operation.Chat or Operation.Messages => "/chat/completions",
             Operation.Completion => "/completions",
+            Operation.Responses => "/responses",
+            Operation.Rerank => "/rerank",
             _ => "/embeddings",
         };
         return url.Uri;

@@ -8,6 +8,8 @@ internal static class ProviderAdapters
     public static IProviderAdapter For(ProviderKind kind) => kind switch
     {
         ProviderKind.Mock => MockAdapter.Instance,
+        ProviderKind.Anthropic => Anthropic.AnthropicAdapter.Instance,
+        ProviderKind.AzureOpenAI => Azure.AzureOpenAIAdapter.Instance,
         _ => OpenAICompatibleAdapter.Instance,
     };
 }

@@ -12,18 +12,16 @@ namespace Gateway.Providers;
 internal sealed class Upstream : IDisposable
 {
     private readonly HttpMessageInvoker _invoker;
-    private readonly Uri _chat;
-    private readonly Uri _completions;
-    private readonly Uri _embeddings;
+    /// <summary>By <see cref="Operation"/>; null where the provider does not serve it.</summary>
+    private readonly Uri?[] _urls;
 
     public Upstream(ProviderConfig config, IProviderAdapter? adapter = null)
     {
         Config = config;
         Adapter = adapter ?? ProviderAdapters.For(config.Kind);
         _invoker = new HttpMessageInvoker(Adapter.CreateHandler(config), disposeHandler: true);
-        _chat = Adapter.UrlFor(config, Operation.Chat);
-        _completions = Adapter.UrlFor(config, Operation.Completion);
-        _embeddings = Adapter.UrlFor(config, Operation.Embedding);
+        _urls = new Uri?[Enum.GetValues<Operation>().Length];
+        foreach (var op in Enum.GetValues<Operation>()) _urls[(int)op] = Adapter.UrlFor(config, null, op);
         Authorization = config.ApiKey is null ? null : new AuthenticationHeaderValue("Bearer", config.ApiKey);
     }
 
@@ -34,22 +32,11 @@ internal sealed class Upstream : IDisposable
     /// <summary>The OpenTelemetry <c>gen_ai.system</c> / provider name.</summary>
     public string System => Adapter.System;
 
-    public Uri UrlFor(Operation op) => op switch
-    {
-        Operation.Chat => _chat,
-        Operation.Completion => _completions,
-        _ => _embeddings,
-    };
+    /// <summary>The provider's URL of an operation; a model's may differ (<see cref="Routing.ModelTarget.UrlFor"/>).</summary>
+    public Uri UrlFor(Operation op) => _urls[(int)op] ?? throw new InvalidOperationException($"{Name} does not serve {op}");
 
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
         _invoker.SendAsync(request, ct);
 
     public void Dispose() => _invoker.Dispose();
-}
-
-internal enum Operation
-{
-    Chat,
-    Completion,
-    Embedding,
 }

@@ -73,6 +73,7 @@ internal sealed class UpstreamRegistry(TimeProvider time) : IDisposable
         a.Kind == b.Kind &&
         a.BaseUrl == b.BaseUrl &&
         a.ApiKey == b.ApiKey &&
+        a.ApiVersion == b.ApiVersion &&
         a.TokenDelayMs == b.TokenDelayMs &&
         a.ConnectTimeoutMs == b.ConnectTimeoutMs &&
         a.Headers.Count == b.Headers.Count &&

@@ -23,6 +23,10 @@ internal sealed class Exchange
     public string? TraceParent { get; set; }
     public string? TraceState { get; set; }
     public RoutePlan? Plan { get; set; }
+    /// <summary>The rate limit rule that applied (span attribute applied_ratelimit_rule_ids); null when none did.</summary>
+    public IReadOnlyList<string>? AppliedRateLimitRuleIds { get; set; }
+    /// <summary>The budget rules the request's cost counts against (applied_budget_rule_ids); null when none.</summary>
+    public IReadOnlyList<string>? AppliedBudgetRuleIds { get; set; }
     public List<Attempt> Attempts { get; } = new(1);
     /// <summary>The target of the last attempt (the one that answered, or failed last).</summary>
     public ModelTarget? Target { get; set; }

@@ -7,13 +7,21 @@ namespace Gateway.Routing;
 /// <summary>A servable model: <c>provider/model</c>, the upstream that serves it and its name there.</summary>
 internal sealed class ModelTarget
 {
+    /// <summary>By <see cref="Operation"/>, built once per config; null where the model's provider does not serve it.</summary>
+    private readonly Uri?[] _urls;
+
     public ModelTarget(Upstream upstream, ModelConfig model)
     {
         Upstream = upstream;
         Model = model;
         Id = upstream.Name + "/" + model.Name;
         UpstreamModelJson = JsonEncodedText.Encode(model.UpstreamModel, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes.ToArray();
+        _urls = new Uri?[Enum.GetValues<Operation>().Length];
+        foreach (var op in Enum.GetValues<Operation>()) _urls[(int)op] = upstream.Adapter.UrlFor(upstream.Config, model, op);
     }
+
+    /// <summary>Where a request of this operation for this model goes (a provider URL, or a per-model one such as Azure's deployments).</summary>
+    public Uri UrlFor(Operation op) => _urls[(int)op] ?? throw new InvalidOperationException($"{Id} does not serve {op}");
 
     /// <summary>The name clients use, e.g. <c>openai-main/gpt-4o</c>.</summary>
     public string Id { get; }
@@ -22,12 +30,8 @@ internal sealed class ModelTarget
     /// <summary>The upstream model name as JSON string contents (escaped, without quotes).</summary>
     public byte[] UpstreamModelJson { get; }
 
-    public bool Supports(Operation op) => op switch
-    {
-        Operation.Chat => (Model.Types & ModelTypes.Chat) != 0,
-        Operation.Completion => (Model.Types & ModelTypes.Completion) != 0,
-        _ => (Model.Types & ModelTypes.Embedding) != 0,
-    };
+    /// <summary>The model's types include the operation's, and its provider serves the operation (count_tokens: Anthropic only).</summary>
+    public bool Supports(Operation op) => (Model.Types & op.ModelType()) != 0 && _urls[(int)op] is not null;
 
     /// <summary>USD for the given usage, or null when the model has no price.</summary>
     public double? Cost(long? input, long? output)

@@ -15,6 +15,9 @@ internal static class Router
     public static bool TryPlan(RoutingTable routing, Exchange exchange, Operation op, RetryOverride? retry, out RoutePlan plan, out GatewayError? error)
     {
         var model = exchange.Head.Model!;
+        // An alias is the model it names, for rules as much as for lookup: a rule written for
+        // openai-main/gpt-4o-mini also applies to a client asking for gpt-4o-mini.
+        if (routing.TryResolveAlias(model, out var aliased)) model = aliased;
         error = null;
         var rules = routing.Rules;
         for (var i = 0; i < rules.Count; i++)
@@ -22,7 +25,13 @@ internal static class Router
             var rule = rules[i];
             if (!Serves(rule.Types, op) || !rule.Matches(exchange.Subject, model, exchange.Metadata)) continue;
             var steps = rule.Balancer.Choose(exchange.IsStream, routing.Time.GetTimestamp());
-            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = model, AppliedRuleIds = rule.AppliedIds, ConfigId = rule.Id };
+            if (ServedBy(steps, op) is not { } served)
+            {
+                plan = null!;
+                error = GatewayError.InvalidField("model", $"No target of the routing rule '{rule.Id}' serves {Describe(op)} requests.");
+                return false;
+            }
+            plan = new RoutePlan(WithRetry(served, retry)) { RequestedModel = exchange.Head.Model, AppliedRuleIds = rule.AppliedIds, ConfigId = rule.Id };
             return true;
         }
         if (routing.TryGetVirtualModel(model, out var vm))
@@ -34,7 +43,13 @@ internal static class Router
                 return false;
             }
             var steps = vm.Balancer.Choose(exchange.IsStream, routing.Time.GetTimestamp());
-            plan = new RoutePlan(WithRetry(steps, retry)) { RequestedModel = model, ConfigId = vm.Name };
+            if (ServedBy(steps, op) is not { } served)
+            {
+                plan = null!;
+                error = GatewayError.InvalidField("model", $"No target of the model '{vm.Name}' serves {Describe(op)} requests.");
+                return false;
+            }
+            plan = new RoutePlan(WithRetry(served, retry)) { RequestedModel = exchange.Head.Model, ConfigId = vm.Name };
             return true;
         }
         if (!routing.TryGetDirect(model, out var direct))
@@ -54,6 +69,20 @@ internal static class Router
         return true;
     }
 
+    /// <summary>
+    /// The steps whose provider serves the operation (count_tokens: Anthropic only), in order; the same list when
+    /// all do (no allocation on the common path); null when none does.
+    /// </summary>
+    private static IReadOnlyList<RouteStep>? ServedBy(IReadOnlyList<RouteStep> steps, Operation op)
+    {
+        var all = true;
+        for (var i = 0; i < steps.Count && all; i++) all = steps[i].Target.Supports(op);
+        if (all) return steps;
+        var served = new List<RouteStep>(steps.Count);
+        for (var i = 0; i < steps.Count; i++) if (steps[i].Target.Supports(op)) served.Add(steps[i]);
+        return served.Count == 0 ? null : served;
+    }
+
     private static IReadOnlyList<RouteStep> WithRetry(IReadOnlyList<RouteStep> steps, RetryOverride? retry)
     {
         if (retry is null) return steps;
@@ -62,17 +91,15 @@ internal static class Router
         return copy;
     }
 
-    private static bool Serves(ModelTypes types, Operation op) => op switch
-    {
-        Operation.Chat => (types & ModelTypes.Chat) != 0,
-        Operation.Completion => (types & ModelTypes.Completion) != 0,
-        _ => (types & ModelTypes.Embedding) != 0,
-    };
+    private static bool Serves(ModelTypes types, Operation op) => (types & op.ModelType()) != 0;
 
     public static string Describe(Operation op) => op switch
     {
-        Operation.Chat => "chat completion",
+        Operation.Chat or Operation.Messages => "chat completion",
+        Operation.CountTokens => "count_tokens",
         Operation.Completion => "completion",
+        Operation.Responses => "response",
+        Operation.Rerank => "rerank",
         _ => "embedding",
     };
 }

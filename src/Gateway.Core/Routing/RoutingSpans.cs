@@ -49,7 +49,7 @@ internal static class RoutingSpans
         if (activity.IsAllDataRequested)
         {
             (exchange.ListenerState as ExchangeTrace)?.TagRequest(activity, exchange);
-            activity.SetTag(SpanAttributes.FallbackHttpUrl, SpanUrl.Of(step.Target.Upstream.UrlFor(exchange.Operation)));
+            activity.SetTag(SpanAttributes.FallbackHttpUrl, SpanUrl.Of(step.Target.UrlFor(exchange.Operation)));
             activity.SetTag(SpanAttributes.FallbackHttpMethod, "POST");
             activity.SetTag(SpanAttributes.FallbackRequestedModel, plan.RequestedModel);
             activity.SetTag(SpanAttributes.FallbackResolvedModel, step.Target.Id);

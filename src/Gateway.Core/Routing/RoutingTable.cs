@@ -14,6 +14,7 @@ internal sealed class RoutingTable
     private readonly FrozenDictionary<string, VirtualModel> _virtualModels;
     private readonly FrozenDictionary<string, RoutePlan> _direct;
     private readonly FrozenDictionary<string, TargetHealth> _health;
+    private readonly FrozenDictionary<string, string> _aliases;
 
     public RoutingTable(GatewayConfig config, ModelCatalog catalog, HealthRegistry health)
     {
@@ -29,6 +30,7 @@ internal sealed class RoutingTable
             vm => vm.Name,
             vm => new VirtualModel(vm.Name, vm.Types, Create(vm.Routing)),
             StringComparer.Ordinal);
+        _aliases = config.ModelAliases.ToFrozenDictionary(StringComparer.Ordinal);
         Rules = config.Routing.Rules.Select(r => new RoutingRule(r, Create(r.Routing))).ToArray();
     }
 
@@ -37,6 +39,9 @@ internal sealed class RoutingTable
     public TimeProvider Time { get; }
     public IReadOnlyList<RoutingRule> Rules { get; }
     public IEnumerable<VirtualModel> VirtualModels => _virtualModels.Values;
+
+    /// <summary>The provider model or virtual model a <c>model_aliases</c> name stands for.</summary>
+    public bool TryResolveAlias(string name, out string target) => _aliases.TryGetValue(name, out target!);
 
     public bool TryGetVirtualModel(string name, out VirtualModel model) => _virtualModels.TryGetValue(name, out model!);
 

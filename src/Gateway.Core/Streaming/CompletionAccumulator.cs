@@ -9,6 +9,10 @@ namespace Gateway.Streaming;
 /// Reads what tracing and limits need out of OpenAI chat/completion payloads as they pass:
 /// usage, finish reasons, ids, errors and (when capture is on) the assembled content and tool calls
 /// of every choice. Stream chunks (<c>delta</c>) and whole responses (<c>message</c>) share one parser.
+/// Anthropic's Messages API is read by the same parser (its keys do not clash with OpenAI's): a whole
+/// message (<c>content</c> blocks, <c>stop_reason</c>) and each stream event (<c>message_start</c>'s
+/// <c>message</c>, <c>content_block</c>, a block or message <c>delta</c>, <c>usage</c> with cache tokens),
+/// all as choice 0, so /v1/messages gets the same span attributes as chat.
 /// </summary>
 internal sealed class CompletionAccumulator(bool captureContent, int maxContentChars)
 {
@@ -19,6 +23,8 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
     public long? InputTokens { get; private set; }
     public long? OutputTokens { get; private set; }
     public long? CachedInputTokens { get; private set; }
+    /// <summary>Anthropic's <c>cache_creation_input_tokens</c> (also sent in OpenAI usage by the translation).</summary>
+    public long? CacheCreationInputTokens { get; private set; }
     public string? ErrorMessage { get; private set; }
     public IReadOnlyList<ChoiceState> Choices => _choices;
     public bool AnyFinishReason { get; private set; }
@@ -56,7 +62,15 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
     private bool ReadRoot(ref Utf8JsonReader reader)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+        return ReadObject(ref reader);
+    }
+
+    /// <summary>The properties of a payload, or of Anthropic's <c>message</c> inside <c>message_start</c>.</summary>
+    private bool ReadObject(ref Utf8JsonReader reader)
+    {
         var output = false;
+        // Anthropic stream events name their content block by "index" (before "content_block" or "delta").
+        var block = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (JsonText.TextEquals(ref reader, "choices"u8))
@@ -92,6 +106,58 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
                 reader.Read();
                 ReadError(ref reader);
             }
+            else if (JsonText.TextEquals(ref reader, "message"u8) || JsonText.TextEquals(ref reader, "response"u8))
+            {
+                // Anthropic's message_start carries the message; the Responses API's events the response (usage, status).
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject) output |= ReadObject(ref reader);
+                else reader.Skip();
+            }
+            else if (JsonText.TextEquals(ref reader, "status"u8))
+            {
+                // The Responses API: a response that reached an end (not queued or in_progress) is finished.
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && (reader.ValueTextEquals("completed"u8) || reader.ValueTextEquals("incomplete"u8) || reader.ValueTextEquals("failed"u8) || reader.ValueTextEquals("cancelled"u8)))
+                {
+                    StopReason(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (JsonText.TextEquals(ref reader, "index"u8))
+            {
+                reader.Read();
+                if (Int32(ref reader) is { } i) block = i;
+            }
+            else if (JsonText.TextEquals(ref reader, "content"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); continue; }
+                var position = 0;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType == JsonTokenType.StartObject) output |= ReadBlock(ref reader, position++);
+                    else reader.Skip();
+                }
+            }
+            else if (JsonText.TextEquals(ref reader, "content_block"u8) || JsonText.TextEquals(ref reader, "delta"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject) output |= ReadBlock(ref reader, block);
+                else
+                {
+                    // The Responses API's output deltas are strings (response.output_text.delta and friends).
+                    output |= IsNonEmptyString(ref reader);
+                    reader.Skip();
+                }
+            }
+            else if (JsonText.TextEquals(ref reader, "stop_reason"u8))
+            {
+                reader.Read();
+                StopReason(ref reader);
+            }
             else
             {
                 reader.Read();
@@ -99,6 +165,83 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
             }
         }
         return output;
+    }
+
+    /// <summary>
+    /// An Anthropic content block, block start or delta, as part of choice 0: text, thinking, a tool_use (its
+    /// id and name) or an input_json_delta fragment; a message delta's stop_reason.
+    /// </summary>
+    private bool ReadBlock(ref Utf8JsonReader reader, int index)
+    {
+        var output = false;
+        var choice = Choice(0);
+        ToolCallState? call = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (JsonText.TextEquals(ref reader, "text"u8))
+            {
+                reader.Read();
+                if (IsNonEmptyString(ref reader))
+                {
+                    output = true;
+                    choice.AppendContent(ref reader, captureContent, maxContentChars);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (JsonText.TextEquals(ref reader, "thinking"u8))
+            {
+                reader.Read();
+                output |= IsNonEmptyString(ref reader);
+                reader.Skip();
+            }
+            else if (JsonText.TextEquals(ref reader, "partial_json"u8))
+            {
+                reader.Read();
+                call ??= choice.ToolCall(index);
+                output |= IsNonEmptyString(ref reader);
+                if (reader.TokenType == JsonTokenType.String && captureContent) call.AppendArguments(ref reader, maxContentChars);
+                else reader.Skip();
+            }
+            else if (JsonText.TextEquals(ref reader, "id"u8))
+            {
+                // Only tool_use blocks have an id.
+                reader.Read();
+                call ??= choice.ToolCall(index);
+                output = true;
+                if (call.Id is null) call.Id = JsonText.ReadLenient(ref reader);
+                else reader.Skip();
+            }
+            else if (JsonText.TextEquals(ref reader, "name"u8))
+            {
+                reader.Read();
+                call ??= choice.ToolCall(index);
+                if (JsonText.ReadLenient(ref reader) is { } name) call.Name = name;
+            }
+            else if (JsonText.TextEquals(ref reader, "stop_reason"u8))
+            {
+                reader.Read();
+                StopReason(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        if (call is not null) choice.Role ??= "assistant";
+        return output;
+    }
+
+    private void StopReason(ref Utf8JsonReader reader)
+    {
+        if (JsonText.ReadLenient(ref reader) is not { } reason) return;
+        var choice = Choice(0);
+        choice.FinishReason = reason;
+        choice.Role ??= "assistant";
+        AnyFinishReason = true;
     }
 
     private bool ReadChoice(ref Utf8JsonReader reader)
@@ -261,19 +404,38 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
     private void ReadUsage(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return; }
+        // Anthropic's input_tokens leave out the cached ones, which it counts beside them; OpenAI's prompt_tokens
+        // (and the GenAI conventions' input tokens) include them, so the spans get the sum.
+        long? uncached = null;
+        long cacheRead = 0, cacheCreation = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (JsonText.TextEquals(ref reader, "prompt_tokens"u8) || JsonText.TextEquals(ref reader, "input_tokens"u8))
+            if (JsonText.TextEquals(ref reader, "prompt_tokens"u8))
             {
                 reader.Read();
                 if (Int64(ref reader) is { } v) InputTokens = v;
+            }
+            else if (JsonText.TextEquals(ref reader, "input_tokens"u8))
+            {
+                reader.Read();
+                if (Int64(ref reader) is { } v) InputTokens = uncached = v;
+            }
+            else if (JsonText.TextEquals(ref reader, "cache_read_input_tokens"u8))
+            {
+                reader.Read();
+                if (Int64(ref reader) is { } v) CachedInputTokens = cacheRead = v;
+            }
+            else if (JsonText.TextEquals(ref reader, "cache_creation_input_tokens"u8))
+            {
+                reader.Read();
+                if (Int64(ref reader) is { } v) CacheCreationInputTokens = cacheCreation = v;
             }
             else if (JsonText.TextEquals(ref reader, "completion_tokens"u8) || JsonText.TextEquals(ref reader, "output_tokens"u8))
             {
                 reader.Read();
                 if (Int64(ref reader) is { } v) OutputTokens = v;
             }
-            else if (JsonText.TextEquals(ref reader, "prompt_tokens_details"u8))
+            else if (JsonText.TextEquals(ref reader, "prompt_tokens_details"u8) || JsonText.TextEquals(ref reader, "input_tokens_details"u8))
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
@@ -291,6 +453,7 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
                 reader.Skip();
             }
         }
+        if (uncached is { } u && cacheRead + cacheCreation > 0) InputTokens = u + cacheRead + cacheCreation;
     }
 
     private void ReadError(ref Utf8JsonReader reader)

@@ -56,19 +56,17 @@ internal static class SsePump
                     {
                         done = true;
                     }
-                    if (translated is not null && evt.HasData && !evt.IsDone)
+                    // [DONE] too: a translator into a format without it (Anthropic's) ends its stream there.
+                    if (translated is not null && evt.HasData)
                     {
                         translated.ResetWrittenCount();
                         translator!.TranslateEvent(evt.Data.IsSingleSegment ? evt.Data.FirstSpan : evt.Data.ToArray(), translated);
-                        foreach (var range in Payloads(translated.WrittenSpan))
+                        foreach (var (data, isError) in DataOf(translated.WrittenSpan))
                         {
-                            var payload = translated.WrittenMemory[range];
-                            if (Observe(accumulator, new ReadOnlySequence<byte>(payload), exchange, deadline, ref firstToken, false)) failure ??= "upstream sent an error event";
-                            client.Write("data: "u8);
-                            client.Write(payload.Span);
-                            client.Write("\n\n"u8);
-                            written += payload.Length + 8;
+                            if (Observe(accumulator, new ReadOnlySequence<byte>(translated.WrittenMemory[data]), exchange, deadline, ref firstToken, isError)) failure ??= "upstream sent an error event";
                         }
+                        client.Write(translated.WrittenSpan);
+                        written += translated.WrittenCount;
                     }
                     else
                     {
@@ -140,19 +138,29 @@ internal static class SsePump
         return new StreamResult(StreamOutcome.Interrupted, message, written);
     }
 
-    /// <summary>The newline-separated payloads a translator wrote (compact JSON has no raw newlines).</summary>
-    private static List<Range> Payloads(ReadOnlySpan<byte> written)
+    /// <summary>
+    /// The JSON data of each event a translator wrote (<c>event: x\ndata: {...}\n\n</c>, one data line, LF only),
+    /// and whether it is an error event; <c>[DONE]</c> is left out.
+    /// </summary>
+    private static List<(Range Data, bool IsError)> DataOf(ReadOnlySpan<byte> written)
     {
-        var ranges = new List<Range>(2);
+        var events = new List<(Range, bool)>(2);
         var start = 0;
+        var isError = false;
         while (start < written.Length)
         {
             var nl = written[start..].IndexOf((byte)'\n');
             var end = nl < 0 ? written.Length : start + nl;
-            if (end > start) ranges.Add(new Range(start, end));
+            var line = written[start..end];
+            if (line.IsEmpty) isError = false;
+            else if (line.SequenceEqual("event: error"u8)) isError = true;
+            else if (line.StartsWith("data: {"u8))
+            {
+                events.Add((new Range(start + 6, end), isError || line.StartsWith("data: {\"error\""u8)));
+            }
             start = end + 1;
         }
-        return ranges;
+        return events;
     }
 
     private static async ValueTask<ReadResult> WaitWithKeepalivesAsync(ValueTask<ReadResult> pending, PipeWriter client, int keepaliveMs, CancellationToken ct)

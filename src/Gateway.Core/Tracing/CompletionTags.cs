@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Gateway.Streaming;
 
@@ -56,8 +54,10 @@ internal static class CompletionTags
 
     public static void SetCompletion(Activity root, CompletionAccumulator accumulator, bool capture)
     {
-        foreach (var choice in accumulator.Choices)
+        var choices = accumulator.Choices;
+        for (var c = 0; c < choices.Count; c++)
         {
+            var choice = choices[c];
             var i = choice.Index;
             if ((uint)i > RequestMessages.MaxMessages) continue;
             root.AddTag(IndexedKeys.CompletionRole(i), choice.Role ?? "assistant");
@@ -75,12 +75,13 @@ internal static class CompletionTags
 
     public static string[]? FinishReasons(CompletionAccumulator accumulator)
     {
+        var choices = accumulator.Choices;
         var count = 0;
-        foreach (var c in accumulator.Choices) if (c.FinishReason is not null) count++;
+        for (var c = 0; c < choices.Count; c++) if (choices[c].FinishReason is not null) count++;
         if (count == 0) return null;
         var reasons = new string[count];
         var n = 0;
-        foreach (var c in accumulator.Choices) if (c.FinishReason is { } r) reasons[n++] = r;
+        for (var c = 0; c < choices.Count; c++) if (choices[c].FinishReason is { } r) reasons[n++] = r;
         return reasons;
     }
 
@@ -90,14 +91,13 @@ internal static class CompletionTags
     /// </summary>
     public static string? OutputJson(CompletionAccumulator accumulator, int maxChars)
     {
-        var choices = accumulator.Choices;
-        if (choices.Count == 0) return null;
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        if (accumulator.Choices.Count == 0) return null;
+        return JsonScratch.Write(accumulator.Choices, static (w, choices) =>
         {
             if (choices.Count > 1) w.WriteStartArray();
-            foreach (var choice in choices)
+            for (var c = 0; c < choices.Count; c++)
             {
+                var choice = choices[c];
                 w.WriteStartObject();
                 w.WriteString("role"u8, choice.Role ?? "assistant");
                 if (choice.Content is { } content) w.WriteString("content"u8, content);
@@ -122,45 +122,36 @@ internal static class CompletionTags
                 w.WriteEndObject();
             }
             if (choices.Count > 1) w.WriteEndArray();
-        }
-        return SpanText.Utf8(buffer.WrittenSpan, maxChars);
+        }, maxChars);
     }
 
-    private static string ToolCallsJson(List<PromptToolCall> calls, bool capture)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+    private static string ToolCallsJson(List<PromptToolCall> calls, bool capture) =>
+        JsonScratch.Write((calls, capture), static (w, state) =>
         {
             w.WriteStartArray();
-            foreach (var call in calls)
+            foreach (var call in state.calls)
             {
                 w.WriteStartObject();
                 if (call.Id is { } id) w.WriteString("id"u8, id);
                 w.WriteString("type"u8, "function");
                 w.WriteStartObject("function"u8);
                 if (call.Name is { } name) w.WriteString("name"u8, name);
-                if (capture && call.Arguments is { } arguments) w.WriteString("arguments"u8, arguments);
+                if (state.capture && call.Arguments is { } arguments) w.WriteString("arguments"u8, arguments);
                 w.WriteEndObject();
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        });
 
     /// <summary><c>tfy.request.metadata</c>: the x-tfy-metadata map as a JSON object.</summary>
-    public static string MetadataJson(IReadOnlyDictionary<string, string> metadata)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+    public static string MetadataJson(IReadOnlyDictionary<string, string> metadata) =>
+        JsonScratch.Write(metadata, static (w, metadata) =>
         {
             w.WriteStartObject();
             // Sorted so equal metadata gives equal strings (span stores group and filter on it).
             foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteString(key, value);
             w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        });
 
     /// <summary><c>tfy.input_short_hand</c>: the last user message (what a list of requests shows), else the last message.</summary>
     public static string? ShortHand(List<PromptMessage> prompt)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gateway.Proxy;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -10,99 +11,98 @@ using OpenTelemetry.Trace;
 namespace Gateway.Tracing;
 
 /// <summary>
-/// The OpenTelemetry pipeline of one gateway: a TracerProvider over <see cref="GatewayActivitySource"/> with one
-/// sampler (<see cref="RecordingSampler"/>) and two processors side by side, the OTLP exporter's
-/// <see cref="BoundedBatchExportProcessor"/> (sampled spans only) and the span store's; a MeterProvider over
-/// <see cref="GenAiMetrics"/>; and the exchange listener that feeds both. Built with
-/// <c>Sdk.CreateTracerProviderBuilder()</c> (no hosting package); disposed, with a bounded flush, on shutdown.
+/// The OpenTelemetry pipeline of one gateway, on the host's providers (<c>AddOpenTelemetry()</c>, see
+/// <see cref="Register"/>): a TracerProvider over <see cref="GatewayActivitySource"/> with one sampler
+/// (<see cref="RecordingSampler"/>) and two processors side by side, the OTLP exporter's
+/// <see cref="BoundedBatchExportProcessor"/> (sampled spans only) and the span store's; an OTLP reader on the
+/// MeterProvider that <c>/metrics</c> reads too; and the exchange listener that feeds both. The host builds the
+/// providers when it starts and disposes them after the server has stopped, each flushing for at most 5 s
+/// (the SDK's bound), so a hung collector cannot hold up the exit.
 /// </summary>
-internal sealed class GatewayTelemetry : IDisposable
+internal sealed class GatewayTelemetry
 {
-    private readonly TracerProvider? _tracerProvider;
-    private readonly MeterProvider? _meterProvider;
-    private readonly GenAiMetrics? _metrics;
+    private readonly OtlpSettings _settings;
+    private readonly BaseProcessor<Activity>? _store;
+    private readonly bool _storeAll;
 
-    private GatewayTelemetry(OtlpSettings settings, TracerProvider? tracer, BoundedBatchExportProcessor? processor, MeterProvider? meter, GenAiMetrics? metrics, IExchangeListener? listener)
-    {
-        Settings = settings;
-        _tracerProvider = tracer;
-        Processor = processor;
-        _meterProvider = meter;
-        _metrics = metrics;
-        Listener = listener;
-    }
-
-    public OtlpSettings Settings { get; }
-
-    /// <summary>Null when neither tracing nor metrics export is enabled: the proxy then does no tracing work at all.</summary>
-    public IExchangeListener? Listener { get; }
-
-    /// <summary>The span export queue and its counters (null when tracing is off).</summary>
-    public BoundedBatchExportProcessor? Processor { get; }
-
-    /// <summary>Reads the OTEL_* environment through <paramref name="environment"/>; throws ConfigException on invalid values.</summary>
-    /// <param name="owner">Marks this gateway's span trees; the exporter keeps only those.</param>
+    /// <param name="listener">Records the spans and the GenAI metrics of each exchange.</param>
     /// <param name="store">
-    /// The span store's processor: added to the same provider as the exporter, under the same sampler (one
-    /// listener), so spans are built even with export off.
+    /// The span store's processor (null when the store is off or did not open): on the same provider as the
+    /// exporter, under the same sampler (one listener), so spans are built even with export off.
     /// </param>
     /// <param name="storeAll">The store keeps requests the sampler drops too (span_store.sampling: all); see <see cref="RecordingSampler"/>.</param>
-    /// <param name="project">The tracing project of a request (tfy.tracing_project_fqn).</param>
-    /// <param name="sharedMetrics">GenAI instruments owned by the caller (the /metrics endpoint): recorded always, exported over OTLP too when enabled.</param>
-    public static GatewayTelemetry Create(GatewayRuntime runtime, Func<string, string?> environment, ILoggerFactory loggerFactory,
-        object? owner = null, BaseProcessor<Activity>? store = null, bool storeAll = true, Func<Exchange, string>? project = null, GenAiMetrics? sharedMetrics = null)
+    /// <param name="owner">Marks this gateway's span trees; the exporter keeps only those.</param>
+    public GatewayTelemetry(OtlpSettings settings, IExchangeListener listener, BaseProcessor<Activity>? store, bool storeAll, object owner, ILogger logger)
     {
-        var settings = OtlpSettings.FromEnvironment(environment);
-        owner ??= new object();
-        var logger = loggerFactory.CreateLogger("Gateway.Tracing");
-        if (!settings.AnyEnabled && store is null)
+        _settings = settings;
+        _store = store;
+        _storeAll = storeAll;
+        Listener = listener;
+        if (settings.TracesEnabled)
         {
-            // Nothing records spans; the listener still feeds the /metrics instruments.
-            return new GatewayTelemetry(settings, null, null, null, null, sharedMetrics is not null ? new TracingListener(runtime, sharedMetrics, owner, project, logger) : null);
+            Processor = new BoundedBatchExportProcessor(new OtlpTraceExporter(ExporterOptions(settings.Traces)), settings.MaxQueueSize, settings.MaxExportBatchSize,
+                settings.ScheduleDelayMs, new ExportStats(logger, settings.Traces.ToString()), owner);
+            TracingLog.ExportEnabled(logger, "traces", settings.Traces.ToString(), settings.ServiceName);
         }
+        if (settings.MetricsEnabled) TracingLog.ExportEnabled(logger, "metrics", settings.Metrics.ToString(), settings.ServiceName);
+    }
+
+    public IExchangeListener Listener { get; }
+
+    /// <summary>The span export queue and its counters (null when trace export is off).</summary>
+    public BoundedBatchExportProcessor? Processor { get; }
+
+    /// <summary>
+    /// Configures the host's providers; the <see cref="GatewayTelemetry"/> singleton supplies the span
+    /// processors when the host builds the TracerProvider.
+    /// </summary>
+    /// <param name="tracing">
+    /// Trace export or the span store is on. When neither is, no TracerProvider is registered at all: nothing
+    /// listens to the ActivitySource, so the request path starts no span and sends no traceparent.
+    /// </param>
+    public static void Register(OpenTelemetryBuilder otel, OtlpSettings settings, bool tracing)
+    {
         var resource = Resource(settings);
-
-        TracerProvider? tracer = null;
-        BoundedBatchExportProcessor? processor = null;
-        if (settings.TracesEnabled || store is not null)
+        if (tracing)
         {
-            var builder = Sdk.CreateTracerProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddSource(GatewayActivitySource.Name)
-                .SetSampler(new RecordingSampler(Sampler(settings), recordDropped: store is not null && storeAll));
-            if (store is not null) builder.AddProcessor(store);
-            if (settings.TracesEnabled)
+            otel.WithTracing(traces =>
             {
-                var exporter = new OtlpTraceExporter(ExporterOptions(settings.Traces));
-                processor = new BoundedBatchExportProcessor(exporter, settings.MaxQueueSize, settings.MaxExportBatchSize, settings.ScheduleDelayMs,
-                    new ExportStats(logger, settings.Traces.ToString()), owner);
-                builder.AddProcessor(processor);
-                TracingLog.ExportEnabled(logger, "traces", settings.Traces.ToString(), settings.ServiceName);
-            }
-            tracer = builder.Build();
+                traces.SetResourceBuilder(resource);
+                // The host's builder is deferred (the SDK's documented seam for configuring from services): the
+                // source, sampler and processors are chosen when the provider is built, once the span store has opened or not.
+                var deferred = traces as IDeferredTracerProviderBuilder ?? throw new InvalidOperationException("AddOpenTelemetry() gives a deferred TracerProviderBuilder");
+                deferred.Configure(static (services, builder) => services.GetRequiredService<GatewayTelemetry>().AddProcessors(builder));
+            });
         }
-
-        GenAiMetrics? metrics = null;
-        MeterProvider? meter = null;
-        if (settings.MetricsEnabled)
+        otel.WithMetrics(metrics =>
         {
-            // The OTLP reader subscribes by meter name, so it sees shared instruments as well as its own.
-            metrics = sharedMetrics is null ? new GenAiMetrics() : null;
-            var exporter = new OtlpMetricExporter(ExporterOptions(settings.Metrics));
-            meter = Sdk.CreateMeterProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddMeter(GenAiMetrics.MeterName)
-                .AddReader(new PeriodicExportingMetricReader(exporter, settings.MetricExportIntervalMs, settings.Metrics.TimeoutMs))
-                .Build();
-            TracingLog.ExportEnabled(logger, "metrics", settings.Metrics.ToString(), settings.ServiceName);
-        }
-        return new GatewayTelemetry(settings, tracer, processor, meter, metrics, new TracingListener(runtime, sharedMetrics ?? metrics, owner, project, logger));
+            // The Prometheus exporter's target_info carries this resource too (GatewayMetrics adds that reader).
+            metrics.SetResourceBuilder(resource).AddMeter(GenAiMetrics.MeterName);
+            if (settings.MetricsEnabled)
+            {
+                // A factory: the exporter and its HttpClient are made only when the host builds the provider.
+                metrics.AddReader(_ => new PeriodicExportingMetricReader(new OtlpMetricExporter(ExporterOptions(settings.Metrics)),
+                    settings.MetricExportIntervalMs, settings.Metrics.TimeoutMs));
+            }
+        });
+    }
+
+    private void AddProcessors(TracerProviderBuilder builder)
+    {
+        // A span store that did not open, with export off: nothing would keep a span, so the provider listens to
+        // no source and none is started, as with tracing off. (A sampler cannot do that: one that drops still
+        // has the SDK create root activities to propagate the trace id.)
+        if (_store is null && Processor is null) return;
+        builder.AddSource(GatewayActivitySource.Name)
+            .SetSampler(new RecordingSampler(Sampler(_settings), recordDropped: _store is not null && _storeAll));
+        if (_store is not null) builder.AddProcessor(_store);
+        if (Processor is not null) builder.AddProcessor(Processor);
     }
 
     private static ResourceBuilder Resource(OtlpSettings settings)
     {
         // CreateEmpty, not CreateDefault: the default detectors read OTEL_SERVICE_NAME and
-        // OTEL_RESOURCE_ATTRIBUTES from the process, bypassing the environment delegate.
+        // OTEL_RESOURCE_ATTRIBUTES from the host's configuration, bypassing the environment delegate.
         var serviceName = settings.ServiceName;
         var attributes = new List<KeyValuePair<string, object>>(settings.ResourceAttributes.Count + 2);
         foreach (var a in settings.ResourceAttributes)
@@ -140,21 +140,4 @@ internal sealed class GatewayTelemetry : IDisposable
         "parentbased_traceidratio" => new ParentBasedSampler(new TraceIdRatioBasedSampler(settings.SamplerRatio)),
         _ => new ParentBasedSampler(new AlwaysOnSampler()),
     };
-
-    /// <summary>Flushes what is queued, waiting at most <paramref name="timeoutMs"/>; for tests and shutdown.</summary>
-    public bool ForceFlush(int timeoutMs = 5000)
-    {
-        var ok = _tracerProvider?.ForceFlush(timeoutMs) ?? true;
-        return (_meterProvider?.ForceFlush(timeoutMs) ?? true) && ok;
-    }
-
-    public void Dispose()
-    {
-        // Bounded: a hung collector must not hold up process exit.
-        _tracerProvider?.Shutdown(5000);
-        _tracerProvider?.Dispose();
-        _meterProvider?.Shutdown(5000);
-        _meterProvider?.Dispose();
-        _metrics?.Dispose();
-    }
 }

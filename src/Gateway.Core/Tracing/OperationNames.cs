@@ -6,4 +6,6 @@ internal static class OperationNames
     public const string Chat = "chat";
     public const string TextCompletion = "text_completion";
     public const string Embeddings = "embeddings";
+    // Not a GenAI convention value (none exists for rerank yet); the endpoint's name.
+    public const string Rerank = "rerank";
 }

@@ -31,6 +31,7 @@ internal static class SpanAttributes
     public const string GenAiUsageInputTokens = "gen_ai.usage.input_tokens";
     public const string GenAiUsageOutputTokens = "gen_ai.usage.output_tokens";
     public const string GenAiUsageCacheReadInputTokens = "gen_ai.usage.cache_read.input_tokens";
+    public const string GenAiUsageCacheCreationInputTokens = "gen_ai.usage.cache_creation.input_tokens";
     public const string GenAiResponseId = "gen_ai.response.id";
     public const string GenAiResponseModel = "gen_ai.response.model";
     public const string GenAiResponseFinishReasons = "gen_ai.response.finish_reasons";

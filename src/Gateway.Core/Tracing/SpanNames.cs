@@ -7,6 +7,9 @@ internal static class SpanNames
     public const string ChatCompletions = "chatCompletions";
     public const string Completions = "completions";
     public const string Embeddings = "embeddings";
+    // The Responses and rerank endpoints, named like the three above (the seeds name no root span for them).
+    public const string Responses = "responses";
+    public const string Rerank = "rerank";
     // Seed 003, span hierarchy: Chat Completion -> Model -> Network Call.
     public const string Model = "Model";
     public const string NetworkCall = "Network Call";

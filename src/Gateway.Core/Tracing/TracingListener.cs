@@ -138,9 +138,10 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             model.AddTag(SpanAttributes.TfyModelId, target.Id);
             model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
             model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
+            SetAppliedLimitRules(model, exchange);
             model.AddTag(SpanAttributes.TfyModelRequestUrl, url);
             model.AddTag(SpanAttributes.TfyModelStreaming, exchange.IsStream);
-            model.AddTag(SpanAttributes.TfyModelRequestType, RootSpanType(exchange.Operation));
+            model.AddTag(SpanAttributes.TfyModelRequestType, RequestType(exchange.Operation));
             if (state.Input is not null) model.AddTag(SpanAttributes.TfyInput, state.Input);
         }
         if (network is { IsAllDataRequested: true })
@@ -267,6 +268,14 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             root.AddTag(SpanAttributes.GenAiConversationId, conversation);
         }
         if (exchange.Plan is { AppliedRuleIds.Count: > 0 } plan) root.AddTag(SpanAttributes.AppliedLoadBalanceRuleIds, plan.AppliedRuleIds as string[] ?? [.. plan.AppliedRuleIds]);
+        SetAppliedLimitRules(root, exchange);
+    }
+
+    /// <summary>Seed 003's applied_ratelimit_rule_ids and applied_budget_rule_ids, on the root and Model spans (issue #12).</summary>
+    private static void SetAppliedLimitRules(Activity span, Exchange exchange)
+    {
+        if (exchange.AppliedRateLimitRuleIds is { Count: > 0 } rateLimits) span.AddTag(SpanAttributes.AppliedRateLimitRuleIds, rateLimits as string[] ?? [.. rateLimits]);
+        if (exchange.AppliedBudgetRuleIds is { Count: > 0 } budgets) span.AddTag(SpanAttributes.AppliedBudgetRuleIds, budgets as string[] ?? [.. budgets]);
     }
 
     private static void SetContent(Activity root, ExchangeTrace state, Exchange exchange)
@@ -307,6 +316,11 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             {
                 model.AddTag(SpanAttributes.TfyModelMetricCacheReadInputTokens, cached);
                 model.AddTag(SpanAttributes.GenAiUsageCacheReadInputTokens, cached);
+            }
+            if (accumulator.CacheCreationInputTokens is { } created)
+            {
+                model.AddTag(SpanAttributes.TfyModelMetricCacheCreationInputTokens, created);
+                model.AddTag(SpanAttributes.GenAiUsageCacheCreationInputTokens, created);
             }
             if (attempt.Target.Cost(input, output) is { } cost && (input is not null || output is not null)) model.AddTag(SpanAttributes.TfyModelMetricCostInUsd, cost);
             if (accumulator.ResponseId is { } id) model.AddTag(SpanAttributes.GenAiResponseId, id);
@@ -401,22 +415,31 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
     public static string RootName(Operation op) => op switch
     {
-        Operation.Chat => SpanNames.ChatCompletions,
+        Operation.Chat or Operation.Messages or Operation.CountTokens => SpanNames.ChatCompletions,
         Operation.Completion => SpanNames.Completions,
+        Operation.Responses => SpanNames.Responses,
+        Operation.Rerank => SpanNames.Rerank,
         _ => SpanNames.Embeddings,
     };
 
     public static string RootSpanType(Operation op) => op switch
     {
-        Operation.Chat => SpanTypes.ChatCompletion,
+        Operation.Chat or Operation.Messages or Operation.CountTokens => SpanTypes.ChatCompletion,
         Operation.Completion => SpanTypes.Completion,
+        Operation.Responses => SpanTypes.ChatCompletion,
+        Operation.Rerank => SpanTypes.Rerank,
         _ => SpanTypes.Embedding,
     };
 
+    /// <summary><c>tfy.model.request_type</c>: the root's span type, except for the Responses API (seed 003's CreateModelResponse).</summary>
+    public static string RequestType(Operation op) => op == Operation.Responses ? RequestTypes.CreateModelResponse : RootSpanType(op);
+
     public static string OperationName(Operation op) => op switch
     {
-        Operation.Chat => OperationNames.Chat,
+        Operation.Chat or Operation.Messages or Operation.CountTokens => OperationNames.Chat,
         Operation.Completion => OperationNames.TextCompletion,
+        Operation.Responses => OperationNames.Chat,
+        Operation.Rerank => OperationNames.Rerank,
         _ => OperationNames.Embeddings,
     };
 }

@@ -9,7 +9,10 @@ namespace Gateway.FunctionalTests.Explorer;
 /// The two endpoints the trace explorer added to the span API (issue #16): the summary of a window
 /// (<c>POST /api/svc/v1/spans/summary</c>) and the caller's projects (<c>GET /api/svc/v1/spans/projects</c>),
 /// with the query API's authentication and project access.
+/// Not in parallel with other classes: span tests start trees with no owner, which every store in the
+/// process keeps, and the admin's project list would show their projects.
 /// </summary>
+[Collection(Tracing.TracingCollection.Name)]
 public sealed class ExplorerApiTests : IAsyncLifetime
 {
     private const string Admin = "sk-explorer-admin";

@@ -113,6 +113,22 @@ public sealed class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.NotFound, v1.StatusCode);
     }
 
+    [Fact]
+    public async Task Target_info_carries_the_resource_that_otlp_export_uses()
+    {
+        // One MeterProvider (the host's) behind /metrics and OTLP: one resource, from the OTEL_* environment.
+        var env = new Dictionary<string, string>(s_env) { ["OTEL_SERVICE_NAME"] = "metrics-under-test", ["OTEL_RESOURCE_ATTRIBUTES"] = "deployment.environment=test" };
+        await using var gateway = await GatewayUnderTest.StartAsync(Config("span_store: {enabled: false}"), env);
+
+        using var scrape = await gateway.Client.GetAsync("/metrics");
+
+        var m = PrometheusText.Parse(await scrape.Content.ReadAsStringAsync());
+        var target = Assert.Single(m.Samples, s => s.Name == "target_info");
+        Assert.Equal("metrics-under-test", target.Labels["service_name"]);
+        Assert.Equal("test", target.Labels["deployment_environment"]);
+        Assert.Matches("^[0-9a-f-]{36}$", target.Labels["service_instance_id"]);
+    }
+
     private static async Task Send(GatewayUnderTest gateway, string body, HttpStatusCode expected = HttpStatusCode.OK)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };

@@ -162,11 +162,20 @@ public sealed class ShutdownTests
             using var response = await client.SendAsync(request);
             return false;
         }
-        catch (HttpRequestException e) when (e.InnerException is SocketException
-            { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset })
+        catch (HttpRequestException e) when (IsRefusedOrReset(e))
         {
             return true;
         }
+    }
+
+    /// <summary>The socket error anywhere in the chain: a reset can also arrive wrapped in an IOException.</summary>
+    private static bool IsRefusedOrReset(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset }) return true;
+        }
+        return false;
     }
 
     private const int DrainDelayMs = 5000;

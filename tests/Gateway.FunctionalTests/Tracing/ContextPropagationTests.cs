@@ -100,6 +100,30 @@ public sealed class ContextPropagationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SpanStoreThatCannotOpen_WithExportOff_NoSpansAndNoTraceparentInvented()
+    {
+        // The store is on but cannot open (its path is a directory) and nothing exports: the tracer provider
+        // exists (registered before the store opened) but listens to no source, as with tracing off.
+        var directory = Directory.CreateTempSubdirectory("gateway-spans-bad-");
+        try
+        {
+            await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream) + $"\nspan_store:\n  path: '{directory.FullName}'\n",
+                new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = _receiver.TracesUrl });
+
+            using var response = await gateway.Client.PostAsync("/v1/chat/completions", Json(Body));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.False(_upstream.Requests.Last().Headers.ContainsKey("traceparent"));
+            await gateway.StopAsync();
+            Assert.Empty(_receiver.Spans);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task GracefulStop_ExportsQueuedSpans()
     {
         // Batches would leave only after ten minutes: the spans arrive because stopping flushes them.

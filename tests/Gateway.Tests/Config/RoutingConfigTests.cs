@@ -122,7 +122,7 @@ public sealed class RoutingConfigTests
                 routing_config: {type: latency-based-routing, load_balance_targets: [{target: b/m}]}
               - name: emb
                 model_types: [embedding]
-                routing_config: {type: latency-based-routing, load_balance_targets: [{target: b/m}]}
+                routing_config: {type: latency-based-routing, load_balance_targets: [{target: b/m}, {target: a/m}]}
               - name: mixed
                 routing_config: {type: latency-based-routing, load_balance_targets: [{target: b/m}, {target: a/e}]}
               - name: w
@@ -134,10 +134,10 @@ public sealed class RoutingConfigTests
         [
             "test.yaml:12:11: virtual_models[0].name: 'a/m' is already a provider model",
             "test.yaml:13:28: virtual_models[0].routing_config.type: unknown routing type 'round-robin' (expected weight-based-routing, latency-based-routing or priority-based-routing)",
-            "test.yaml:15:89: virtual_models[1].routing_config.load_balance_targets[1].target: duplicate target 'a/m'",
+            "test.yaml:15:98: virtual_models[1].routing_config.load_balance_targets[1].target: duplicate target 'a/m'",
             "test.yaml:16:11: virtual_models[2].name: duplicate virtual model 'v'",
-            "test.yaml:19:18: virtual_models[3].model_types: target 'b/m' does not serve embedding",
-            "test.yaml:22:21: virtual_models[4].routing_config.load_balance_targets: the targets share no model type (chat, completion, embedding)",
+            "test.yaml:19:18: virtual_models[3].model_types: target 'b/m' does not serve embedding; target 'a/m' does not serve embedding",
+            "test.yaml:22:73: virtual_models[4].routing_config.load_balance_targets: the targets share no model type (chat, completion, embedding)",
             "test.yaml:24:74: virtual_models[5].routing_config.load_balance_targets: at least one target is required",
             "test.yaml:26:83: virtual_models[6].routing_config.load_balance_targets[0].target: unknown target 'v' (targets must be provider models, not virtual models)",
         ], errors);
@@ -175,7 +175,7 @@ public sealed class RoutingConfigTests
             "test.yaml:18:34: routing.rules[1].when.subjects[1]: 'user:' must be user:<slug>, team:<name> or virtualaccount:<slug>",
             "test.yaml:18:53: routing.rules[1].when.models[0]: unknown model 'nope' (expected a provider model or a virtual model)",
             "test.yaml:18:76: routing.rules[1].when.metadata.env: expected a string",
-            "test.yaml:23:7: routing.rules[3].id: duplicate rule id 'ok'",
+            "test.yaml:23:11: routing.rules[3].id: duplicate rule id 'ok'",
             "test.yaml:26:7: routing.rules[4].load_balance_targets: required: at least one target",
             "test.yaml:28:25: routing.health.cooldown_ms: must be between 1 and 3600000, got 0",
         ], errors);

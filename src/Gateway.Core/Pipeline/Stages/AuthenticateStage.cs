@@ -1,4 +1,5 @@
 using Gateway.OpenAI;
+using Gateway.Providers;
 
 namespace Gateway.Pipeline.Stages;
 
@@ -11,7 +12,11 @@ internal sealed class AuthenticateStage : IRequestStage
 
     public ValueTask<GatewayError?> RunAsync(RequestContext context, CancellationToken ct)
     {
-        if (context.Snapshot.Keys.TryAuthenticate(context.Http.Request.Headers.Authorization, out var subject, out var error))
+        var headers = context.Http.Request.Headers;
+        string? authorization = headers.Authorization;
+        // Anthropic's clients send their key in x-api-key (Claude Code with ANTHROPIC_API_KEY, the SDKs' api_key).
+        if (string.IsNullOrEmpty(authorization) && context.Operation.IsAnthropic() && headers["x-api-key"].ToString() is { Length: > 0 } key) authorization = "Bearer " + key;
+        if (context.Snapshot.Keys.TryAuthenticate(authorization, out var subject, out var error))
         {
             context.Exchange.Subject = subject;
             return ValueTask.FromResult<GatewayError?>(null);
