@@ -1,8 +1,9 @@
 namespace Gateway.Spans;
 
 /// <summary>
-/// A finished span as one row of the store: OpenTelemetry fields, the columns the queries filter on
-/// (project, subject type and slug, application) and the rest as JSON text.
+/// A span as the query API answers it: OpenTelemetry fields, project, subject, application, and the
+/// attributes and events as JSON text (decoded from the store's blob, SpanQueryExecutor). Tests and tools
+/// also queue spans in this form (SpanStore.TryEnqueue); the store keeps them as <see cref="SpanRow"/>s.
 /// </summary>
 internal sealed class SpanRecord
 {
