@@ -73,6 +73,9 @@ internal sealed class RedisBucketStore : IDisposable
     public int LeasePercent { get; }
     public bool FailClosed { get; }
 
+    /// <summary><c>key_prefix</c>: every key of this gateway starts with it.</summary>
+    public string Prefix => _prefix;
+
     public string KeyOf(string ruleId, string key) => _prefix + "rl:" + ruleId + ":" + key;
 
     /// <summary>Takes between <paramref name="need"/> and <paramref name="want"/> tokens if at least <paramref name="need"/> are there.</summary>
