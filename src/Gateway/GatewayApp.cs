@@ -143,6 +143,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
         var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })), logger);
         var rateLimitStage = new RateLimitStage(logger);
+        runtime.Budgets.Attach(budgetStage.Alerts, logger);
         Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages =
         [
             s => s.RateLimits.IsEmpty ? null : rateLimitStage,

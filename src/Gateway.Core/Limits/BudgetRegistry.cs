@@ -13,16 +13,54 @@ internal sealed class BudgetRegistry : IDisposable
 
     private readonly ConcurrentDictionary<string, BudgetCounters> _rules = new(StringComparer.Ordinal);
     private readonly ITimer _sweep;
+    private readonly ITimer? _flush;
+    private readonly long _epoch;
+    private BudgetAlerts? _alerts;
+    private Microsoft.Extensions.Logging.ILogger? _logger;
 
     /// <param name="shared">Redis, when <c>limits_store.type</c> is redis (the rate limits' connection).</param>
     public BudgetRegistry(TimeProvider time, Redis.RedisBucketStore? shared = null)
     {
         Time = time;
         Shared = shared;
+        _epoch = time.GetTimestamp();
         _sweep = time.CreateTimer(static s => ((BudgetRegistry)s!).Sweep(), this, SweepInterval, SweepInterval);
+        if (shared is not null) _flush = time.CreateTimer(static s => ((BudgetRegistry)s!).Flush(), this, FlushInterval, FlushInterval);
     }
 
+    /// <summary>
+    /// How often leased spend is written back to Redis, and how long a lease may sit unused before it goes back: alerts
+    /// and the usage API lag by up to this much; other replicas may find budget held in an idle lease for as long.
+    /// </summary>
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+
     public TimeProvider Time { get; }
+
+    /// <summary>Milliseconds since the registry started (when a lease was last used).</summary>
+    public long NowMs => (long)Time.GetElapsedTime(_epoch).TotalMilliseconds;
+
+    /// <summary>Where the flush sends the alerts it fires (the budget stage's); until attached, nothing is flushed.</summary>
+    public void Attach(BudgetAlerts alerts, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        _logger = logger;
+        _alerts = alerts;
+    }
+
+    /// <summary>Writes every lease's pending spend and releases back to Redis, and returns idle leases.</summary>
+    public Task FlushAsync()
+    {
+        if (Shared is not { } store || _alerts is not { } alerts || _logger is not { } logger) return Task.CompletedTask;
+        var now = NowMs;
+        var flushes = new List<Task>();
+        foreach (var rule in _rules.Values)
+        {
+            foreach (var budget in rule.SharedBudgets) flushes.Add(budget.FlushAsync(store, alerts, now, (long)FlushInterval.TotalMilliseconds, logger));
+            rule.SweepShared(Time.GetUtcNow());
+        }
+        return Task.WhenAll(flushes);
+    }
+
+    private void Flush() => _ = FlushAsync();
 
     /// <summary>Redis holds the counters; the local ones are the fail-open fallback. Null in memory mode.</summary>
     public Redis.RedisBucketStore? Shared { get; }
@@ -51,5 +89,9 @@ internal sealed class BudgetRegistry : IDisposable
         return removed;
     }
 
-    public void Dispose() => _sweep.Dispose();
+    public void Dispose()
+    {
+        _sweep.Dispose();
+        _flush?.Dispose();
+    }
 }

@@ -213,6 +213,7 @@ public sealed class LimitsUsageTests : IAsyncLifetime
               type: redis
               url: {_redis.Url}
               lease_percent: 1
+              timeout_ms: 3000
             """;
         var a = await StartAsync(store);
         var b = await StartAsync(store);

@@ -57,6 +57,43 @@ public sealed class RedisServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Script calls the server has run (EVAL and EVALSHA: every limits operation is one), from <c>INFO commandstats</c>,
+    /// over a connection of its own.
+    /// </summary>
+    public async Task<long> ScriptCallsAsync()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n"u8.ToArray());
+        // A bulk string: $<length>\r\n<text>\r\n.
+        var buffer = new byte[64 * 1024];
+        var read = 0;
+        int length = -1, start = 0;
+        while (length < 0 || read < start + length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read));
+            if (n == 0) throw new IOException("redis closed the connection");
+            read += n;
+            if (length < 0 && Array.IndexOf(buffer, (byte)'\n', 0, read) is var eol and > 0)
+            {
+                length = int.Parse(System.Text.Encoding.ASCII.GetString(buffer, 1, eol - 2));
+                start = eol + 1;
+            }
+        }
+        var text = System.Text.Encoding.ASCII.GetString(buffer, start, length);
+        long calls = 0;
+        foreach (var line in text.Split("\r\n"))
+        {
+            // cmdstat_evalsha:calls=12,usec=...
+            if (!line.StartsWith("cmdstat_eval:", StringComparison.Ordinal) && !line.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal)) continue;
+            var field = line[(line.IndexOf("calls=", StringComparison.Ordinal) + 6)..];
+            calls += long.Parse(field[..field.IndexOf(',')]);
+        }
+        return calls;
+    }
+
     /// <summary>Kills the server (as a crash would), by its PID.</summary>
     public void Stop()
     {

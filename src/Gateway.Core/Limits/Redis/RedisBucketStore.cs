@@ -118,6 +118,29 @@ internal sealed class RedisBucketStore : IDisposable
         }
     }
 
+    /// <summary>Calls that failed or timed out (the fail mode applied, or a write-back is retried), since start.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>Requests the fail-open fallback (this replica's own buckets and counters) decided.</summary>
+    public long FailedOpen => Interlocked.Read(ref _failedOpen);
+
+    /// <summary>Requests answered 503 because the store failed (fail_mode: closed).</summary>
+    public long FailedClosed => Interlocked.Read(ref _failedClosed);
+
+    public void CountFailure() => Interlocked.Increment(ref _failures);
+
+    /// <summary>Counts a request the fail mode decided (and the failure behind it).</summary>
+    public void CountFailMode()
+    {
+        Interlocked.Increment(ref _failures);
+        if (FailClosed) Interlocked.Increment(ref _failedClosed);
+        else Interlocked.Increment(ref _failedOpen);
+    }
+
+    private long _failures;
+    private long _failedOpen;
+    private long _failedClosed;
+
     /// <summary>How long a failed store is not asked again.</summary>
     public static readonly TimeSpan Backoff = TimeSpan.FromSeconds(1);
 
