@@ -7,7 +7,7 @@ namespace Gateway.FunctionalTests.Limits;
 /// <summary>A real <c>redis-server</c> (Debian's package) on a free loopback port with its own temp dir; stopped by PID.</summary>
 public sealed class RedisServer : IDisposable
 {
-    private readonly Process _process;
+    private Process _process;
     private readonly string _dir;
 
     private RedisServer(Process process, string dir, int port)
@@ -22,37 +22,55 @@ public sealed class RedisServer : IDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var dir = Directory.CreateTempSubdirectory("limits-redis-").FullName;
+        var server = new RedisServer(Launch(dir, port), dir, port);
+        await server.WaitUntilListeningAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server again on the same port (empty: it keeps nothing on disk), after <see cref="Stop"/>.</summary>
+    public async Task RestartAsync()
+    {
+        Stop();
+        _process.Dispose();
+        _process = Launch(_dir, Port);
+        await WaitUntilListeningAsync();
+    }
+
+    private static Process Launch(string dir, int port)
+    {
+        var psi = new ProcessStartInfo("redis-server")
         {
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var dir = Directory.CreateTempSubdirectory("limits-redis-").FullName;
-            var psi = new ProcessStartInfo("redis-server")
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = dir,
+        };
+        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir }) psi.ArgumentList.Add(a);
+        var process = Process.Start(psi)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private async Task WaitUntilListeningAsync()
+    {
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = dir,
-            };
-            foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir }) psi.ArgumentList.Add(a);
-            var process = Process.Start(psi)!;
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new RedisServer(process, dir, port);
-            var until = DateTime.UtcNow.AddSeconds(10);
-            while (true)
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < until && !_process.HasExited)
             {
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(IPAddress.Loopback, port);
-                    return server;
-                }
-                catch (SocketException) when (DateTime.UtcNow < until && !process.HasExited)
-                {
-                    await Task.Delay(20);
-                }
+                await Task.Delay(20);
             }
         }
     }

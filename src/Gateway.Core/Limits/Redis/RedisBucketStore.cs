@@ -62,6 +62,9 @@ internal sealed class RedisBucketStore : IDisposable
         options.AsyncTimeout = config.TimeoutMs;
         options.SyncTimeout = config.TimeoutMs;
         options.ConnectRetry = 1;
+        // Reconnect attempts once a second for as long as Redis is away (the default backs off exponentially, to 10 s
+        // between attempts): shared limits come back within about a second of Redis (SharedLimitTests).
+        options.ReconnectRetryPolicy = new LinearRetry(1000);
         _redis = ConnectionMultiplexer.Connect(options);
         _prefix = config.KeyPrefix;
         Timeout = TimeSpan.FromMilliseconds(config.TimeoutMs);
