@@ -55,7 +55,7 @@ internal sealed class LimitsUsageCommand : Command
             body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                await stderr.WriteLineAsync($"gateway limits usage: {(int)response.StatusCode} {ErrorMessage(body)}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"gateway limits usage: {(int)response.StatusCode} {SpansCli.ErrorMessage(body)}").ConfigureAwait(false);
                 return 1;
             }
         }
@@ -115,17 +115,4 @@ internal sealed class LimitsUsageCommand : Command
     /// <summary>Whole numbers as integers, USD to the nano-dollar without trailing zeros.</summary>
     private static string Number(JsonElement e) =>
         e.TryGetInt64(out var l) ? l.ToString(CultureInfo.InvariantCulture) : e.GetDouble().ToString("0.#########", CultureInfo.InvariantCulture);
-
-    private static string ErrorMessage(byte[] body)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.GetProperty("error").GetProperty("message").GetString() ?? "";
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return Encoding.UTF8.GetString(body);
-        }
-    }
 }

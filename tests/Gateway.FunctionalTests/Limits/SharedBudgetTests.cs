@@ -45,18 +45,8 @@ public sealed class SharedBudgetTests : IAsyncLifetime
               limit_to: 0.01
         """, int leasePercent = 5, int[]? thresholds = null)
     {
-        var gateway = await GatewayUnderTest.StartAsync($$"""
-            server:
-              sse_keepalive_ms: 0
-            providers:
-              - name: fake
-                type: openai
-                base_url: {{_upstream.BaseUrl}}
-                api_key: sk-test
-                models:
-                  - name: gpt-4o
-                    upstream_model: gpt-4o-2024
-                    price: {{price}}
+        var gateway = await GatewayUnderTest.StartAsync(Configs.Priced(_upstream, price) + $$"""
+
             limits_store:
               type: redis
               url: {{_redis.Url}}
