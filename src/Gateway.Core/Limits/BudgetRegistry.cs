@@ -77,8 +77,15 @@ internal sealed class BudgetRegistry : IDisposable
     {
         foreach (var id in _rules.Keys)
         {
-            if (!ids.Contains(id)) _rules.TryRemove(id, out _);
+            if (!ids.Contains(id) && _rules.TryRemove(id, out var removed)) FlushRemoved(removed);
         }
+    }
+
+    /// <summary>A removed rule's leases go back to Redis and its pending spend is written, once, off the reload's path.</summary>
+    private void FlushRemoved(BudgetCounters removed)
+    {
+        if (Shared is not { } store || _alerts is not { } alerts || _logger is not { } logger) return;
+        foreach (var budget in removed.SharedBudgets) _ = budget.FlushAsync(store, alerts, NowMs, idleMs: 0, logger);
     }
 
     public int Sweep()

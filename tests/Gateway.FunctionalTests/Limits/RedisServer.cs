@@ -76,33 +76,12 @@ public sealed class RedisServer : IDisposable
     }
 
     /// <summary>
-    /// Script calls the server has run (EVAL and EVALSHA: every limits operation is one), from <c>INFO commandstats</c>,
-    /// over a connection of its own.
+    /// Script calls the server has run (EVAL and EVALSHA: every limits operation is one), from <c>INFO commandstats</c>.
     /// </summary>
     public async Task<long> ScriptCallsAsync()
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, Port);
-        var stream = client.GetStream();
-        await stream.WriteAsync("*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n"u8.ToArray());
-        // A bulk string: $<length>\r\n<text>\r\n.
-        var buffer = new byte[64 * 1024];
-        var read = 0;
-        int length = -1, start = 0;
-        while (length < 0 || read < start + length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(read));
-            if (n == 0) throw new IOException("redis closed the connection");
-            read += n;
-            if (length < 0 && Array.IndexOf(buffer, (byte)'\n', 0, read) is var eol and > 0)
-            {
-                length = int.Parse(System.Text.Encoding.ASCII.GetString(buffer, 1, eol - 2));
-                start = eol + 1;
-            }
-        }
-        var text = System.Text.Encoding.ASCII.GetString(buffer, start, length);
         long calls = 0;
-        foreach (var line in text.Split("\r\n"))
+        foreach (var line in (await CommandAsync("INFO", "commandstats"))!.Split("\r\n"))
         {
             // cmdstat_evalsha:calls=12,usec=...
             if (!line.StartsWith("cmdstat_eval:", StringComparison.Ordinal) && !line.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal)) continue;
@@ -110,6 +89,39 @@ public sealed class RedisServer : IDisposable
             calls += long.Parse(field[..field.IndexOf(',')]);
         }
         return calls;
+    }
+
+    /// <summary>One command over a connection of its own; the reply as text (a bulk string, a simple string or an integer), null for nil.</summary>
+    public async Task<string?> CommandAsync(params string[] args)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        var stream = client.GetStream();
+        var request = new System.Text.StringBuilder($"*{args.Length}\r\n");
+        foreach (var a in args) request.Append($"${System.Text.Encoding.UTF8.GetByteCount(a)}\r\n{a}\r\n");
+        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(request.ToString()));
+        var buffer = new byte[64 * 1024];
+        var read = 0;
+        while (true)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read));
+            if (n == 0) throw new IOException("redis closed the connection");
+            read += n;
+            var eol = Array.IndexOf(buffer, (byte)'\n', 0, read);
+            if (eol < 0) continue;
+            var head = System.Text.Encoding.ASCII.GetString(buffer, 1, eol - 2);
+            switch ((char)buffer[0])
+            {
+                case '+' or ':': return head;
+                case '-': throw new InvalidOperationException("redis: " + head);
+                case '$' when head == "-1": return null;
+                case '$':
+                    var length = int.Parse(head);
+                    if (read >= eol + 1 + length) return System.Text.Encoding.UTF8.GetString(buffer, eol + 1, length);
+                    break;
+                default: throw new InvalidOperationException("unexpected redis reply " + (char)buffer[0]);
+            }
+        }
     }
 
     /// <summary>Kills the server (as a crash would), by its PID.</summary>

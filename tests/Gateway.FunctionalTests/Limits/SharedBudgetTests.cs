@@ -43,7 +43,7 @@ public sealed class SharedBudgetTests : IAsyncLifetime
             - id: shared-cent
               unit: cost_per_day
               limit_to: 0.01
-        """, int leasePercent = 5, int[]? thresholds = null)
+        """, int leasePercent = 5, int[]? thresholds = null, bool fromFile = false)
     {
         var gateway = await GatewayUnderTest.StartAsync(Configs.Priced(_upstream, price) + $$"""
 
@@ -58,7 +58,7 @@ public sealed class SharedBudgetTests : IAsyncLifetime
                   alerts:
                     thresholds: [{{string.Join(", ", thresholds ?? [50])}}]
                     notification_target: [{type: webhook, url: "{{_webhook.Origin}}/alerts"}]
-            """);
+            """, fromFile: fromFile);
         _gateways.Add(gateway);
         return gateway;
     }
@@ -140,6 +140,36 @@ public sealed class SharedBudgetTests : IAsyncLifetime
         // Each threshold once, across both replicas.
         await Poll.UntilAsync(() => Task.FromResult(_webhook.Requests.Count >= 2), "the 50% and 100% alerts");
         Assert.Equal([50, 100], _webhook.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("threshold_percent").GetInt32()).Order());
+    }
+
+    [Fact]
+    public async Task A_reload_that_removes_a_budget_rule_gives_its_lease_back_to_redis_at_once()
+    {
+        var gateway = await StartAsync(Leased, """
+                - id: shared-dollar
+                  unit: cost_per_day
+                  limit_to: 1
+            """, leasePercent: 20, fromFile: true);
+        var key = "gw:bg:shared-dollar::" + new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).ToUnixTimeSeconds();
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(gateway));
+        // The replica holds the rest of its $0.20 slice.
+        Assert.True(long.Parse((await _redis.CommandAsync("HGET", key, "reserved"))!) > 0);
+
+        // The rule goes away while requests keep its lease busy (an idle lease would go back by itself after a second).
+        var yaml = await File.ReadAllTextAsync(gateway.ConfigFile!);
+        await File.WriteAllTextAsync(gateway.ConfigFile!, yaml[..yaml.IndexOf("budget_limiting:", StringComparison.Ordinal)] + yaml[yaml.IndexOf("\nspan_store:", StringComparison.Ordinal)..]);
+        var served = 1;
+        await Poll.UntilAsync(async () =>
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(gateway));
+            served++;
+            return (await gateway.Client.GetStringAsync("/readyz")).Contains("config_version=2", StringComparison.Ordinal);
+        }, "the reload");
+
+        // Nothing flushes a removed rule's counters later: the reload itself gives the lease back and writes the spend
+        // (of the requests the rule still saw: at most all of them, at least the first).
+        await Poll.UntilAsync(async () => await _redis.CommandAsync("HGET", key, "reserved") == "0", "the lease back in Redis");
+        Assert.InRange(long.Parse((await _redis.CommandAsync("HGET", key, "spent"))!), 800_000, served * 800_000L);
     }
 
     [Fact]
