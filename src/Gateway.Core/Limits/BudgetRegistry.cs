@@ -12,6 +12,9 @@ internal sealed class BudgetRegistry : IDisposable
     public static readonly TimeSpan SweepInterval = TimeSpan.FromHours(1);
 
     private readonly ConcurrentDictionary<string, BudgetCounters> _rules = new(StringComparer.Ordinal);
+    // Counters a reload removed (or replaced with a new unit), by when: with Redis, their leases and pending spend are
+    // still written back, including what requests in flight at the reload settle afterwards, for an hour.
+    private readonly ConcurrentDictionary<BudgetCounters, long> _retired = new();
     private readonly ITimer _sweep;
     private readonly ITimer? _flush;
     private readonly long _epoch;
@@ -52,10 +55,14 @@ internal sealed class BudgetRegistry : IDisposable
         if (Shared is not { } store || _alerts is not { } alerts || _logger is not { } logger) return Task.CompletedTask;
         var now = NowMs;
         var flushes = new List<Task>();
-        foreach (var rule in _rules.Values)
+        foreach (var rule in _rules.Values.Concat(_retired.Keys))
         {
             foreach (var budget in rule.SharedBudgets) flushes.Add(budget.FlushAsync(store, alerts, now, (long)FlushInterval.TotalMilliseconds, logger));
             rule.SweepShared(Time.GetUtcNow());
+        }
+        foreach (var (rule, since) in _retired)
+        {
+            if (now - since > RetiredFor.TotalMilliseconds && rule.SharedBudgets.All(b => b.IsClean)) _retired.TryRemove(rule, out _);
         }
         return Task.WhenAll(flushes);
     }
@@ -67,11 +74,17 @@ internal sealed class BudgetRegistry : IDisposable
 
     public IEnumerable<BudgetCounters> Rules => _rules.Values;
 
-    public BudgetCounters For(BudgetRuleConfig rule) =>
-        _rules.AddOrUpdate(rule.Id,
+    public BudgetCounters For(BudgetRuleConfig rule)
+    {
+        _rules.TryGetValue(rule.Id, out var before);
+        var counters = _rules.AddOrUpdate(rule.Id,
             static (id, r) => new BudgetCounters(id, r.Unit),
             static (id, existing, r) => existing.Unit == r.Unit ? existing : new BudgetCounters(id, r.Unit),
             rule);
+        // A new unit starts the rule afresh: the old counters' leases go back as for a removed rule.
+        if (before is not null && !ReferenceEquals(before, counters)) FlushRemoved(before);
+        return counters;
+    }
 
     public void Retain(IReadOnlySet<string> ids)
     {
@@ -81,10 +94,14 @@ internal sealed class BudgetRegistry : IDisposable
         }
     }
 
-    /// <summary>A removed rule's leases go back to Redis and its pending spend is written, once, off the reload's path.</summary>
+    /// <summary>How long the flush keeps writing back a removed rule's counters (requests in flight at the reload settle on them).</summary>
+    public static readonly TimeSpan RetiredFor = TimeSpan.FromHours(1);
+
+    /// <summary>A removed rule's leases go back to Redis and its pending spend is written at once, off the reload's path, then by the flush.</summary>
     private void FlushRemoved(BudgetCounters removed)
     {
         if (Shared is not { } store || _alerts is not { } alerts || _logger is not { } logger) return;
+        _retired[removed] = NowMs;
         foreach (var budget in removed.SharedBudgets) _ = budget.FlushAsync(store, alerts, NowMs, idleMs: 0, logger);
     }
 

@@ -142,8 +142,10 @@ public sealed class SharedBudgetTests : IAsyncLifetime
         Assert.Equal([50, 100], _webhook.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("threshold_percent").GetInt32()).Order());
     }
 
-    [Fact]
-    public async Task A_reload_that_removes_a_budget_rule_gives_its_lease_back_to_redis_at_once()
+    [Theory]
+    [InlineData("removed")]
+    [InlineData("new unit")]
+    public async Task A_reload_that_removes_a_budget_rule_gives_its_lease_back_to_redis_at_once(string change)
     {
         var gateway = await StartAsync(Leased, """
                 - id: shared-dollar
@@ -155,9 +157,11 @@ public sealed class SharedBudgetTests : IAsyncLifetime
         // The replica holds the rest of its $0.20 slice.
         Assert.True(long.Parse((await _redis.CommandAsync("HGET", key, "reserved"))!) > 0);
 
-        // The rule goes away while requests keep its lease busy (an idle lease would go back by itself after a second).
+        // The rule goes away (or starts afresh with a new unit) while requests keep its lease busy (an idle lease would go back by itself after a second).
         var yaml = await File.ReadAllTextAsync(gateway.ConfigFile!);
-        await File.WriteAllTextAsync(gateway.ConfigFile!, yaml[..yaml.IndexOf("budget_limiting:", StringComparison.Ordinal)] + yaml[yaml.IndexOf("\nspan_store:", StringComparison.Ordinal)..]);
+        await File.WriteAllTextAsync(gateway.ConfigFile!, change == "removed"
+            ? yaml[..yaml.IndexOf("budget_limiting:", StringComparison.Ordinal)] + yaml[yaml.IndexOf("\nspan_store:", StringComparison.Ordinal)..]
+            : yaml.Replace("unit: cost_per_day", "unit: cost_per_month", StringComparison.Ordinal));
         var served = 1;
         await Poll.UntilAsync(async () =>
         {
