@@ -58,6 +58,8 @@ providers:
     models:
       - name: gpt-4o
         upstream_model: gpt-4o-2024-08-06
+        # gpt-4o's list price: a budget in --a-yaml/--b-yaml then reserves and settles a real cost.
+        price: {input_per_million_tokens: 2.5, output_per_million_tokens: 10}
 EOF
 sed -n '/^cat > "\$work\/chat.json"/,/^EOF$/p' "$here/run.sh" | sed '1d;$d' > "$work/chat.json"
 

@@ -8,7 +8,7 @@ namespace Gateway;
 
 /// <summary>
 /// <c>gateway [serve]</c>, <c>gateway config check FILE</c>, <c>gateway config print-default</c>,
-/// <c>gateway spans query</c>, <c>--version</c>, <c>--help</c>, on System.CommandLine (issue #10, item 6).
+/// <c>gateway spans query</c>, <c>gateway limits usage</c>, <c>--version</c>, <c>--help</c>, on System.CommandLine (issue #10, item 6).
 /// </summary>
 internal static class Cli
 {
@@ -39,6 +39,7 @@ internal static class Cli
           gateway config check examples/gateway.yaml
           gateway config print-default > gateway.yaml
           gateway spans query --start 1h --root --output table
+          gateway limits usage --rule per-user-rpm
 
         OpenAI clients point their base URL at http://HOST:PORT/v1.
         """;
@@ -102,9 +103,11 @@ internal static class Cli
         var query = new SpansQueryCommand(environment, time);
         var config = new Command("config", "validate or print a configuration") { check, printDefault };
         var spans = new Command("spans", "read the spans a running gateway stored") { query };
-        var root = new RootCommand("gateway - an OpenAI-compatible LLM gateway") { configFile, urls, serve, config, spans };
+        var usage = new LimitsUsageCommand(environment);
+        var limits = new Command("limits", "read a running gateway's rate limit and budget usage") { usage };
+        var root = new RootCommand("gateway - an OpenAI-compatible LLM gateway") { configFile, urls, serve, config, spans, limits };
         root.SetAction(Serve);
-        foreach (var command in new Command[] { check, printDefault, query })
+        foreach (var command in new Command[] { check, printDefault, query, usage })
         {
             // 'gateway --config FILE config check OTHER' would otherwise ignore --config without a word.
             // (System.CommandLine runs the validators of the command that was invoked, not of its parents.)

@@ -26,6 +26,7 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly ShutdownDrain _drain;
     private readonly GatewayMetrics _metrics;
     private ConfigReloader? _reloader;
+    private LimitsUsageHandler? _limitsUsage;
 
     private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain, GatewayMetrics metrics)
     {
@@ -131,6 +132,8 @@ internal sealed class GatewayApp : IAsyncDisposable
         var telemetry = app.Services.GetRequiredService<GatewayTelemetry>();
         metrics.ObserveQueues(spans.Store, telemetry.Processor);
         var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>(), metrics);
+        // Authenticated like the span query API (issue #12 item 8).
+        gateway._limitsUsage = new LimitsUsageHandler(runtime, ctx => AnonymousQueryAccess.Resolve(runtime.Current.Keys, ctx, runtime.Current.Config.SpanStore.AllowAnonymousRemote));
         if (config.SourceIsFile)
         {
             gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
@@ -140,6 +143,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
         var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })), logger);
         var rateLimitStage = new RateLimitStage(logger);
+        runtime.Budgets.Attach(budgetStage.Alerts, logger);
         Func<GatewayRuntime.Snapshot, IRequestStage?>[] stages =
         [
             s => s.RateLimits.IsEmpty ? null : rateLimitStage,
@@ -213,6 +217,8 @@ internal sealed class GatewayApp : IAsyncDisposable
                 return _spans.Summary.HandleAsync(context);
             case TracingProjectsHandler.Path:
                 return _spans.Projects.HandleAsync(context);
+            case LimitsUsageHandler.Path:
+                return _limitsUsage!.HandleAsync(context);
             case GatewayMetrics.ScrapePath:
                 // GET and HEAD of /metrics were answered by the scrape endpoint ahead of this dispatch.
                 return path == GatewayMetrics.ScrapePath ? NotAllowed(context, method, path) : ErrorWriter.WriteAsync(context, GatewayError.NotFound(path));

@@ -133,7 +133,8 @@ internal static class SpansCli
         }
     }
 
-    private static string ErrorMessage(byte[] body)
+    /// <summary>The message of an OpenAI-style error body, or the body as text (the CLI commands print it).</summary>
+    internal static string ErrorMessage(byte[] body)
     {
         try
         {

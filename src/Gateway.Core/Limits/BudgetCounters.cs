@@ -11,6 +11,9 @@ namespace Gateway.Limits;
 internal sealed class BudgetCounters(string ruleId, BudgetUnit unit)
 {
     private readonly ConcurrentDictionary<string, BudgetPeriod> _periods = new(StringComparer.Ordinal);
+    // With limits_store: redis, this replica's leases by key and period start: both periods of a request that
+    // straddles the boundary stay reachable until the flush wrote them back.
+    private readonly ConcurrentDictionary<(string Key, DateTimeOffset Start), Redis.SharedBudget> _shared = new();
 
     public string RuleId { get; } = ruleId;
     public BudgetUnit Unit { get; } = unit;
@@ -25,6 +28,22 @@ internal sealed class BudgetCounters(string ruleId, BudgetUnit unit)
             var period = _periods.GetOrAdd(key, static (_, s) => s.Self.NewPeriod(s.Now), (Self: this, Now: now));
             if (now < period.End) return period;
             _periods.TryUpdate(key, NewPeriod(now), period);
+        }
+    }
+
+    /// <summary>This replica's view of the counter in Redis for <paramref name="key"/> and <paramref name="period"/>.</summary>
+    public Redis.SharedBudget Shared(string key, BudgetPeriod period, Redis.RedisBucketStore store) =>
+        _shared.GetOrAdd((key, period.Start), static (k, s) => new Redis.SharedBudget(s.Store.BudgetKeyOf(s.RuleId, k.Key, k.Start), k.Key, k.Start, s.End),
+            (Store: store, RuleId, period.End));
+
+    public IEnumerable<Redis.SharedBudget> SharedBudgets => _shared.Values;
+
+    /// <summary>Forgets leases of past periods once everything is written back (an hour on, so requests that straddled the end have settled).</summary>
+    public void SweepShared(DateTimeOffset now)
+    {
+        foreach (var entry in _shared)
+        {
+            if (now >= entry.Value.End.AddHours(1) && entry.Value.IsClean) _shared.TryRemove(entry);
         }
     }
 

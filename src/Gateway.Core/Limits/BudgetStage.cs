@@ -15,6 +15,9 @@ internal sealed class BudgetStage(BudgetAlerts alerts, ILogger logger) : IReques
 {
     public string Name => "budget";
 
+    /// <summary>Where alerts go; the registry's flush of Redis leases fires them too.</summary>
+    public BudgetAlerts Alerts => alerts;
+
     public ValueTask<GatewayError?> RunAsync(RequestContext context, CancellationToken ct)
     {
         var limiter = context.Snapshot.Budgets;
@@ -48,33 +51,64 @@ internal sealed class BudgetStage(BudgetAlerts alerts, ILogger logger) : IReques
         return null;
     }
 
-    /// <summary>The counters in Redis; when it fails: 503 (fail-closed) or this replica's own counters (fail-open).</summary>
-    private async ValueTask<GatewayError?> SharedAsync(RequestContext context, BudgetLease lease, Redis.RedisBucketStore store, DateTimeOffset now)
+    /// <summary>
+    /// The counters in Redis, through this replica's leases: the deciding rule admits from its lease (no Redis call) or
+    /// refills it; the others only record. When Redis fails: 503 (fail-closed) or this replica's own counters (fail-open).
+    /// </summary>
+    private ValueTask<GatewayError?> SharedAsync(RequestContext context, BudgetLease lease, Redis.RedisBucketStore store, DateTimeOffset now)
     {
-        var redisKeys = new string[lease.Rules.Length];
-        var reserved = 0;
+        var registry = context.Snapshot.Budgets.Registry;
+        var shared = new Redis.SharedBudget[lease.Rules.Length];
+        for (var i = 0; i < shared.Length; i++)
+        {
+            shared[i] = lease.Rules[i].Counters.Shared(lease.Keys[i], lease.Periods[i], store);
+            shared[i].Touch(lease.Rules[i], registry.NowMs);
+        }
+        var rule = lease.Rules[0];
+        if (!Decides(rule, 0))
+        {
+            context.Budget = lease with { Shared = shared };
+            return ValueTask.FromResult<GatewayError?>(null);
+        }
+        var slice = Slice(rule, store);
+        var mode = Redis.SharedBudget.IsDirect(lease.ReservedNano, slice) ? Redis.BudgetSettleMode.Direct : Redis.BudgetSettleMode.Leased;
+        var reserve = shared[0].TryReserveAsync(store, alerts, rule, lease.ReservedNano, slice, registry.NowMs);
+        if (reserve.IsCompletedSuccessfully) return ValueTask.FromResult(Admit(context, lease, shared, mode, reserve.Result, now));
+        return AwaitAsync(context, lease, shared, mode, reserve, store, now);
+    }
+
+    private async ValueTask<GatewayError?> AwaitAsync(RequestContext context, BudgetLease lease, Redis.SharedBudget[] shared, Redis.BudgetSettleMode mode, ValueTask<bool> reserve,
+        Redis.RedisBucketStore store, DateTimeOffset now)
+    {
+        bool admitted;
         try
         {
-            for (; reserved < lease.Rules.Length; reserved++)
-            {
-                var rule = lease.Rules[reserved];
-                redisKeys[reserved] = store.BudgetKeyOf(rule.Id, lease.Keys[reserved], lease.Periods[reserved].Start);
-                if (!await Redis.RedisBudgets.TryReserveAsync(store, redisKeys[reserved], lease.ReservedNano, Decides(rule, reserved) ? rule.LimitNano : null, lease.Periods[reserved].End).ConfigureAwait(false))
-                {
-                    return Exceeded(context, rule, lease.Periods[reserved], now);
-                }
-            }
+            admitted = await reserve.ConfigureAwait(false);
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
-            LimitsLog.StoreUnavailable(logger, store.FailClosed ? "closed" : "open", e.Message);
-            // Give back what this request reserved before the failure, or it would hold budget until the period ends.
-            for (var i = 0; i < reserved; i++) _ = SettleSharedAsync(store, lease.Rules[i], lease.Keys[i], lease.Periods[i], redisKeys[i], lease.ReservedNano, 0);
+            store.CountFailMode();
+            var last = Interlocked.Read(ref _lastLogged);
+            if (Environment.TickCount64 - last >= 1000 && Interlocked.CompareExchange(ref _lastLogged, Environment.TickCount64, last) == last)
+            {
+                LimitsLog.StoreUnavailable(logger, store.FailClosed ? "closed" : "open", e.Message);
+            }
             return store.FailClosed ? LimitErrors.StoreUnavailable() : ReserveLocal(context, lease, now);
         }
-        context.Budget = lease with { RedisKeys = redisKeys };
+        return Admit(context, lease, shared, mode, admitted, now);
+    }
+
+    private static GatewayError? Admit(RequestContext context, BudgetLease lease, Redis.SharedBudget[] shared, Redis.BudgetSettleMode mode, bool admitted, DateTimeOffset now)
+    {
+        if (!admitted) return Exceeded(context, lease.Rules[0], lease.Periods[0], now);
+        context.Budget = lease with { Shared = shared, Mode = mode };
         return null;
     }
+
+    /// <summary>A replica's lease slice: <c>lease_percent</c> of the limit, at least one nano-USD.</summary>
+    private static long Slice(BudgetRule rule, Redis.RedisBucketStore store) => Math.Max(1, rule.LimitNano / 100 * store.LeasePercent);
+
+    private long _lastLogged = long.MinValue / 2;
 
     /// <summary>The first matching rule decides, unless it only audits.</summary>
     private static bool Decides(BudgetRule rule, int index) => index == 0 && !rule.AuditMode;
@@ -92,31 +126,21 @@ internal sealed class BudgetStage(BudgetAlerts alerts, ILogger logger) : IReques
         var cost = CostNano(context);
         for (var i = 0; i < lease.Rules.Length; i++)
         {
-            if (lease.RedisKeys is { } redisKeys)
+            if (lease.Shared is { } shared)
             {
-                // Settled before the response completes, as in memory: a client's next request must not find this
-                // one's reservation still held (a false "budget exceeded"). The end hook is synchronous, so this waits,
-                // at most timeout_ms (SettleSharedAsync never throws).
                 var store = context.Snapshot.Budgets.Registry.Shared!;
-                SettleSharedAsync(store, lease.Rules[i], lease.Keys[i], lease.Periods[i], redisKeys[i], lease.ReservedNano, cost).Wait(store.Timeout);
+                var mode = i == 0 ? lease.Mode : Redis.BudgetSettleMode.Recorded;
+                if (!shared[i].Settle(mode, lease.ReservedNano, cost, Slice(lease.Rules[i], store))) continue;
+                var flush = shared[i].FlushAsync(store, alerts, context.Snapshot.Budgets.Registry.NowMs, long.MaxValue, logger);
+                // A direct reservation (more than a slice) is released before the response completes, as in memory: a
+                // client's next request, on any replica, must not find it still held (a false "budget exceeded"). The end
+                // hook is synchronous, so this waits, at most twice timeout_ms (FlushAsync never throws). A lease above
+                // a slice gives the rest back without waiting.
+                if (mode == Redis.BudgetSettleMode.Direct) flush.Wait(store.Timeout * 2);
                 continue;
             }
             var spent = lease.Periods[i].Settle(lease.ReservedNano, cost);
             alerts.Check(lease.Rules[i], lease.Keys[i], lease.Periods[i], spent);
-        }
-    }
-
-    private async Task SettleSharedAsync(Redis.RedisBucketStore store, BudgetRule rule, string key, BudgetPeriod period, string redisKey, long reservedNano, long costNano)
-    {
-        try
-        {
-            var (spent, fired) = await Redis.RedisBudgets.SettleAsync(store, redisKey, reservedNano, costNano, rule.LimitNano, rule.AlertThresholds).ConfigureAwait(false);
-            foreach (var threshold in fired) alerts.Fire(rule, key, period.Start, period.End, (int)threshold, spent);
-        }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            // The reservation stays in Redis until the key expires (a day after the period): the budget errs on the blocking side.
-            LimitsLog.StoreUnavailable(logger, "settle", e.Message);
         }
     }
 

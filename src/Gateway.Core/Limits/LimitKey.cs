@@ -40,14 +40,30 @@ internal sealed class LimitKey
         };
     }
 
-    /// <summary>Whether <paramref name="key"/> belongs to <paramref name="subject"/>: a key split by user names the caller.</summary>
+    /// <summary>The values of <paramref name="key"/>, one per part of <see cref="Parts"/>.</summary>
+    public string[] Values(string key) => _parts.Length switch
+    {
+        0 => [],
+        1 => [key],
+        _ => key.Split(Separator),
+    };
+
+    /// <summary>
+    /// Whether <paramref name="key"/> belongs to <paramref name="subject"/> (the usage API shows a caller only these):
+    /// a key split by <c>user</c> names the caller, or one split by <c>virtualaccount</c> the caller's virtual account.
+    /// </summary>
     public bool BelongsTo(string key, Auth.Subject subject)
     {
-        for (var i = 0; i < _parts.Length; i++)
+        var values = Values(key);
+        for (var i = 0; i < _parts.Length && i < values.Length; i++)
         {
-            if (_parts[i] != "user") continue;
-            var values = key.Split(Separator);
-            return i < values.Length && values[i] == subject.ToString();
+            var mine = _parts[i] switch
+            {
+                "user" => values[i] == subject.ToString(),
+                "virtualaccount" => subject.Type == Auth.Subject.VirtualAccountType && values[i] == subject.Slug,
+                _ => false,
+            };
+            if (mine) return true;
         }
         return false;
     }

@@ -68,7 +68,7 @@ internal sealed class RateLimitStage(ILogger logger) : IRequestStage
             {
                 LimitsLog.StoreUnavailable(logger, shared.Store.FailClosed ? "closed" : "open", e.Message);
             }
-            Interlocked.Increment(ref s_storeFailures);
+            shared.Store.CountFailMode();
             if (shared.Store.FailClosed)
             {
                 var error = LimitErrors.StoreUnavailable();
@@ -128,14 +128,11 @@ internal sealed class RateLimitStage(ILogger logger) : IRequestStage
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
+            store.CountFailure();
             LimitsLog.StoreUnavailable(logger, "settle", e.Message);
         }
     }
 
-    /// <summary>Redis calls that failed or timed out (fail mode applied), since the process started.</summary>
-    public static long StoreFailures => Interlocked.Read(ref s_storeFailures);
-
-    private static long s_storeFailures;
     private long _lastLogged = long.MinValue / 2;
 
     /// <summary>

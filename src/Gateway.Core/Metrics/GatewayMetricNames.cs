@@ -19,6 +19,10 @@ internal static class GatewayMetricNames
     public const string OtlpQueueDepth = "gateway.otlp.queue.depth";
     public const string OtlpDropped = "gateway.otlp.dropped";
     public const string OtlpFailed = "gateway.otlp.failed";
+    /// <summary>limits_store: redis calls that failed or timed out (docs/limits.md).</summary>
+    public const string LimitsStoreFailures = "gateway.limits.store.failures";
+    /// <summary>Requests the limits store's fail mode decided: a fail-open fallback or a fail-closed 503.</summary>
+    public const string LimitsStoreFailModeRequests = "gateway.limits.store.fail_mode.requests";
 
     // Labels.
     public const string ConfigVersion = "version";
@@ -27,6 +31,8 @@ internal static class GatewayMetricNames
     public const string SubjectType = "subject.type";
     public const string Target = "gateway.target";
     public const string Outcome = "gateway.attempt.outcome";
+    /// <summary><c>open</c> or <c>closed</c>, as limits_store.fail_mode.</summary>
+    public const string FailMode = "gateway.limits.fail_mode";
     /// <summary>The model label of a request routing did not recognise: client text must not become a series.</summary>
     public const string UnknownModel = "unknown";
 }

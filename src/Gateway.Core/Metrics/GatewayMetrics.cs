@@ -34,6 +34,15 @@ internal sealed class GatewayMetrics : IDisposable
         _meter.CreateObservableGauge(GatewayMetricNames.ConfigInfo, () => new Measurement<int>(1, ConfigLabels(runtime.Current)),
             description: "The live config: version (1 at start, +1 per reload) and hash (of the config file) labels.");
         _meter.CreateObservableGauge(GatewayMetricNames.ConfigLiveVersion, () => runtime.Current.Version, "{version}", "The version of the live config: 1 at start, +1 per reload.");
+        // Only with limits_store: redis (the store is fixed at start; a reload does not switch it).
+        if (runtime.RateLimits.Shared is { } store)
+        {
+            _meter.CreateObservableCounter(GatewayMetricNames.LimitsStoreFailures, () => store.Failures, "{failure}",
+                "Calls to the limits store (Redis) that failed or timed out.");
+            var mode = new KeyValuePair<string, object?>(GatewayMetricNames.FailMode, store.FailClosed ? "closed" : "open");
+            _meter.CreateObservableCounter(GatewayMetricNames.LimitsStoreFailModeRequests, () => new Measurement<long>(store.FailClosed ? store.FailedClosed : store.FailedOpen, mode), "{request}",
+                "Requests the limits store's fail mode decided: this replica's own limits (open) or a 503 (closed).");
+        }
     }
 
     /// <summary>The reader behind <see cref="ScrapePath"/>, on the host's MeterProvider.</summary>

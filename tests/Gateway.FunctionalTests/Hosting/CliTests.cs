@@ -24,6 +24,7 @@ public sealed class CliTests
         Assert.Matches(@"(?m)^  serve +run the gateway \(the default\)$", stdout);
         Assert.Matches(@"(?m)^  config +", stdout);
         Assert.Matches(@"(?m)^  spans +", stdout);
+        Assert.Matches(@"(?m)^  limits +", stdout);
         Assert.Contains("gateway config check examples/gateway.yaml", stdout);
         foreach (var variable in new[] { "GATEWAY_CONFIG", "ASPNETCORE_URLS", "OPENAI_API_KEY", "ENABLE_OTEL_TRACING", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
             "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_SERVICE_NAME", "ENABLE_OTEL_METRICS" })
@@ -37,6 +38,7 @@ public sealed class CliTests
     [InlineData(new[] { "config", "check", "--help" }, "gateway config check <FILE>", "<FILE>")]
     [InlineData(new[] { "serve", "--help" }, "gateway serve [options]", "ENABLE_OTEL_TRACING")]
     [InlineData(new[] { "spans", "--help" }, "query", "gateway spans [command]")]
+    [InlineData(new[] { "limits", "usage", "--help" }, "gateway limits usage [options]", "--type <rate_limit|budget>")]
     public async Task Help_OfACommand(string[] args, string expected, string alsoExpected)
     {
         var (code, stdout, _) = await GatewayProcess.RunAsync(args);

@@ -33,20 +33,7 @@ public sealed class BudgetTests : IAsyncLifetime
 
     private async Task<GatewayUnderTest> StartAsync(string budgets)
     {
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            server:
-              sse_keepalive_ms: 0
-            providers:
-              - name: fake
-                type: openai
-                base_url: {{_upstream.BaseUrl}}
-                api_key: sk-test
-                models:
-                  - name: gpt-4o
-                    upstream_model: gpt-4o-2024
-                    price: {input_per_million_tokens: 250, output_per_million_tokens: 250}
-            {{budgets}}
-            """);
+        _gateway = await GatewayUnderTest.StartAsync(Configs.Priced(_upstream) + "\n" + budgets);
         return _gateway;
     }
 

@@ -170,6 +170,68 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tokens_per_minute_limit_settles_streams_with_their_usage_and_a_cut_stream_with_what_it_delivered()
+    {
+        var gateway = await StartAsync("""
+            rate_limiting:
+              rules:
+                - id: tpm
+                  limit_to: 600
+                  unit: tokens_per_minute
+            """);
+        const string extra = ""","max_tokens":250,"stream_options":{"include_usage":true}""";
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cut = false;
+        _upstream.Handler = async (ctx, _) =>
+        {
+            if (!cut)
+            {
+                await Sse.WriteAsync(ctx, [Sse.Chunk("a"), Sse.Chunk("b", "stop"), Sse.Usage]);
+                return;
+            }
+            // Cut after three events, before any usage.
+            await Sse.WriteAsync(ctx, [Sse.Chunk("a"), Sse.Chunk("b"), Sse.Chunk("c")], done: false);
+            await delivered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            ctx.Abort();
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // 600 a minute refills 10 a second (the binary's clock is real): each figure may be up to that much higher
+        // than the exact one, never lower. Without settlement each request would keep its 250 reserved.
+        void AssertRemaining(long exact, HttpResponseMessage r) =>
+            Assert.InRange(long.Parse(Header(r, "x-ratelimit-remaining-tokens")), exact, exact + 1 + clock.ElapsedMilliseconds / 100);
+
+        using (var first = await gateway.Chat("fake/gpt-4o", stream: true, key: AliceKey, extra: extra))
+        {
+            AssertRemaining(350, first);
+            await first.Content.ReadAsStringAsync();
+        }
+        using (var second = await gateway.Chat("fake/gpt-4o", stream: true, key: AliceKey, extra: extra))
+        {
+            // The first settled its usage, 8 tokens, from the stream's final chunk.
+            AssertRemaining(600 - 8 - 250, second);
+            await second.Content.ReadAsStringAsync();
+        }
+        cut = true;
+        using (var third = await gateway.Chat("fake/gpt-4o", stream: true, key: AliceKey, extra: extra))
+        {
+            AssertRemaining(600 - 16 - 250, third);
+            var (_, truncated) = await Sse.ReadRawAsync(third, body =>
+            {
+                if (body.Contains("\"c\"", StringComparison.Ordinal)) delivered.TrySetResult();
+            });
+            Assert.True(truncated);
+        }
+        cut = false;
+        using var fourth = await gateway.Chat("fake/gpt-4o", stream: true, key: AliceKey, extra: extra);
+
+        // The cut stream settled the 3 events it delivered plus its prompt at 4 bytes a token.
+        var usedByCut = 3 + Encoding.UTF8.GetByteCount(GatewayRequests.ChatBody("fake/gpt-4o", true, extra)) / 4;
+        AssertRemaining(600 - 16 - usedByCut - 250, fourth);
+        Assert.Equal("600", Header(fourth, "x-ratelimit-limit-tokens"));
+    }
+
+    [Fact]
     public async Task The_spans_say_which_rule_limited_the_request_and_why()
     {
         var gateway = await StartAsync("""

@@ -3,18 +3,22 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.FunctionalTests.Explorer;
 using Gateway.FunctionalTests.Infrastructure;
 
 namespace Gateway.FunctionalTests.Limits;
 
 /// <summary>
 /// Two gateways (two processes against the AOT binary; two apps with their own registries in process) sharing one
-/// real redis-server: the limit holds across replicas (pain point 3: not limit × replicas), and when Redis goes
-/// away the configured fail mode holds without hanging.
+/// real redis-server: the limit holds across replicas (pain point 3: not limit × replicas); when Redis goes away
+/// the configured fail mode holds without hanging and is counted on /metrics; when it comes back on the same port
+/// the replicas share limits again without a restart.
 /// </summary>
 public sealed class SharedLimitTests : IAsyncLifetime
 {
     private const string AliceKey = "sk-shared-alice";
+    /// <summary>The longest a request may take while Redis is away: timeout_ms (300) and a wide margin for a loaded machine.</summary>
+    private static readonly TimeSpan NoHang = TimeSpan.FromSeconds(5);
 
     private FakeUpstream _upstream = null!;
     private RedisServer _redis = null!;
@@ -34,7 +38,7 @@ public sealed class SharedLimitTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
-    private async Task<GatewayUnderTest> StartAsync(string failMode)
+    private async Task<GatewayUnderTest> StartAsync(string failMode, long limit = 50, string unit = "requests_per_day", int timeoutMs = 300)
     {
         var hash = "sha256:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(AliceKey)));
         var gateway = await GatewayUnderTest.StartAsync(Configs.OneUpstream(_upstream) + $$"""
@@ -47,57 +51,102 @@ public sealed class SharedLimitTests : IAsyncLifetime
               type: redis
               url: {{_redis.Url}}
               fail_mode: {{failMode}}
-              timeout_ms: 300
+              timeout_ms: {{timeoutMs}}
             rate_limiting:
               rules:
                 - id: shared-per-user
-                  limit_to: 50
-                  unit: requests_per_hour
+                  limit_to: {{limit}}
+                  unit: {{unit}}
                   rate_limit_applies_per: [user]
             """);
         _gateways.Add(gateway);
         return gateway;
     }
 
-    [Fact]
-    public async Task Two_replicas_admit_exactly_the_limit_of_200_concurrent_requests()
+    private static async Task<(HttpStatusCode Status, TimeSpan Took)> SendAsync(GatewayUnderTest gateway)
     {
-        var a = await StartAsync("open");
-        var b = await StartAsync("open");
-
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        var clock = Stopwatch.StartNew();
+        using var r = await gateway.Chat("fake/gpt-4o", key: AliceKey);
+        if (r.StatusCode == HttpStatusCode.ServiceUnavailable)
         {
-            using var r = await (i % 2 == 0 ? a : b).Chat("fake/gpt-4o", key: AliceKey);
-            return r.StatusCode;
-        }));
-
-        Assert.Equal(50, statuses.Count(s => s == HttpStatusCode.OK));
-        Assert.Equal(150, statuses.Count(s => s == (HttpStatusCode)429));
+            var error = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+            Assert.Equal("limits_store_unavailable", error.GetProperty("code").GetString());
+            Assert.Equal("1", r.Headers.GetValues("retry-after").Single());
+        }
+        return (r.StatusCode, clock.Elapsed);
     }
 
-    [Fact]
-    public async Task Redis_gone_with_fail_closed_answers_503_fast()
-    {
-        var a = await StartAsync("closed");
-        using (var before = await a.Chat("fake/gpt-4o", key: AliceKey)) Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+    private static async Task<PrometheusText> ScrapeAsync(GatewayUnderTest gateway) =>
+        PrometheusText.Parse(await gateway.Client.GetStringAsync("/metrics"));
 
-        _redis.Stop();
-        // More than the first lease (2 of 50) holds: past it, every request needs Redis.
+    [Fact]
+    public async Task Two_replicas_admit_exactly_50_of_200_concurrent_requests_at_50_per_minute_per_user()
+    {
+        // A generous timeout: this test is about sharing, and a store that times out would fail open (100 admitted).
+        var a = await StartAsync("open", unit: "requests_per_minute", timeoutMs: 3000);
+        var b = await StartAsync("open", unit: "requests_per_minute", timeoutMs: 3000);
+
         var clock = Stopwatch.StartNew();
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => SendAsync(i % 2 == 0 ? a : b)));
+        clock.Stop();
+
+        // 50 a minute refills one every 1.2 s: a burst that takes longer may admit one more per 1.2 s (GCRA's exact
+        // refill), never more. On a machine that is not overloaded the burst takes well under a second: exactly 50.
+        var admitted = results.Count(r => r.Status == HttpStatusCode.OK);
+        Assert.InRange(admitted, 50, 50 + (int)(clock.ElapsedMilliseconds / 1200));
+        Assert.Equal(200 - admitted, results.Count(r => r.Status == (HttpStatusCode)429));
+        Assert.Equal(0, (await ScrapeAsync(a)).Sum("gateway_limits_store_failures_total") + (await ScrapeAsync(b)).Sum("gateway_limits_store_failures_total"));
+    }
+
+    [Theory]
+    [InlineData("open")]
+    [InlineData("closed")]
+    public async Task Redis_stopped_mid_run_holds_the_fail_mode_and_no_request_hangs(string failMode)
+    {
+        var a = await StartAsync(failMode, limit: 1000);
+        var results = new List<(bool AfterStop, HttpStatusCode Status, TimeSpan Took)>();
+        var done = 0;
+        var stopped = 0;
+
+        // Six clients, ten requests each; Redis is killed once twenty have been answered.
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
         {
-            using var r = await a.Chat("fake/gpt-4o", key: AliceKey);
-            if (r.StatusCode == HttpStatusCode.ServiceUnavailable)
+            for (var i = 0; i < 10; i++)
             {
-                var error = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
-                Assert.Equal("limits_store_unavailable", error.GetProperty("code").GetString());
+                var afterStop = Volatile.Read(ref stopped) == 1;
+                var (status, took) = await SendAsync(a);
+                lock (results) results.Add((afterStop, status, took));
+                if (Interlocked.Increment(ref done) == 20)
+                {
+                    _redis.Stop();
+                    Volatile.Write(ref stopped, 1);
+                }
             }
-            return r.StatusCode;
         }));
 
-        Assert.Contains(HttpStatusCode.ServiceUnavailable, statuses);
-        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, s.ToString()));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Equal(60, results.Count);
+        Assert.All(results, r => Assert.True(r.Took < NoHang, $"a request took {r.Took}"));
+        Assert.All(results.Where(r => !r.AfterStop), r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        var after = results.Where(r => r.AfterStop).ToList();
+        Assert.NotEmpty(after);
+        var metrics = await ScrapeAsync(a);
+        Assert.True(metrics.Sum("gateway_limits_store_failures_total") >= 1);
+        if (failMode == "open")
+        {
+            // This replica's own bucket (1000 a day) admits them all.
+            Assert.All(after, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+            Assert.True(metrics.Sum("gateway_limits_store_fail_mode_requests_total", ("gateway_limits_fail_mode", "open")) >= 1);
+            Assert.True(await a.WaitForOutputAsync("Limits store (Redis) unavailable, failing open"));
+        }
+        else
+        {
+            // Served from the lease it already held (at most 5 % of 1000), or 503; never a 429 or anything else.
+            Assert.All(after, r => Assert.True(r.Status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, r.Status.ToString()));
+            var unavailable = after.Count(r => r.Status == HttpStatusCode.ServiceUnavailable);
+            Assert.True(unavailable >= after.Count - 50, $"{unavailable} of {after.Count} answered 503");
+            Assert.Equal(unavailable, metrics.Sum("gateway_limits_store_fail_mode_requests_total", ("gateway_limits_fail_mode", "closed")));
+            Assert.True(await a.WaitForOutputAsync("Limits store (Redis) unavailable, failing closed"));
+        }
     }
 
     [Fact]
@@ -109,13 +158,40 @@ public sealed class SharedLimitTests : IAsyncLifetime
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 52; i++)
         {
-            using var r = await a.Chat("fake/gpt-4o", key: AliceKey);
-            statuses.Add(r.StatusCode);
+            var (status, took) = await SendAsync(a);
+            Assert.True(took < NoHang, $"a request took {took}");
+            statuses.Add(status);
         }
 
-        // The replica's own bucket of the same rule: 50, then 429; nothing hangs, no 5xx.
+        // The replica's own bucket of the same rule: 50, then 429; nothing hangs, no 5xx; each request counted.
         Assert.Equal(50, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(2, statuses.Count(s => s == (HttpStatusCode)429));
         Assert.True(await a.WaitForOutputAsync("Limits store (Redis) unavailable, failing open"));
+        Assert.Equal(52, (await ScrapeAsync(a)).Sum("gateway_limits_store_fail_mode_requests_total", ("gateway_limits_fail_mode", "open")));
+    }
+
+    [Fact]
+    public async Task Redis_back_on_the_same_port_shares_limits_again_without_a_restart()
+    {
+        var a = await StartAsync("closed", limit: 5);
+        var b = await StartAsync("closed", limit: 5);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(a)).Status);
+
+        _redis.Stop();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await SendAsync(a)).Status);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await SendAsync(b)).Status);
+        await _redis.RestartAsync();
+
+        // Each replica reconnects by itself (once a second); until then it keeps answering 503 fast.
+        foreach (var replica in new[] { a, b })
+        {
+            await Poll.ForAsync(() => SendAsync(replica), r => r.Status == HttpStatusCode.OK,
+                r => $"a replica serving again ({r.Status} in {r.Took})", TimeSpan.FromSeconds(20));
+        }
+
+        // The restarted Redis is empty, so the bucket starts full: 5 across both replicas (2 taken above), not 5 each.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++) statuses.Add((await SendAsync(i % 2 == 0 ? a : b)).Status);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, (HttpStatusCode)429, (HttpStatusCode)429, (HttpStatusCode)429], statuses);
     }
 }

@@ -62,6 +62,9 @@ internal sealed class RedisBucketStore : IDisposable
         options.AsyncTimeout = config.TimeoutMs;
         options.SyncTimeout = config.TimeoutMs;
         options.ConnectRetry = 1;
+        // Reconnect attempts once a second for as long as Redis is away (the default backs off exponentially, to 10 s
+        // between attempts): shared limits come back within about a second of Redis (SharedLimitTests).
+        options.ReconnectRetryPolicy = new LinearRetry(1000);
         _redis = ConnectionMultiplexer.Connect(options);
         _prefix = config.KeyPrefix;
         Timeout = TimeSpan.FromMilliseconds(config.TimeoutMs);
@@ -72,6 +75,9 @@ internal sealed class RedisBucketStore : IDisposable
     public TimeSpan Timeout { get; }
     public int LeasePercent { get; }
     public bool FailClosed { get; }
+
+    /// <summary><c>key_prefix</c>: every key of this gateway starts with it.</summary>
+    public string Prefix => _prefix;
 
     public string KeyOf(string ruleId, string key) => _prefix + "rl:" + ruleId + ":" + key;
 
@@ -114,6 +120,29 @@ internal sealed class RedisBucketStore : IDisposable
             throw new RedisTimeoutException("limits store did not answer within " + Timeout.TotalMilliseconds + " ms", CommandStatus.Unknown);
         }
     }
+
+    /// <summary>Calls that failed or timed out (the fail mode applied, or a write-back is retried), since start.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>Requests the fail-open fallback (this replica's own buckets and counters) decided.</summary>
+    public long FailedOpen => Interlocked.Read(ref _failedOpen);
+
+    /// <summary>Requests answered 503 because the store failed (fail_mode: closed).</summary>
+    public long FailedClosed => Interlocked.Read(ref _failedClosed);
+
+    public void CountFailure() => Interlocked.Increment(ref _failures);
+
+    /// <summary>Counts a request the fail mode decided (and the failure behind it).</summary>
+    public void CountFailMode()
+    {
+        Interlocked.Increment(ref _failures);
+        if (FailClosed) Interlocked.Increment(ref _failedClosed);
+        else Interlocked.Increment(ref _failedOpen);
+    }
+
+    private long _failures;
+    private long _failedOpen;
+    private long _failedClosed;
 
     /// <summary>How long a failed store is not asked again.</summary>
     public static readonly TimeSpan Backoff = TimeSpan.FromSeconds(1);

@@ -40,6 +40,7 @@ internal sealed class SharedBuckets(string ruleId, long limit, long periodMs, Re
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
+            Store.CountFailure();
             // Lost to Redis: the bucket refills on its own within a period; under-admitting is the safe side.
         }
     }
