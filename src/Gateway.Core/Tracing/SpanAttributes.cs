@@ -42,6 +42,9 @@ internal static class SpanAttributes
     public const string ErrorType = "error.type";
     public const string HttpRequestMethod = "http.request.method";
     public const string UrlFull = "url.full";
+    // GenAI execute_tool spans (genai-semconv.md).
+    public const string GenAiToolName = "gen_ai.tool.name";
+    public const string GenAiToolCallId = "gen_ai.tool.call.id";
 
     // Seed 000, agentResponsesHandler.
     public const string HandlerName = "handler.name";
