@@ -124,6 +124,21 @@ public sealed class McpGatewayEndpointTests(McpGatewayFixture fixture) : IClassF
         Assert.Equal(before + 1, fixture.Faulty.Initializations);
     }
 
+    [Fact]
+    public async Task A_server_that_cannot_be_reached_fails_initialize_with_the_reason()
+    {
+        using var response = await PostAsync("down", Initialize, McpGatewayFixture.Key);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = body.RootElement.GetProperty("error");
+        Assert.Equal(-32603, error.GetProperty("code").GetInt32());
+        Assert.Equal("unreachable", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains("'down'", error.GetProperty("message").GetString());
+
+        var run = await SdkClient.RunAsync(fixture.UrlOf("down"), McpGatewayFixture.Auth(), SdkClient.List());
+        Assert.Equal(-32603, run.GetProperty("connectError").GetProperty("code").GetInt32());
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("sk-wrong")]
