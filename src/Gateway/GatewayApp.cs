@@ -187,6 +187,8 @@ internal sealed class GatewayApp : IAsyncDisposable
                 case "/messages/count_tokens": return proxy.CountTokens(context);
                 case "/responses": return proxy.Responses(context);
                 case "/rerank": return proxy.Rerank(context);
+                // The agent API (docs/agents-and-mcp.md), also at the reference's older path.
+                case "/agent/responses" or "/api/llm/agent/responses": return proxy.AgentResponses(context);
             }
         }
         var subject = Auth.Subject.Anonymous;
@@ -204,7 +206,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         }
         switch (route)
         {
-            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/messages/count_tokens" or "/responses" or "/rerank":
+            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/messages/count_tokens" or "/responses" or "/rerank" or "/agent/responses" or "/api/llm/agent/responses":
                 return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);

@@ -50,6 +50,9 @@ internal static class SpanAttributes
     public const string HandlerName = "handler.name";
     public const string RequestMethod = "request.method";
     public const string RequestUrl = "request.url";
+    // Not in the seeds: how many model turns an agent request ran and how many tools it called (docs/agents-and-mcp.md).
+    public const string AgentIterations = "agent.iterations";
+    public const string AgentToolCalls = "agent.tool_calls";
 
     // Seed 000, MCP server spans.
     public const string McpServerFqn = "mcp_server_fqn";

@@ -435,6 +435,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         Operation.Completion => SpanNames.Completions,
         Operation.Responses => SpanNames.Responses,
         Operation.Rerank => SpanNames.Rerank,
+        Operation.AgentResponses => SpanNames.AgentResponsesHandler,
         _ => SpanNames.Embeddings,
     };
 
@@ -444,6 +445,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         Operation.Completion => SpanTypes.Completion,
         Operation.Responses => SpanTypes.ChatCompletion,
         Operation.Rerank => SpanTypes.Rerank,
+        Operation.AgentResponses => SpanTypes.AgentResponse,
         _ => SpanTypes.Embedding,
     };
 
@@ -456,6 +458,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         Operation.Completion => OperationNames.TextCompletion,
         Operation.Responses => OperationNames.Chat,
         Operation.Rerank => OperationNames.Rerank,
+        Operation.AgentResponses => OperationNames.InvokeAgent,
         _ => OperationNames.Embeddings,
     };
 }
