@@ -26,6 +26,7 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly ShutdownDrain _drain;
     private readonly GatewayMetrics _metrics;
     private ConfigReloader? _reloader;
+    private McpGateway.McpGatewayHandler? _mcpGateway;
 
     private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain, GatewayMetrics metrics)
     {
@@ -147,6 +148,7 @@ internal sealed class GatewayApp : IAsyncDisposable
             .. featureStages ?? [],
         ];
         var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), stages);
+        gateway._mcpGateway = new McpGateway.McpGatewayHandler(runtime, telemetry.Listener as TracingListener);
         GatewayMetrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
@@ -197,6 +199,7 @@ internal sealed class GatewayApp : IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return ErrorWriter.WriteAsync(context, authError!);
         }
+        if (McpGateway.McpGatewayHandler.Serves(path)) return _mcpGateway!.HandleAsync(context, subject);
         if (route.StartsWith("/models/", StringComparison.Ordinal))
         {
             return HttpMethods.IsGet(method) ? Model(context, route["/models/".Length..].ToString()) : NotAllowed(context, method, path);

@@ -100,7 +100,7 @@ internal sealed class McpSession : IAsyncDisposable
                 var answer = await live.Client.CallToolAsync(new CallToolRequestParams { Name = name, Arguments = args }, timeout.Token).ConfigureAwait(false);
                 var text = Text(answer);
                 var isError = answer.IsError == true;
-                return new McpToolResult(text, isError, isError, null, Elapsed(start));
+                return new McpToolResult(text, isError, isError, null, Elapsed(start)) { Answer = answer };
             }
             catch (McpProtocolException e)
             {
@@ -216,7 +216,7 @@ internal sealed class McpSession : IAsyncDisposable
             var allowed = new List<McpTool>(listed.Count);
             foreach (var tool in listed)
             {
-                if (Endpoint.Allows(tool.Name)) allowed.Add(new McpTool(tool.Name, tool.Description, tool.ProtocolTool.InputSchema));
+                if (Endpoint.Allows(tool.Name)) allowed.Add(new McpTool(tool.Name, tool.Description, tool.ProtocolTool.InputSchema) { Protocol = tool.ProtocolTool });
             }
             McpSpans.SetListed(span, allowed, listed.Count, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             return new Live(client, allowed, _time.GetTimestamp());

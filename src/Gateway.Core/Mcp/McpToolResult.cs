@@ -9,4 +9,7 @@ namespace Gateway.Mcp;
 internal sealed record McpToolResult(string Text, bool IsError, bool IsExecutionError, string? ErrorCode, double LatencyMs)
 {
     public string Status => IsError ? "error" : "success";
+
+    /// <summary>The server's whole answer when it gave one (images, structured content), passed through by the MCP gateway endpoint.</summary>
+    public ModelContextProtocol.Protocol.CallToolResult? Answer { get; init; }
 }
