@@ -4,11 +4,10 @@ using System.Text.Json.Serialization;
 
 namespace Gateway.Agents;
 
-/// <summary>The agent API's request (source generation only, snake_case) and the <c>x-tfy-mcp-headers</c> header's map.</summary>
+/// <summary>The agent API's request and the messages it adds to the conversation (source generation only, snake_case).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(Gateway.OpenAI.Wire.ChatMessage))]
-[JsonSerializable(typeof(Dictionary<string, Dictionary<string, string>>))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext
 {
     public static AgentJsonContext Wire { get; } = new(new JsonSerializerOptions
