@@ -17,7 +17,7 @@ internal sealed class McpGatewayCall(
     McpClientPool pool,
     McpServerConfig server,
     IReadOnlyList<McpGatewayMember> members,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> callerHeaders,
+    IReadOnlyDictionary<string, string>? callerHeaders,
     Exchange exchange,
     Activity? span,
     CancellationToken ct)
@@ -154,8 +154,8 @@ internal sealed class McpGatewayCall(
         return (tools, null);
     }
 
-    private McpEndpoint Endpoint(McpGatewayMember member) =>
-        McpEndpoint.For(member.Server, callerHeaders.TryGetValue(member.Server.Name, out var headers) ? headers : null);
+    /// <summary>A member's pooled endpoint, with the caller's headers for the endpoint's server (a virtual server's go to each member, as in the agent API).</summary>
+    private McpEndpoint Endpoint(McpGatewayMember member) => McpEndpoint.For(member.Server, callerHeaders);
 
     /// <summary>A server's JSON-RPC error keeps its code; the pool's own failures map to invalid params (refused arguments) or internal error (timeout, unreachable).</summary>
     private static int ErrorCodeOf(McpToolResult result) =>

@@ -58,10 +58,8 @@ internal sealed class McpGatewayHandler(GatewayRuntime runtime, TracingListener?
             await ErrorWriter.WriteAsync(http, McpGatewayErrors.MethodNotAllowed(http.Request.Method, path)).ConfigureAwait(false);
             return;
         }
-        var members = McpGatewayMember.Of(server, mcp);
-        var servers = new List<McpServerConfig>(members.Count + 1) { server };
-        foreach (var m in members) servers.Add(m.Server);
-        var callerHeaders = McpCallerHeaders.Parse(http.Request.Headers[McpCallerHeaders.HeaderName].ToString(), servers, out var headerError);
+        var headerError = McpCallerHeaders.TryParse(http.Request.Headers[McpCallerHeaders.HeaderName].ToString(), server, out var callerHeaders);
+        // Operation is the type's required field, for model calls; the MCP spans read the subject, metadata and trace context only.
         var exchange = new Exchange { Operation = default, StartTimestamp = Stopwatch.GetTimestamp(), Subject = subject };
         if (headerError is not null || !RequestContextHeaders.TryApply(http.Request.Headers, exchange, out _, out headerError))
         {
@@ -76,7 +74,7 @@ internal sealed class McpGatewayHandler(GatewayRuntime runtime, TracingListener?
         }
         try
         {
-            await ServeAsync(http, server, members, callerHeaders, exchange, buffer.AsMemory(0, length), snapshot.Config.Tracing).ConfigureAwait(false);
+            await ServeAsync(http, server, McpGatewayMember.Of(server, mcp), callerHeaders, exchange, buffer.AsMemory(0, length), snapshot.Config.Tracing).ConfigureAwait(false);
         }
         finally
         {
@@ -93,7 +91,7 @@ internal sealed class McpGatewayHandler(GatewayRuntime runtime, TracingListener?
     }
 
     private async Task ServeAsync(HttpContext http, McpServerConfig server, IReadOnlyList<McpGatewayMember> members,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> callerHeaders, Exchange exchange, ReadOnlyMemory<byte> body, TracingOptions options)
+        IReadOnlyDictionary<string, string>? callerHeaders, Exchange exchange, ReadOnlyMemory<byte> body, TracingOptions options)
     {
         JsonDocument document;
         try

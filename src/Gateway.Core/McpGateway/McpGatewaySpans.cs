@@ -14,31 +14,26 @@ namespace Gateway.McpGateway;
 /// </summary>
 internal static class McpGatewaySpans
 {
-    // OpenTelemetry semantic conventions for MCP (mcp.md): the method, the caller's request id, the protocol revision.
-    public const string McpMethodName = "mcp.method.name";
-    public const string McpProtocolVersion = "mcp.protocol.version";
-    public const string JsonRpcRequestId = "jsonrpc.request.id";
-
     public static string Name(string method, string? tool) => tool is null ? method : method + " " + tool;
 
     /// <summary>What the request is: the endpoint's server (by its name in config), the method and its primitive.</summary>
     public static void SetRequest(Activity? span, McpServerConfig server, JsonRpcMessage message, string? tool, string? protocolVersion, TracingOptions options)
     {
         if (span is not { IsAllDataRequested: true }) return;
-        span.SetTag(SpanAttributes.TfyMcpServerId, server.Fqn);
+        span.SetTag(SpanAttributes.TfyMcpServerId, server.Name);
         span.SetTag(SpanAttributes.TfyMcpServerName, server.Name);
         span.SetTag(SpanAttributes.TfyMcpServerFqn, server.Fqn);
         if (server.Url is { } url) span.SetTag(SpanAttributes.TfyMcpServerUrl, SpanUrl.Of(url));
         span.SetTag(SpanAttributes.TfyMcpServerMethod, message.Method);
-        span.SetTag(McpMethodName, message.Method);
+        span.SetTag(SpanAttributes.McpMethodName, message.Method);
         if (tool is not null)
         {
             span.SetTag(SpanAttributes.TfyMcpServerPrimitiveName, tool);
             span.SetTag(SpanAttributes.GenAiOperationName, OperationNames.ExecuteTool);
             span.SetTag(SpanAttributes.GenAiToolName, tool);
         }
-        if (message.IdText is { } id) span.SetTag(JsonRpcRequestId, id);
-        if (protocolVersion is not null) span.SetTag(McpProtocolVersion, protocolVersion);
+        if (message.IdText is { } id) span.SetTag(SpanAttributes.JsonRpcRequestId, id);
+        if (protocolVersion is not null) span.SetTag(SpanAttributes.McpProtocolVersion, protocolVersion);
         if (options.CaptureContent && message.Params is { } p) span.SetTag(SpanAttributes.TfyInput, SpanText.Truncate(p.GetRawText(), options.MaxContentChars));
     }
 

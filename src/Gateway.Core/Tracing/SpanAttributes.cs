@@ -158,4 +158,10 @@ internal static class SpanAttributes
 
     // Seed 003, HTTP.
     public const string HttpResponseStatusCode = "http.response.status_code";
+
+    // OpenTelemetry semantic conventions for MCP (mcp.md), on the MCP gateway endpoint's spans: the method, the
+    // caller's JSON-RPC request id, the protocol revision it declared.
+    public const string McpMethodName = "mcp.method.name";
+    public const string McpProtocolVersion = "mcp.protocol.version";
+    public const string JsonRpcRequestId = "jsonrpc.request.id";
 }

@@ -34,6 +34,8 @@ public sealed class McpGatewaySpanTests(McpGatewayFixture fixture) : IClassFixtu
             var a = root.GetProperty("spanAttributes");
             Assert.Equal("MCP", a.GetProperty("tfy.span_type").GetString());
             Assert.Equal("combo", a.GetProperty("tfy.mcp_server.name").GetString());
+            Assert.Equal("combo", a.GetProperty("tfy.mcp_server.id").GetString());
+            Assert.Equal(Name(root).Split(" ")[0], a.GetProperty("mcp.method.name").GetString());
             Assert.Equal("default:mcp-server:combo", a.GetProperty("tfy.mcp_server.fqn").GetString());
             Assert.Equal(McpGatewayFixture.Subject, a.GetProperty("tfy.request.created_by_subject").GetString());
             Assert.True(a.GetProperty("tfy.mcp_server.metric.latency_in_ms").GetDouble() >= 0);
@@ -50,6 +52,10 @@ public sealed class McpGatewaySpanTests(McpGatewayFixture fixture) : IClassFixtu
         Assert.False(add.GetProperty("tfy.mcp_server.is_tool_call_execution_error").GetBoolean());
         Assert.Equal("execute_tool", add.GetProperty("gen_ai.operation.name").GetString());
         Assert.Equal("add", add.GetProperty("gen_ai.tool.name").GetString());
+        Assert.False(string.IsNullOrEmpty(add.GetProperty("jsonrpc.request.id").GetString()));
+        // What went in and what came out (content capture is on by default).
+        Assert.Contains("\"arguments\":{\"a\":1,\"b\":2}", add.GetProperty("tfy.input").GetString());
+        Assert.Contains("\"text\":\"3\"", add.GetProperty("tfy.output").GetString());
 
         Assert.True(Attributes(roots, "tools/call fail").GetProperty("tfy.mcp_server.is_tool_call_execution_error").GetBoolean());
         var hidden = Attributes(roots, "tools/call get-env");
