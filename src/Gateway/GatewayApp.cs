@@ -26,6 +26,7 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly ShutdownDrain _drain;
     private readonly GatewayMetrics _metrics;
     private ConfigReloader? _reloader;
+    private McpGateway.McpGatewayHandler? _mcpGateway;
 
     private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain, GatewayMetrics metrics)
     {
@@ -147,6 +148,7 @@ internal sealed class GatewayApp : IAsyncDisposable
             .. featureStages ?? [],
         ];
         var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), stages);
+        gateway._mcpGateway = new McpGateway.McpGatewayHandler(runtime, telemetry.Listener as TracingListener);
         GatewayMetrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
@@ -185,6 +187,8 @@ internal sealed class GatewayApp : IAsyncDisposable
                 case "/messages/count_tokens": return proxy.CountTokens(context);
                 case "/responses": return proxy.Responses(context);
                 case "/rerank": return proxy.Rerank(context);
+                // The agent API (docs/agents-and-mcp.md), also at the reference's older path.
+                case "/agent/responses" or "/api/llm/agent/responses": return proxy.AgentResponses(context);
             }
         }
         var subject = Auth.Subject.Anonymous;
@@ -195,13 +199,14 @@ internal sealed class GatewayApp : IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return ErrorWriter.WriteAsync(context, authError!);
         }
+        if (McpGateway.McpGatewayHandler.Serves(path)) return _mcpGateway!.HandleAsync(context, subject);
         if (route.StartsWith("/models/", StringComparison.Ordinal))
         {
             return HttpMethods.IsGet(method) ? Model(context, route["/models/".Length..].ToString()) : NotAllowed(context, method, path);
         }
         switch (route)
         {
-            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/messages/count_tokens" or "/responses" or "/rerank":
+            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/messages/count_tokens" or "/responses" or "/rerank" or "/agent/responses" or "/api/llm/agent/responses":
                 return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);

@@ -20,6 +20,8 @@ internal sealed class GatewayConfig
     public LimitsStoreConfig LimitsStore { get; init; } = new();
     /// <summary><c>model_aliases</c>: a name clients already use -> a provider model or a virtual model.</summary>
     public IReadOnlyDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>();
+    /// <summary><c>mcp_servers</c> and <c>mcp_allowed_urls</c> (docs/agents-and-mcp.md).</summary>
+    public McpConfig Mcp { get; init; } = McpConfig.Empty;
 }
 
 internal enum ProviderKind

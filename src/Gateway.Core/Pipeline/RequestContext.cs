@@ -45,6 +45,9 @@ internal sealed class RequestContext
     /// <summary>Timeouts in force for this request (config, lowered by headers). Set by the read stage.</summary>
     public RequestTimeouts Timeouts { get; set; }
 
+    /// <summary>Where the model's answer goes; null: the client's response. An agent turn puts a buffer here.</summary>
+    public IResponseSink? Sink { get; init; }
+
     /// <summary>The targets to try. Set by the route stage.</summary>
     public RoutePlan? Plan { get; set; }
 
