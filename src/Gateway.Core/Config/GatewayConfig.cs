@@ -20,6 +20,7 @@ internal sealed class GatewayConfig
     public LimitsStoreConfig LimitsStore { get; init; } = new();
     /// <summary><c>model_aliases</c>: a name clients already use -> a provider model or a virtual model.</summary>
     public IReadOnlyDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>();
+    public GuardrailsConfig Guardrails { get; init; } = GuardrailsConfig.Empty;
 }
 
 internal enum ProviderKind
