@@ -26,6 +26,7 @@ internal sealed class GatewayRuntime : IDisposable
         Health = new HealthRegistry(Time);
         RateLimits = new RateLimitRegistry(Time, config.LimitsStore);
         Budgets = new BudgetRegistry(Time, RateLimits.Shared);
+        Guardrails = new Guardrails.GuardrailRegistry(Time);
         _current = new Snapshot(config, ++_version, Time.GetUtcNow(), this);
     }
 
@@ -42,6 +43,9 @@ internal sealed class GatewayRuntime : IDisposable
 
     /// <summary>Spend counters by budget rule id (Limits/).</summary>
     public BudgetRegistry Budgets { get; }
+
+    /// <summary>The guardrail engine of the live config and the HTTP client of webhook guardrails (Guardrails/).</summary>
+    public Guardrails.GuardrailRegistry Guardrails { get; }
 
     /// <summary>Raised after a new snapshot went live (metrics, logs).</summary>
     public event Action<Snapshot>? Reloaded;
@@ -75,6 +79,7 @@ internal sealed class GatewayRuntime : IDisposable
         Upstreams.Dispose();
         RateLimits.Dispose();
         Budgets.Dispose();
+        Guardrails.Dispose();
     }
 
     internal sealed class Snapshot

@@ -8,4 +8,6 @@ internal static class OperationNames
     public const string Embeddings = "embeddings";
     // Not a GenAI convention value (none exists for rerank yet); the endpoint's name.
     public const string Rerank = "rerank";
+    // The proposed value for guardrail spans (docs/guardrails.md).
+    public const string ApplyGuardrail = "apply_guardrail";
 }
