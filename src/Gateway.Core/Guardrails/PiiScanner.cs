@@ -189,6 +189,8 @@ internal static class PiiScanner
 
     private static int SecretWithPrefix(ReadOnlySpan<char> text, int i)
     {
+        // Most words start with none of the prefixes' first letters: one compare instead of 23 (bench: PiiScanBenchmarks).
+        if (text[i] is not ('s' or 'r' or 'p' or 'g' or 'x' or 'h' or 'n' or 'A')) return 0;
         foreach (var prefix in s_prefixes)
         {
             if (!text[i..].StartsWith(prefix, StringComparison.Ordinal)) continue;

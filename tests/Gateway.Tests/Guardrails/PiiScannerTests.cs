@@ -53,6 +53,18 @@ public sealed class PiiScannerTests
         Assert.Equal(0, PiiScanner.FindKinds(text, PiiScanner.All));
     }
 
+    [Theory]
+    [InlineData("Please summarize the release notes for version 2.14.3 published on 2024-11-05 at 14:32:07. ")]
+    [InlineData("Order 100234567 shipped to the warehouse; see https://medium.com/@ops.team/shipping for details. ")]
+    [InlineData("The build hash was 3f786850e387550fdab836ed7e6dc881de23001b and the request id 550e8400-e29b-41d4-a716-446655440000. ")]
+    [InlineData("Our quarterly revenue grew by 12.5 percent, with 3,400 new customers in 27 countries. ")]
+    [InlineData("Refactor the CustomerAccountRepositoryImplementation class so it no longer depends on the cache. ")]
+    [InlineData("Meeting moved to room 4B; dial-in code 8812 then press the hash key. ")]
+    public void Ordinary_prose_of_the_benchmark_prompt_is_clean(string text)
+    {
+        Assert.Equal(text, Redact(text));
+    }
+
     [Fact]
     public void Only_the_configured_entities_are_found()
     {
