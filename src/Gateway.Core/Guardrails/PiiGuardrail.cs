@@ -19,26 +19,22 @@ internal sealed class PiiGuardrail(GuardrailConfig config) : IGuardrail
             foreach (var part in parts) kinds |= PiiScanner.FindKinds(part, _mask);
             return ValueTask.FromResult(kinds == 0 ? GuardrailVerdict.Pass : GuardrailVerdict.Violation("found " + PiiScanner.Describe(kinds)));
         }
+        var redacted = Redact(parts, out var found);
+        return ValueTask.FromResult(found == 0 ? GuardrailVerdict.Pass : GuardrailVerdict.Mutated(redacted, "redacted " + PiiScanner.Describe(found)));
+    }
+
+    public IReadOnlyList<string> ForSpans(IReadOnlyList<string> parts) => Redact(parts, out _);
+
+    /// <summary>The parts with findings redacted; the same list when there were none.</summary>
+    private IReadOnlyList<string> Redact(IReadOnlyList<string> parts, out int found)
+    {
+        found = 0;
         string[]? redacted = null;
-        var found = 0;
         for (var i = 0; i < parts.Count; i++)
         {
             var text = PiiScanner.Redact(parts[i], _mask, out var kinds);
             if (kinds == 0) continue;
             found |= kinds;
-            redacted ??= [.. parts];
-            redacted[i] = text;
-        }
-        return ValueTask.FromResult(redacted is null ? GuardrailVerdict.Pass : GuardrailVerdict.Mutated(redacted, "redacted " + PiiScanner.Describe(found)));
-    }
-
-    public IReadOnlyList<string> ForSpans(IReadOnlyList<string> parts)
-    {
-        string[]? redacted = null;
-        for (var i = 0; i < parts.Count; i++)
-        {
-            var text = PiiScanner.Redact(parts[i], _mask, out var kinds);
-            if (kinds == 0) continue;
             redacted ??= [.. parts];
             redacted[i] = text;
         }
