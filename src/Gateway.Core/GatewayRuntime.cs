@@ -27,6 +27,7 @@ internal sealed class GatewayRuntime : IDisposable
         RateLimits = new RateLimitRegistry(Time, config.LimitsStore);
         Budgets = new BudgetRegistry(Time, RateLimits.Shared);
         Mcp = new Mcp.McpClientPool(Time);
+        Guardrails = new Guardrails.GuardrailRegistry(Time);
         _current = new Snapshot(config, ++_version, Time.GetUtcNow(), this);
     }
 
@@ -46,6 +47,9 @@ internal sealed class GatewayRuntime : IDisposable
 
     /// <summary>MCP client sessions by server, URL and headers (Mcp/).</summary>
     public Mcp.McpClientPool Mcp { get; }
+
+    /// <summary>The guardrail engine of the live config and the HTTP client of webhook guardrails (Guardrails/).</summary>
+    public Guardrails.GuardrailRegistry Guardrails { get; }
 
     /// <summary>Raised after a new snapshot went live (metrics, logs).</summary>
     public event Action<Snapshot>? Reloaded;
@@ -81,6 +85,7 @@ internal sealed class GatewayRuntime : IDisposable
         RateLimits.Dispose();
         Budgets.Dispose();
         Mcp.Dispose();
+        Guardrails.Dispose();
     }
 
     internal sealed class Snapshot

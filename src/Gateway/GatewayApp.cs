@@ -1,4 +1,5 @@
 using Gateway.Config;
+using Gateway.Guardrails;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.OpenAI;
@@ -137,7 +138,7 @@ internal sealed class GatewayApp : IAsyncDisposable
             gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
             gateway._reloader.Start();
         }
-        // Limits first (after authenticate, read and trace; before routing), then what the caller added.
+        // Limits first (after authenticate, read and trace; before routing), then input guardrails, then what the caller added.
         // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
         var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })), logger);
         var rateLimitStage = new RateLimitStage(logger);
@@ -145,6 +146,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         [
             s => s.RateLimits.IsEmpty ? null : rateLimitStage,
             s => s.Budgets.IsEmpty ? null : budgetStage,
+            s => runtime.Guardrails.EngineFor(s.Config) is { } guardrails ? new GuardrailStage(guardrails) : null,
             .. featureStages ?? [],
         ];
         var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), stages);

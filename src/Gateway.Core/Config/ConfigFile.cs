@@ -21,6 +21,7 @@ internal sealed record ConfigFile(
     ConfigFile.BudgetLimitingSection? BudgetLimiting = null,
     LimitsStoreConfig? LimitsStore = null,
     IReadOnlyDictionary<string, string>? ModelAliases = null,
+    ConfigFile.GuardrailsSection? Guardrails = null,
     IReadOnlyList<ConfigFile.McpServer>? McpServers = null,
     IReadOnlyList<string>? McpAllowedUrls = null)
 {
@@ -107,6 +108,20 @@ internal sealed record ConfigFile(
 
     /// <summary>Where alerts go: <c>log</c>, or <c>webhook</c> with a <c>url</c> (HTTP POST, docs/limits.md).</summary>
     internal sealed record NotificationTarget(string? Type = null, string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
+
+    /// <summary><c>guardrails</c> (the reference's gateway-guardrails-config, 1.4; docs/guardrails.md).</summary>
+    internal sealed record GuardrailsSection(string? Name = null, string? Type = null, IReadOnlyList<GuardrailConfig>? Configs = null, IReadOnlyList<GuardrailRule>? Rules = null);
+
+    internal sealed record GuardrailRule(
+        string? Id = null,
+        GuardrailWhen? When = null,
+        IReadOnlyList<string>? LlmInputGuardrails = null,
+        IReadOnlyList<string>? LlmOutputGuardrails = null,
+        IReadOnlyList<string>? McpToolPreInvokeGuardrails = null,
+        IReadOnlyList<string>? McpToolPostInvokeGuardrails = null);
+
+    /// <summary>A guardrail rule's <c>when</c>: a routing <c>when</c> plus <c>mcp_servers</c> (<c>server</c> or <c>server:tool</c>).</summary>
+    internal sealed record GuardrailWhen(IReadOnlyList<string>? Subjects = null, IReadOnlyList<string>? Models = null, IReadOnlyList<string>? McpServers = null, IReadOnlyDictionary<string, string>? Metadata = null);
 
     /// <summary>One of <c>mcp_servers</c> (issue #13; docs/agents-and-mcp.md): a remote Streamable HTTP server, or a virtual one combining others.</summary>
     internal sealed record McpServer(

@@ -57,6 +57,9 @@ internal sealed class RequestContext
     /// <summary>Cost the budget stage reserved, settled when the request ends.</summary>
     public Limits.BudgetLease? Budget { get; set; }
 
+    /// <summary>Holds the answer for a check before the client gets it (output guardrails); null: the answer goes straight through.</summary>
+    public IResponseFilter? ResponseFilter { get; set; }
+
     /// <summary>How many stages have been entered (their end hooks are owed); reset once the hooks ran.</summary>
     public int StagesEntered { get; set; }
 

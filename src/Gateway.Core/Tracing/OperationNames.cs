@@ -11,4 +11,6 @@ internal static class OperationNames
     // GenAI conventions: a tool call an agent makes, and the agent run around it.
     public const string ExecuteTool = "execute_tool";
     public const string InvokeAgent = "invoke_agent";
+    // The proposed value for guardrail spans (docs/guardrails.md).
+    public const string ApplyGuardrail = "apply_guardrail";
 }

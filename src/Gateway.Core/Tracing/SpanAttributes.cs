@@ -156,6 +156,11 @@ internal static class SpanAttributes
     public const string TfyGuardrailAppliedOnEntityScope = "tfy.guardrail.applied_on_entity.scope";
     public const string TfyGuardrailMetricLatencyInMs = "tfy.guardrail.metric.latency_in_ms";
 
+    // The GenAI conventions' apply_guardrail span (proposed, not yet released: docs/guardrails.md), beside seed 003's.
+    public const string GenAiGuardrailName = "gen_ai.guardrail.name";
+    public const string GenAiSecurityDecisionType = "gen_ai.security.decision.type";
+    public const string GenAiSecurityTargetType = "gen_ai.security.target.type";
+
     // Seed 003, HTTP.
     public const string HttpResponseStatusCode = "http.response.status_code";
 
