@@ -4,10 +4,11 @@ using System.Text.Json.Serialization;
 
 namespace Gateway.Agents;
 
-/// <summary>The agent API's request and the messages it adds to the conversation (source generation only, snake_case).</summary>
+/// <summary>The agent API's request, the messages it adds to the conversation, and the <c>x-tfy-mcp-headers</c> map (source generation only, snake_case).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(Gateway.OpenAI.Wire.ChatMessage))]
+[JsonSerializable(typeof(Dictionary<string, Dictionary<string, string>>))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext
 {
     public static AgentJsonContext Wire { get; } = new(new JsonSerializerOptions

@@ -15,10 +15,6 @@ internal static class AgentToolbox
     public static GatewayError? TryResolve(AgentRequest request, McpConfig config, string? callerHeaderJson, McpClientPool pool, out List<AgentServer> servers)
     {
         servers = [];
-        // x-tfy-mcp-headers may name the configured servers this request uses (checked as on the MCP gateway endpoint).
-        var named = (request.McpServers ?? []).Select(r => r.Url is null ? config.Find(r.IntegrationFqn ?? r.Name!) : null).OfType<McpServerConfig>().ToList();
-        var perServer = McpCallerHeaders.Parse(callerHeaderJson, named, out var headerError);
-        if (headerError is not null) return headerError;
         var refs = request.McpServers ?? [];
         for (var i = 0; i < refs.Count; i++)
         {
@@ -40,10 +36,9 @@ internal static class AgentToolbox
             var field = r.IntegrationFqn is null ? ".name" : ".integration_fqn";
             if (config.Find(name) is not { } server) return AgentErrors.ServerNotFound(param + field, name);
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            if (perServer.TryGetValue(server.Name, out var fromHeader))
-            {
-                foreach (var (k, v) in fromHeader) headers[k] = v;
-            }
+            // x-tfy-mcp-headers, read as on the MCP gateway endpoint: this server's entry, its caller_headers checked.
+            if (McpCallerHeaders.TryParse(callerHeaderJson, server, out var fromHeader) is { } headerError) return headerError;
+            foreach (var (k, v) in fromHeader ?? new Dictionary<string, string>()) headers[k] = v;
             foreach (var (k, v) in r.Headers ?? new Dictionary<string, string>()) headers[k] = v;
             foreach (var k in headers.Keys)
             {
