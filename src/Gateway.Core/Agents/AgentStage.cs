@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Guardrails;
 using Gateway.Mcp;
 using Gateway.OpenAI;
 using Gateway.OpenAI.Wire;
@@ -11,10 +12,11 @@ namespace Gateway.Agents;
 /// The tool loop of <c>POST /agent/responses</c>, the last stage of the agent request (after authenticate, read
 /// and trace): resolve the request's MCP servers, list their tools, then call the model with them, run the
 /// tool calls it makes (in parallel), feed the results back, until it answers without tool calls or
-/// <c>max_iterations</c> turns have run. Tool failures go back to the model as tool results. Each model turn
+/// <c>max_iterations</c> turns have run. Tool failures go back to the model as tool results, and so do calls and
+/// results the MCP tool guardrails block (docs/guardrails.md, "MCP tools"). Each model turn
 /// runs the turn stages (<see cref="RequestPath.TurnRunnerFor"/>): limits, routing, retries and fallback apply to it.
 /// </summary>
-internal sealed class AgentStage(McpClientPool pool, Func<GatewayRuntime.Snapshot, StageRunner> turns, ILogger logger) : IRequestStage
+internal sealed class AgentStage(McpClientPool pool, GuardrailRegistry guardrails, Func<GatewayRuntime.Snapshot, StageRunner> turns, ILogger logger) : IRequestStage
 {
     private static long s_ids;
 
@@ -36,6 +38,7 @@ internal sealed class AgentStage(McpClientPool pool, Func<GatewayRuntime.Snapsho
         var writer = new AgentWriter(http.Response, id, request.Model!, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         if (request.Stream) writer.StartStream();
         var runner = turns(context.Snapshot);
+        var hooks = guardrails.McpFor(context.Snapshot.Config);
         var messages = request.Messages.EnumerateArray().Select(m => m.GetRawText()).ToList();
         var transcript = new List<AgentToolCall>();
         var maxIterations = request.MaxIterations ?? AgentRequest.DefaultMaxIterations;
@@ -69,7 +72,7 @@ internal sealed class AgentStage(McpClientPool pool, Func<GatewayRuntime.Snapsho
                 calls[i] = calls[i] with { Server = tool?.Session.Endpoint.Name ?? "" };
                 if (request.Stream) await writer.ToolCallAsync(calls[i]).ConfigureAwait(false);
             }
-            await Task.WhenAll(calls.Select(call => CallAsync(call, tools!, exchange, ct))).ConfigureAwait(false);
+            await Task.WhenAll(calls.Select(call => CallAsync(call, tools!, hooks, exchange, ct))).ConfigureAwait(false);
             foreach (var call in calls)
             {
                 messages.Add(ToolMessage(call));
@@ -96,7 +99,7 @@ internal sealed class AgentStage(McpClientPool pool, Func<GatewayRuntime.Snapsho
     }
 
     /// <summary>Runs one call; whatever happens becomes its result (an unknown tool, a tool error, a failed server).</summary>
-    private static async Task CallAsync(AgentToolCall call, List<AgentTool> tools, Proxy.Exchange exchange, CancellationToken ct)
+    private static async Task CallAsync(AgentToolCall call, List<AgentTool> tools, McpToolGuardrails? hooks, Proxy.Exchange exchange, CancellationToken ct)
     {
         var tool = tools.Find(t => t.ExposedName == call.Name);
         if (tool is null)
@@ -105,7 +108,7 @@ internal sealed class AgentStage(McpClientPool pool, Func<GatewayRuntime.Snapsho
             call.IsError = true;
             return;
         }
-        var result = await tool.Session.CallToolAsync(tool.Tool.Name, call.Id, call.Arguments, exchange, ct).ConfigureAwait(false);
+        var result = await tool.Session.CallToolAsync(tool.Tool.Name, call.Id, call.Arguments, exchange, ct, hooks).ConfigureAwait(false);
         call.Result = result.IsError ? "Error: " + result.Text : result.Text;
         call.IsError = result.IsError;
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Gateway.Guardrails;
 using Gateway.Proxy;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
@@ -58,15 +59,36 @@ internal sealed class McpSession : IAsyncDisposable
     /// did: failures are results, so an agent can hand them to the model. A tool the allow-list hides is refused
     /// without asking the server. A session the server dropped is re-initialized and the call sent once more.
     /// </summary>
-    public async Task<McpToolResult> CallToolAsync(string name, string? callId, string arguments, Exchange? exchange, CancellationToken ct)
+    /// <param name="guardrails">
+    /// The MCP tool hooks of the request's config (null: none). Pre-invoke checks the arguments before the call (a
+    /// block refuses it like a hidden tool; a rewrite is what the server gets); post-invoke checks what the server
+    /// answered before the caller sees it. Their Guardrail spans go under the request's span, beside this call's
+    /// Tool Call span, which a block marks failed (error code <c>guardrail_violation</c> or <c>guardrail_unavailable</c>).
+    /// </param>
+    public async Task<McpToolResult> CallToolAsync(string name, string? callId, string arguments, Exchange? exchange, CancellationToken ct, McpToolGuardrails? guardrails = null)
     {
         Touch();
         var start = Stopwatch.GetTimestamp();
+        var allowed = Endpoint.Allows(name);
+        var subject = exchange?.Subject ?? Auth.Subject.Anonymous;
+        var metadata = exchange?.Metadata ?? Exchange.EmptyMetadata;
+        McpGuardrailResult? pre = null;
+        if (guardrails is not null && allowed)
+        {
+            pre = await guardrails.PreInvokeAsync(Endpoint.Name, name, arguments, subject, metadata, exchange, ct).ConfigureAwait(false);
+            // Rewritten (mutate): what the server gets and the span stores.
+            arguments = pre.Content;
+        }
+        var requestSpan = Activity.Current;
         using var span = McpSpans.StartToolCall(Endpoint, exchange, name, callId, arguments, Volatile.Read(ref _live)?.Tools);
         McpToolResult result;
-        if (!Endpoint.Allows(name))
+        if (!allowed)
         {
             result = new McpToolResult($"Tool '{name}' is not allowed on MCP server '{Endpoint.Name}'.", true, false, "tool_not_allowed", 0);
+        }
+        else if (pre?.Error is { } refused)
+        {
+            result = new McpToolResult(refused.Message, true, false, refused.Code, 0);
         }
         else if (!TryParseArguments(arguments, out var args, out var argError))
         {
@@ -76,6 +98,24 @@ internal sealed class McpSession : IAsyncDisposable
         {
             result = await CallWithRetryAsync(name, args, exchange, start, ct).ConfigureAwait(false);
         }
+        McpGuardrailResult? post = null;
+        if (guardrails is not null && result.Answer is not null)
+        {
+            // Only what the server said is checked (its errors too: they reach the model as well), not the gateway's own refusals.
+            Activity.Current = requestSpan;
+            try
+            {
+                post = await guardrails.PostInvokeAsync(Endpoint.Name, name, result.Text, subject, metadata, exchange, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                Activity.Current = span ?? requestSpan;
+            }
+            if (post.Error is { } blocked) result = new McpToolResult(blocked.Message, true, false, blocked.Code, result.LatencyMs);
+            // A rewrite replaces the whole answer by its text: structured content or images would carry the original.
+            else if (post.Mutated) result = result with { Text = post.Content, Answer = null };
+        }
+        McpSpans.SetGuardrails(span, pre?.Triggered, post?.Triggered);
         McpSpans.SetToolResult(span, result, exchange);
         return result;
     }

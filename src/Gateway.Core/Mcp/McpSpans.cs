@@ -75,6 +75,13 @@ internal static class McpSpans
         span.SetStatus(ActivityStatusCode.Error, SpanText.Truncate(result.Text, 1000));
     }
 
+    /// <summary>The guardrails that found something in this call's arguments or result (tfy.triggered_guardrail_fqns, as on the request's root).</summary>
+    public static void SetGuardrails(Activity? span, IReadOnlyList<string>? pre, IReadOnlyList<string>? post)
+    {
+        if (span is not { IsAllDataRequested: true } || (pre?.Count ?? 0) + (post?.Count ?? 0) == 0) return;
+        span.SetTag(SpanAttributes.TfyTriggeredGuardrailFqns, (pre ?? []).Concat(post ?? []).Distinct().ToArray());
+    }
+
     /// <summary>A step that failed (connect, list): the span says why.</summary>
     public static void SetFailed(Activity? span, string code, string message)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Config;
+using Gateway.Guardrails;
 using Gateway.Mcp;
 using Gateway.Proxy;
 using Gateway.Tracing;
@@ -18,6 +19,7 @@ internal sealed class McpGatewayCall(
     McpServerConfig server,
     IReadOnlyList<McpGatewayMember> members,
     IReadOnlyDictionary<string, string>? callerHeaders,
+    McpToolGuardrails? guardrails,
     Exchange exchange,
     Activity? span,
     CancellationToken ct)
@@ -96,7 +98,7 @@ internal sealed class McpGatewayCall(
             return Error(message, JsonRpcErrorCodes.InvalidParams, $"Unknown tool: {tool}");
         }
         McpGatewaySpans.SetServedBy(span, member.Server);
-        var result = await pool.For(Endpoint(member)).CallToolAsync(tool, null, arguments, exchange, ct).ConfigureAwait(false);
+        var result = await pool.For(Endpoint(member)).CallToolAsync(tool, null, arguments, exchange, ct, guardrails).ConfigureAwait(false);
         McpGatewaySpans.SetToolOutcome(span, result.IsExecutionError);
         if (result.IsError && !result.IsExecutionError) return Error(message, ErrorCodeOf(result), result.Text, result.ErrorCode);
         return Result(message, json => McpToolJson.WriteResult(json, result));
@@ -157,10 +159,13 @@ internal sealed class McpGatewayCall(
     /// <summary>A member's pooled endpoint, with the caller's headers for the endpoint's server (a virtual server's go to each member, as in the agent API).</summary>
     private McpEndpoint Endpoint(McpGatewayMember member) => McpEndpoint.For(member.Server, callerHeaders);
 
-    /// <summary>A server's JSON-RPC error keeps its code; the pool's own failures map to invalid params (refused arguments) or internal error (timeout, unreachable).</summary>
+    /// <summary>
+    /// A server's JSON-RPC error keeps its code; the pool's own failures map to invalid params (refused arguments, a
+    /// guardrail's block of the call or its result) or internal error (timeout, unreachable, a guardrail that could not run).
+    /// </summary>
     private static int ErrorCodeOf(McpToolResult result) =>
         int.TryParse(result.ErrorCode, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) ? code
-        : result.ErrorCode is "tool_not_allowed" or "invalid_arguments" ? JsonRpcErrorCodes.InvalidParams
+        : result.ErrorCode is "tool_not_allowed" or "invalid_arguments" or "guardrail_violation" ? JsonRpcErrorCodes.InvalidParams
         : JsonRpcErrorCodes.InternalError;
 
     private static McpGatewayAnswer Result(JsonRpcMessage message, Action<Utf8JsonWriter> write) => new(JsonRpcResponses.Result(message.Id, write));

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gateway.Auth;
 using Gateway.Config;
+using Gateway.Guardrails;
 using Gateway.Mcp;
 using Gateway.OpenAI;
 using Gateway.Proxy;
@@ -74,7 +75,7 @@ internal sealed class McpGatewayHandler(GatewayRuntime runtime, TracingListener?
         }
         try
         {
-            await ServeAsync(http, server, McpGatewayMember.Of(server, mcp), callerHeaders, exchange, buffer.AsMemory(0, length), snapshot.Config.Tracing).ConfigureAwait(false);
+            await ServeAsync(http, server, McpGatewayMember.Of(server, mcp), callerHeaders, runtime.Guardrails.McpFor(snapshot.Config), exchange, buffer.AsMemory(0, length), snapshot.Config.Tracing).ConfigureAwait(false);
         }
         finally
         {
@@ -91,7 +92,7 @@ internal sealed class McpGatewayHandler(GatewayRuntime runtime, TracingListener?
     }
 
     private async Task ServeAsync(HttpContext http, McpServerConfig server, IReadOnlyList<McpGatewayMember> members,
-        IReadOnlyDictionary<string, string>? callerHeaders, Exchange exchange, ReadOnlyMemory<byte> body, TracingOptions options)
+        IReadOnlyDictionary<string, string>? callerHeaders, McpToolGuardrails? guardrails, Exchange exchange, ReadOnlyMemory<byte> body, TracingOptions options)
     {
         JsonDocument document;
         try
@@ -131,7 +132,7 @@ internal sealed class McpGatewayHandler(GatewayRuntime runtime, TracingListener?
             try
             {
                 McpGatewaySpans.SetRequest(root, server, message, tool, versionHeader.Length > 0 ? versionHeader : null, options);
-                var call = new McpGatewayCall(runtime.Mcp, server, members, callerHeaders, exchange, root, http.RequestAborted);
+                var call = new McpGatewayCall(runtime.Mcp, server, members, callerHeaders, guardrails, exchange, root, http.RequestAborted);
                 var answer = await call.AnswerAsync(message, tool).ConfigureAwait(false);
                 McpGatewaySpans.SetAnswer(root, answer.Body, answer.ErrorCode, answer.ErrorMessage, 200, exchange.LatencyMs, options);
                 await WriteAsync(http, 200, answer.Body).ConfigureAwait(false);

@@ -45,7 +45,7 @@ internal sealed class RequestPath
         _featureStages = featureStages ?? [];
         Executor = new PlanExecutor(new ModelCaller(logger), listener, logger);
         _callUpstream = new CallUpstreamStage(Executor);
-        _agent = new Agents.AgentStage(runtime.Mcp, TurnRunnerFor, logger);
+        _agent = new Agents.AgentStage(runtime.Mcp, runtime.Guardrails, TurnRunnerFor, logger);
     }
 
     /// <summary>Retries and fallback over the model caller, for callers with their own sink.</summary>

@@ -36,7 +36,8 @@ public sealed class FaultyMcpServer : IAsyncDisposable
     /// <summary>How many sessions clients initialized (a re-initialization after a drop counts again).</summary>
     public int Initializations => Requests.Count(r => r.Method == "initialize" && r.Status == 200);
 
-    public static async Task<FaultyMcpServer> StartAsync()
+    /// <param name="tools">More tools for one test class (e.g. <c>b =&gt; b.WithTools&lt;PageTools&gt;()</c>), beside <see cref="FaultyTools"/>.</param>
+    public static async Task<FaultyMcpServer> StartAsync(Action<IMcpServerBuilder>? tools = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -44,9 +45,10 @@ public sealed class FaultyMcpServer : IAsyncDisposable
         builder.Services.AddHttpContextAccessor();
         FaultyMcpServer? server = null;
         builder.Services.AddSingleton(_ => server!);
-        builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "faulty", Version = "1.0.0" })
+        var mcp = builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "faulty", Version = "1.0.0" })
             .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.Stateful)
             .WithTools<FaultyTools>();
+        tools?.Invoke(mcp);
         var app = builder.Build();
         server = new FaultyMcpServer(app);
         app.Use(server.RecordAsync);
