@@ -6,18 +6,11 @@ namespace Gateway.Guardrails;
 
 /// <summary>
 /// The MCP tool hooks (mcp_tool_pre_invoke_guardrails, mcp_tool_post_invoke_guardrails) for the code that calls
-/// MCP tools (the agent loop, the MCP gateway endpoint). Rules match on subject, metadata and
-/// <c>when.mcp_servers</c> (<c>server</c> or <c>server:tool</c>); each guardrail run gets its <c>Guardrail</c>
-/// span, applied on entity type <c>mcp_tool</c>, id <c>server:tool</c>. Usage at a tool-call site:
-/// <code>
-/// var hooks = runtime.Guardrails.McpFor(snapshot.Config);                 // null: no guardrail rules
-/// var pre = await hooks.PreInvokeAsync(server, tool, argumentsJson, subject, metadata, exchange, ct);
-/// if (pre.Blocked) return ToolError(pre.Error!.Message);                   // the tool is not called
-/// var result = await CallToolAsync(server, tool, pre.Content);             // pre.Content: redacted if mutated
-/// var post = await hooks.PostInvokeAsync(server, tool, resultText, subject, metadata, exchange, ct);
-/// if (post.Blocked) return ToolError(post.Error!.Message);                 // the model never sees the result
-/// // give post.Content to the model
-/// </code>
+/// MCP tools: <see cref="Mcp.McpSession.CallToolAsync"/> runs them for the agent loop and the MCP gateway endpoint
+/// (docs/guardrails.md, "MCP tools"). Rules match on subject, metadata and <c>when.mcp_servers</c> (<c>server</c>
+/// or <c>server:tool</c>); each guardrail run gets its <c>Guardrail</c> span, applied on entity type <c>mcp_tool</c>,
+/// id <c>server:tool</c>. A blocked result's <see cref="McpGuardrailResult.Error"/> says why; otherwise go on with
+/// <see cref="McpGuardrailResult.Content"/> (rewritten when mutated).
 /// </summary>
 internal sealed class McpToolGuardrails(GuardrailEngine engine)
 {
