@@ -47,8 +47,9 @@ internal sealed class OutputGuardrails(GuardrailEngine engine, IReadOnlyList<IGu
         var blocked = run.Blocked ?? (stream && run.Mutated ? GuardrailErrors.Violation(run.Triggered[^1], GuardrailHook.LlmOutput, "a streamed answer cannot be rewritten") : null);
         if (blocked is not null)
         {
-            // The upstream's headers were set for its answer, not for this error.
-            context.Http.Response.Headers.Clear();
+            // The upstream's headers were set for its answer, not for this error. An agent turn's sink is its buffer:
+            // the client's response is the agent's (maybe a stream already under way), not the turn's.
+            if (context.Sink is null) context.Http.Response.Headers.Clear();
             RedactSpans(run);
             return blocked;
         }
@@ -57,7 +58,7 @@ internal sealed class OutputGuardrails(GuardrailEngine engine, IReadOnlyList<IGu
             var body = JsonTextParts.Splice(held.Content.Span, parts!, run.Parts, out var length);
             try
             {
-                context.Http.Response.ContentLength = length;
+                if (context.Sink is null) context.Http.Response.ContentLength = length;
                 // What the client got is what the spans describe.
                 var accumulator = new CompletionAccumulator(captureContent: true, MaxCapture);
                 accumulator.Observe(body.AsSpan(0, length));

@@ -39,6 +39,7 @@ public sealed class McpToolGuardrailTests : IAsyncLifetime
                 - {name: pii-block, type: pii, entities: [email]}
                 - {name: injection-audit, type: prompt_injection, enforcing_strategy: audit}
                 - {name: injection-block, type: prompt_injection}
+                - {name: no-mock-answers, type: deny_list, keywords: [mock response], stream_mode: hold}
               rules:
                 - id: redact-arguments
                   when: {mcp_servers: [redacting]}
@@ -52,6 +53,10 @@ public sealed class McpToolGuardrailTests : IAsyncLifetime
                 - id: audit-pages
                   when: {mcp_servers: [auditing]}
                   mcp_tool_post_invoke_guardrails: [injection-audit]
+                - id: held-answers
+                  when:
+                    metadata: {case: held-output}
+                  llm_output_guardrails: [no-mock-answers]
             """);
     }
 
@@ -248,5 +253,32 @@ public sealed class McpToolGuardrailTests : IAsyncLifetime
         var toolCall = Assert.Single(spans, s => s.Name() == "Tool Call: " + tool);
         Assert.Equal("error", toolCall.Attr("status"));
         return (root, guardrail, toolCall);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Agent_model_turn_blocked_by_an_output_guardrail_ends_the_agent_request_with_the_violation(bool stream)
+    {
+        var metadata = new Dictionary<string, string> { ["x-tfy-metadata"] = """{"case":"held-output"}""" };
+        var body = Body("fetch_page please", "auditing")[..^1] + (stream ? ""","stream":true}""" : "}");
+
+        var (status, text, _) = await AgentCalls.PostAsync(_gateway, body, headers: metadata);
+
+        if (!stream)
+        {
+            Assert.True(status == HttpStatusCode.BadRequest, text);
+            var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+            Assert.Equal("guardrail_violation", error.GetProperty("code").GetString());
+            Assert.Contains("'no-mock-answers'", error.GetProperty("message").GetString());
+            return;
+        }
+        // The stream had started (the tool events went out): the violation ends it with an error event, no [DONE].
+        Assert.True(status == HttpStatusCode.OK, text);
+        var events = AgentCalls.Events(text);
+        Assert.Single(events, e => e.Event == "agent.tool_result");
+        Assert.DoesNotContain(events, e => e.Data == "[DONE]");
+        Assert.DoesNotContain("This is a mock response", text);
+        Assert.Contains("\"code\":\"guardrail_violation\"", events[^1].Data);
     }
 }
