@@ -96,6 +96,15 @@ internal static class PiiScanner
                 i++;
                 continue;
             }
+            // Fast path for most words: letters only, shorter than any key, and not the start of an email's local part
+            // (not followed by one of its characters or '@'). Every detector needs a digit, 18+ characters or an '@'.
+            var letters = i;
+            while (letters < text.Length && char.IsAsciiLetter(text[letters])) letters++;
+            if (letters > i && letters - i < 18 && (letters == text.Length || !IsEmailLocal(text[letters])))
+            {
+                i = letters;
+                continue;
+            }
             if (TryAt(text, i, mask, out match))
             {
                 at = match.End;
@@ -124,6 +133,8 @@ internal static class PiiScanner
         match = default;
         return false;
     }
+
+    private static bool IsEmailLocal(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-' or '@' || c > 127 && char.IsLetterOrDigit(c);
 
     private static bool On(int mask, PiiEntity e) => (mask & (1 << (int)e)) != 0;
 
