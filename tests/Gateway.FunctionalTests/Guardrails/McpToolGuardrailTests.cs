@@ -24,11 +24,7 @@ public sealed class McpToolGuardrailTests : IAsyncLifetime
     {
         _mcp = await FaultyMcpServer.StartAsync(b => b.WithTools<PageTools>());
         _gateway = await GatewayUnderTest.StartAsync($$"""
-            providers:
-              - name: mock
-                type: mock
-                token_delay_ms: 1
-                models: [gpt-4o]
+            {{AgentCalls.MockProvider}}
             mcp_servers:
               - {name: redacting, url: "{{_mcp.Url}}", tools: [echo]}
               - {name: strict, url: "{{_mcp.Url}}", tools: [echo, fetch_page]}
