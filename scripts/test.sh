@@ -44,6 +44,10 @@ run_tests() { # name project [env...]
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
 }
 
+# The MCP functional tests start the reference server and the official SDK client from tests/mcp (issue #13).
+step "npm ci (tests/mcp)"
+(cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in tests/mcp"; status=1; }
+
 run_tests unit tests/Gateway.Tests
 run_tests functional tests/Gateway.FunctionalTests
 

@@ -26,6 +26,8 @@ internal sealed class GatewayRuntime : IDisposable
         Health = new HealthRegistry(Time);
         RateLimits = new RateLimitRegistry(Time, config.LimitsStore);
         Budgets = new BudgetRegistry(Time, RateLimits.Shared);
+        Mcp = new Mcp.McpClientPool(Time);
+        Guardrails = new Guardrails.GuardrailRegistry(Time);
         _current = new Snapshot(config, ++_version, Time.GetUtcNow(), this);
     }
 
@@ -42,6 +44,12 @@ internal sealed class GatewayRuntime : IDisposable
 
     /// <summary>Spend counters by budget rule id (Limits/).</summary>
     public BudgetRegistry Budgets { get; }
+
+    /// <summary>MCP client sessions by server, URL and headers (Mcp/).</summary>
+    public Mcp.McpClientPool Mcp { get; }
+
+    /// <summary>The guardrail engine of the live config and the HTTP client of webhook guardrails (Guardrails/).</summary>
+    public Guardrails.GuardrailRegistry Guardrails { get; }
 
     /// <summary>Raised after a new snapshot went live (metrics, logs).</summary>
     public event Action<Snapshot>? Reloaded;
@@ -61,6 +69,7 @@ internal sealed class GatewayRuntime : IDisposable
             Health.Retain(next.Catalog.All.Select(t => t.Id).ToHashSet(StringComparer.Ordinal));
             RateLimits.Retain(config.RateLimiting.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal));
             Budgets.Retain(config.Budgets.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal));
+            Mcp.Retain(config.Mcp);
         }
         Reloaded?.Invoke(next);
         return next;
@@ -75,6 +84,8 @@ internal sealed class GatewayRuntime : IDisposable
         Upstreams.Dispose();
         RateLimits.Dispose();
         Budgets.Dispose();
+        Mcp.Dispose();
+        Guardrails.Dispose();
     }
 
     internal sealed class Snapshot

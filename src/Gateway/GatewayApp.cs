@@ -1,4 +1,5 @@
 using Gateway.Config;
+using Gateway.Guardrails;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.OpenAI;
@@ -27,6 +28,7 @@ internal sealed class GatewayApp : IAsyncDisposable
     private readonly GatewayMetrics _metrics;
     private ConfigReloader? _reloader;
     private LimitsUsageHandler? _limitsUsage;
+    private McpGateway.McpGatewayHandler? _mcpGateway;
 
     private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain, GatewayMetrics metrics)
     {
@@ -139,7 +141,7 @@ internal sealed class GatewayApp : IAsyncDisposable
             gateway._reloader = new ConfigReloader(config.Source, runtime, environment, logger);
             gateway._reloader.Start();
         }
-        // Limits first (after authenticate, read and trace; before routing), then what the caller added.
+        // Limits first (after authenticate, read and trace; before routing), then input guardrails, then what the caller added.
         // Alert webhooks: no redirects or cookies, like the upstream handlers; posted off the request path.
         var budgetStage = new BudgetStage(new BudgetAlerts(logger, new HttpMessageInvoker(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })), logger);
         var rateLimitStage = new RateLimitStage(logger);
@@ -148,9 +150,11 @@ internal sealed class GatewayApp : IAsyncDisposable
         [
             s => s.RateLimits.IsEmpty ? null : rateLimitStage,
             s => s.Budgets.IsEmpty ? null : budgetStage,
+            s => runtime.Guardrails.EngineFor(s.Config) is { } guardrails ? new GuardrailStage(guardrails) : null,
             .. featureStages ?? [],
         ];
         var proxy = new RequestPath(runtime, logger, new MetricsListener(metrics, telemetry.Listener), stages);
+        gateway._mcpGateway = new McpGateway.McpGatewayHandler(runtime, telemetry.Listener as TracingListener);
         GatewayMetrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
         await app.StartAsync().ConfigureAwait(false);
@@ -189,6 +193,8 @@ internal sealed class GatewayApp : IAsyncDisposable
                 case "/messages/count_tokens": return proxy.CountTokens(context);
                 case "/responses": return proxy.Responses(context);
                 case "/rerank": return proxy.Rerank(context);
+                // The agent API (docs/agents-and-mcp.md), also at the reference's older path.
+                case "/agent/responses" or "/api/llm/agent/responses": return proxy.AgentResponses(context);
             }
         }
         var subject = Auth.Subject.Anonymous;
@@ -199,13 +205,14 @@ internal sealed class GatewayApp : IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return ErrorWriter.WriteAsync(context, authError!);
         }
+        if (McpGateway.McpGatewayHandler.Serves(path)) return _mcpGateway!.HandleAsync(context, subject);
         if (route.StartsWith("/models/", StringComparison.Ordinal))
         {
             return HttpMethods.IsGet(method) ? Model(context, route["/models/".Length..].ToString()) : NotAllowed(context, method, path);
         }
         switch (route)
         {
-            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/messages/count_tokens" or "/responses" or "/rerank":
+            case "/chat/completions" or "/completions" or "/embeddings" or "/messages" or "/messages/count_tokens" or "/responses" or "/rerank" or "/agent/responses" or "/api/llm/agent/responses":
                 return NotAllowed(context, method, path);
             case "/models":
                 return HttpMethods.IsGet(method) ? Json(context, _runtime.Current.Catalog.ModelsJson) : NotAllowed(context, method, path);

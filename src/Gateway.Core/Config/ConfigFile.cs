@@ -20,7 +20,10 @@ internal sealed record ConfigFile(
     ConfigFile.RateLimitingSection? RateLimiting = null,
     ConfigFile.BudgetLimitingSection? BudgetLimiting = null,
     LimitsStoreConfig? LimitsStore = null,
-    IReadOnlyDictionary<string, string>? ModelAliases = null)
+    IReadOnlyDictionary<string, string>? ModelAliases = null,
+    ConfigFile.GuardrailsSection? Guardrails = null,
+    IReadOnlyList<ConfigFile.McpServer>? McpServers = null,
+    IReadOnlyList<string>? McpAllowedUrls = null)
 {
     internal sealed record Provider(
         string? Name = null,
@@ -105,4 +108,38 @@ internal sealed record ConfigFile(
 
     /// <summary>Where alerts go: <c>log</c>, or <c>webhook</c> with a <c>url</c> (HTTP POST, docs/limits.md).</summary>
     internal sealed record NotificationTarget(string? Type = null, string? Url = null, IReadOnlyDictionary<string, string>? Headers = null);
+
+    /// <summary><c>guardrails</c> (the reference's gateway-guardrails-config, 1.4; docs/guardrails.md).</summary>
+    internal sealed record GuardrailsSection(string? Name = null, string? Type = null, IReadOnlyList<GuardrailConfig>? Configs = null, IReadOnlyList<GuardrailRule>? Rules = null);
+
+    internal sealed record GuardrailRule(
+        string? Id = null,
+        GuardrailWhen? When = null,
+        IReadOnlyList<string>? LlmInputGuardrails = null,
+        IReadOnlyList<string>? LlmOutputGuardrails = null,
+        IReadOnlyList<string>? McpToolPreInvokeGuardrails = null,
+        IReadOnlyList<string>? McpToolPostInvokeGuardrails = null);
+
+    /// <summary>A guardrail rule's <c>when</c>: a routing <c>when</c> plus <c>mcp_servers</c> (<c>server</c> or <c>server:tool</c>).</summary>
+    internal sealed record GuardrailWhen(IReadOnlyList<string>? Subjects = null, IReadOnlyList<string>? Models = null, IReadOnlyList<string>? McpServers = null, IReadOnlyDictionary<string, string>? Metadata = null);
+
+    /// <summary>One of <c>mcp_servers</c> (issue #13; docs/agents-and-mcp.md): a remote Streamable HTTP server, or a virtual one combining others.</summary>
+    internal sealed record McpServer(
+        string? Name = null,
+        string? Fqn = null,
+        McpServerKind Type = McpServerKind.Remote,
+        string? Url = null,
+        McpAuth? Auth = null,
+        IReadOnlyList<string>? CallerHeaders = null,
+        IReadOnlyList<string>? Tools = null,
+        int ConnectTimeoutMs = McpServerConfig.DefaultConnectTimeoutMs,
+        int ToolTimeoutMs = McpServerConfig.DefaultToolTimeoutMs,
+        int ToolsCacheMs = McpServerConfig.DefaultToolsCacheMs,
+        IReadOnlyList<McpMember>? Servers = null);
+
+    /// <summary>How the gateway authenticates to a remote MCP server: <c>header</c> (static headers) or <c>bearer</c> (a token).</summary>
+    internal sealed record McpAuth(string? Type = null, IReadOnlyDictionary<string, string>? Headers = null, string? Token = null);
+
+    /// <summary>A server a virtual server takes tools from; <c>tools</c> left out takes all of them.</summary>
+    internal sealed record McpMember(string? Server = null, IReadOnlyList<string>? Tools = null);
 }

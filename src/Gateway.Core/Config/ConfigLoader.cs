@@ -81,6 +81,8 @@ internal static class ConfigLoader
             LimitsStore = limitsStore,
             Budgets = sections.BudgetLimiting is { } bl ? LimitsConfigReader.ReadBudgets(errors, bl, models) : BudgetLimitingConfig.Empty,
             ModelAliases = aliases,
+            Mcp = McpConfigReader.Read(errors, sections.McpServers, sections.McpAllowedUrls),
+            Guardrails = sections.Guardrails is { } g ? GuardrailsConfigReader.Read(errors, g, models, providers) : GuardrailsConfig.Empty,
         };
         if (providers.Count == 0 && errors.Count == 0) errors.Add("providers", "at least one provider is required");
         if (errors.Count > 0) throw new ConfigException(errors.Messages());

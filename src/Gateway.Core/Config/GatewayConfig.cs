@@ -20,6 +20,10 @@ internal sealed class GatewayConfig
     public LimitsStoreConfig LimitsStore { get; init; } = new();
     /// <summary><c>model_aliases</c>: a name clients already use -> a provider model or a virtual model.</summary>
     public IReadOnlyDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>();
+    /// <summary><c>mcp_servers</c> and <c>mcp_allowed_urls</c> (docs/agents-and-mcp.md).</summary>
+    public McpConfig Mcp { get; init; } = McpConfig.Empty;
+    /// <summary><c>guardrails</c> (docs/guardrails.md).</summary>
+    public GuardrailsConfig Guardrails { get; init; } = GuardrailsConfig.Empty;
 }
 
 internal enum ProviderKind

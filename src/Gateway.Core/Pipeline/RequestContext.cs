@@ -45,6 +45,9 @@ internal sealed class RequestContext
     /// <summary>Timeouts in force for this request (config, lowered by headers). Set by the read stage.</summary>
     public RequestTimeouts Timeouts { get; set; }
 
+    /// <summary>Where the model's answer goes; null: the client's response. An agent turn puts a buffer here.</summary>
+    public IResponseSink? Sink { get; init; }
+
     /// <summary>The targets to try. Set by the route stage.</summary>
     public RoutePlan? Plan { get; set; }
 
@@ -53,6 +56,9 @@ internal sealed class RequestContext
 
     /// <summary>Cost the budget stage reserved, settled when the request ends.</summary>
     public Limits.BudgetLease? Budget { get; set; }
+
+    /// <summary>Holds the answer for a check before the client gets it (output guardrails); null: the answer goes straight through.</summary>
+    public IResponseFilter? ResponseFilter { get; set; }
 
     /// <summary>How many stages have been entered (their end hooks are owed); reset once the hooks ran.</summary>
     public int StagesEntered { get; set; }

@@ -20,6 +20,8 @@ namespace Gateway.Pipeline;
 ///   route                    plan: rules, virtual models, targets      RouteStage
 ///   call upstream            retries, fallback; answer to the client   CallUpstreamStage -> PlanExecutor -> ModelCaller
 /// </code>
+/// The agent API (<c>/agent/responses</c>) runs authenticate, read and trace, then <see cref="Agents.AgentStage"/>,
+/// whose every model turn runs the feature stages, route and call upstream into a buffer (<see cref="TurnRunnerFor"/>).
 /// A stage that rejects ends the walk; the client gets its error and the spans record it. Then every
 /// entered stage's end hook runs once, last first (settle, then the trace ends). The stage list is built
 /// once per config snapshot; a request finishes on the snapshot and stages it started with.
@@ -30,6 +32,7 @@ internal sealed class RequestPath
     private readonly IExchangeListener? _listener;
     private readonly ILogger _logger;
     private readonly CallUpstreamStage _callUpstream;
+    private readonly Agents.AgentStage _agent;
     private readonly IReadOnlyList<Func<GatewayRuntime.Snapshot, IRequestStage?>> _featureStages;
     private volatile Built? _built;
 
@@ -42,19 +45,33 @@ internal sealed class RequestPath
         _featureStages = featureStages ?? [];
         Executor = new PlanExecutor(new ModelCaller(logger), listener, logger);
         _callUpstream = new CallUpstreamStage(Executor);
+        _agent = new Agents.AgentStage(runtime.Mcp, runtime.Guardrails, TurnRunnerFor, logger);
     }
 
     /// <summary>Retries and fallback over the model caller, for callers with their own sink.</summary>
     public PlanExecutor Executor { get; }
 
     /// <summary>The stages for a snapshot, built on its first request.</summary>
-    public StageRunner RunnerFor(GatewayRuntime.Snapshot snapshot)
+    public StageRunner RunnerFor(GatewayRuntime.Snapshot snapshot) => BuiltFor(snapshot).Runner;
+
+    /// <summary>
+    /// The stages of one model call an agent makes for itself (DESIGN.md: "the agent loop calls it with a
+    /// BufferSink"): the feature stages (limits, guardrails), routing and the call, into the turn's sink
+    /// (<see cref="RequestContext.Sink"/>). Authentication, reading and the root span are the agent request's.
+    /// </summary>
+    public StageRunner TurnRunnerFor(GatewayRuntime.Snapshot snapshot) => BuiltFor(snapshot).Turns;
+
+    private Built BuiltFor(GatewayRuntime.Snapshot snapshot)
     {
         var built = _built;
-        if (built is not null && ReferenceEquals(built.Snapshot, snapshot)) return built.Runner;
-        var runner = new StageRunner(Build(snapshot), _logger);
-        _built = new Built(snapshot, runner);
-        return runner;
+        if (built is not null && ReferenceEquals(built.Snapshot, snapshot)) return built;
+        var stages = Build(snapshot);
+        // The agent request: authenticate, read, trace, then the tool loop instead of routing and calling.
+        var agent = stages.TakeWhile(s => s is AuthenticateStage or ReadRequestStage or TraceStage).Append(_agent).ToList();
+        var turns = stages.SkipWhile(s => s is AuthenticateStage or ReadRequestStage or TraceStage).ToList();
+        built = new Built(snapshot, new StageRunner(stages, _logger), new StageRunner(agent, _logger), new StageRunner(turns, _logger));
+        _built = built;
+        return built;
     }
 
     private List<IRequestStage> Build(GatewayRuntime.Snapshot snapshot)
@@ -77,11 +94,13 @@ internal sealed class RequestPath
     public Task CountTokens(HttpContext context) => HandleAsync(context, Operation.CountTokens);
     public Task Responses(HttpContext context) => HandleAsync(context, Operation.Responses);
     public Task Rerank(HttpContext context) => HandleAsync(context, Operation.Rerank);
+    public Task AgentResponses(HttpContext context) => HandleAsync(context, Operation.AgentResponses);
 
     private async Task HandleAsync(HttpContext http, Operation op)
     {
         var snapshot = _runtime.Current;
-        var runner = RunnerFor(snapshot);
+        var built = BuiltFor(snapshot);
+        var runner = op == Operation.AgentResponses ? built.Agent : built.Runner;
         var exchange = new Exchange { Operation = op, StartTimestamp = Stopwatch.GetTimestamp() };
         var context = new RequestContext(http, snapshot, exchange);
         try
@@ -129,5 +148,5 @@ internal sealed class RequestPath
         await SsePump.WriteErrorEventAsync(context.Http.Response.BodyWriter, error.Message, error.Type, error.Code ?? "upstream_error").ConfigureAwait(false);
     }
 
-    private sealed record Built(GatewayRuntime.Snapshot Snapshot, StageRunner Runner);
+    private sealed record Built(GatewayRuntime.Snapshot Snapshot, StageRunner Runner, StageRunner Agent, StageRunner Turns);
 }

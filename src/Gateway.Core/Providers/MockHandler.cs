@@ -11,7 +11,7 @@ namespace Gateway.Providers;
 /// The built-in <c>mock</c> provider: a real OpenAI-compatible responder that runs in process, so the
 /// default config serves real responses with no network and exercises exactly the proxy path an
 /// HTTP upstream does. Text is deterministic; streams pace tokens by a configured delay; usage is filled in.
-/// If the request offers tools and the last message is not a tool result, it calls the first tool.
+/// If the request offers tools and the last message is not a tool result, it calls tools (<see cref="MockAgent"/>).
 /// </summary>
 internal sealed class MockHandler(int tokenDelayMs) : HttpMessageHandler
 {
@@ -90,7 +90,8 @@ internal sealed class MockRequest
     public string LastUserText = "";
     public string? LastRole;
     public string? LastToolResult;
-    public string? FirstToolName;
+    /// <summary>The offered tools: name and parameters schema (MockAgent picks from them).</summary>
+    public List<(string Name, JsonElement Parameters)> Tools = [];
     public int PromptChars;
     public List<string> Inputs = [];
     public bool Base64;
@@ -131,7 +132,7 @@ internal sealed class MockRequest
                         {
                             if (tool.TryGetProperty("function", out var f) && f.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String)
                             {
-                                r.FirstToolName ??= n.GetString();
+                                r.Tools.Add((n.GetString()!, f.TryGetProperty("parameters", out var p) ? p.Clone() : default));
                             }
                         }
                     }
@@ -201,15 +202,16 @@ internal sealed class MockReply
 {
     public required List<string> Tokens;
     public required string FinishReason;
-    public string? ToolName;
+    /// <summary>Tool calls instead of text (name, JSON arguments): <see cref="MockAgent"/>.</summary>
+    public List<(string Name, string Arguments)>? ToolCalls;
     public int PromptTokens;
 
     public static MockReply For(MockRequest req, bool chat)
     {
         var prompt = Math.Max(1, (req.PromptChars + 3) / 4);
-        if (chat && req.FirstToolName is not null && req.LastRole != "tool")
+        if (chat && req.Tools.Count > 0 && req.LastRole != "tool")
         {
-            return new MockReply { Tokens = [], FinishReason = "tool_calls", ToolName = req.FirstToolName, PromptTokens = prompt };
+            return new MockReply { Tokens = [], FinishReason = "tool_calls", ToolCalls = MockAgent.Choose(req.Tools, req.LastUserText), PromptTokens = prompt };
         }
         var said = req.LastToolResult is not null && req.LastRole == "tool"
             ? "The tool returned: " + Trim(req.LastToolResult)
@@ -250,8 +252,8 @@ internal static class MockWriter
             {
                 w.WriteStartObject("message"u8);
                 w.WriteString("role"u8, "assistant");
-                if (reply.ToolName is null) w.WriteString("content"u8, string.Concat(reply.Tokens)); else w.WriteNull("content"u8);
-                if (reply.ToolName is not null) WriteToolCalls(w, reply, id, withIndex: false);
+                if (reply.ToolCalls is null) w.WriteString("content"u8, string.Concat(reply.Tokens)); else w.WriteNull("content"u8);
+                if (reply.ToolCalls is not null) WriteToolCalls(w, reply, id, withIndex: false);
                 w.WriteNull("refusal"u8);
                 w.WriteEndObject();
             }
@@ -281,7 +283,7 @@ internal static class MockWriter
                 w.WriteString("content"u8, "");
             }, null));
         }
-        if (reply.ToolName is not null)
+        if (reply.ToolCalls is not null)
         {
             events.Add(Chunk(req, idText, created, chat, w => WriteToolCalls(w, reply, id, withIndex: true), null));
         }
@@ -376,20 +378,24 @@ internal static class MockWriter
         for (var i = 0; i < vector.Length; i++) vector[i] *= scale;
     }
 
-    private static int OutputTokens(MockReply reply) => reply.ToolName is null ? reply.Tokens.Count : 8;
+    private static int OutputTokens(MockReply reply) => reply.ToolCalls is null ? reply.Tokens.Count : 8 * reply.ToolCalls.Count;
 
     private static void WriteToolCalls(Utf8JsonWriter w, MockReply reply, long id, bool withIndex)
     {
         w.WriteStartArray("tool_calls"u8);
-        w.WriteStartObject();
-        if (withIndex) w.WriteNumber("index"u8, 0);
-        w.WriteString("id"u8, "call_mock_" + id);
-        w.WriteString("type"u8, "function");
-        w.WriteStartObject("function"u8);
-        w.WriteString("name"u8, reply.ToolName);
-        w.WriteString("arguments"u8, "{}");
-        w.WriteEndObject();
-        w.WriteEndObject();
+        for (var i = 0; i < reply.ToolCalls!.Count; i++)
+        {
+            w.WriteStartObject();
+            if (withIndex) w.WriteNumber("index"u8, i);
+            // The first call keeps the id callers already know (call_mock_<n>); more calls in one turn add their index.
+            w.WriteString("id"u8, i == 0 ? "call_mock_" + id : $"call_mock_{id}_{i}");
+            w.WriteString("type"u8, "function");
+            w.WriteStartObject("function"u8);
+            w.WriteString("name"u8, reply.ToolCalls[i].Name);
+            w.WriteString("arguments"u8, reply.ToolCalls[i].Arguments);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
     }
 

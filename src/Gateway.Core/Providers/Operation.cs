@@ -17,4 +17,6 @@ internal enum Operation
     Responses,
     /// <summary><c>POST /v1/rerank</c> (the Cohere, Jina and vLLM shape: model, query, documents, top_n).</summary>
     Rerank,
+    /// <summary><c>POST /agent/responses</c>: the gateway runs a tool loop over MCP servers; each model turn is a <see cref="Chat"/>.</summary>
+    AgentResponses,
 }

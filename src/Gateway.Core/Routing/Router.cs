@@ -100,6 +100,7 @@ internal static class Router
         Operation.Completion => "completion",
         Operation.Responses => "response",
         Operation.Rerank => "rerank",
+        Operation.AgentResponses => "agent response",
         _ => "embedding",
     };
 }

@@ -517,6 +517,9 @@ internal sealed class ChoiceState(int index)
     public string? Content => _content?.ToString();
     public IReadOnlyList<ToolCallState> ToolCalls => (IReadOnlyList<ToolCallState>?)_toolCalls ?? [];
 
+    /// <summary>Replaces the assembled text (output guardrails: spans store the redacted answer).</summary>
+    internal void ReplaceContent(string content) => _content = new StringBuilder(content);
+
     internal void AppendContent(ref Utf8JsonReader reader, bool capture, int max)
     {
         if (!capture) return;

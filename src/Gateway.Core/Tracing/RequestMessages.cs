@@ -26,7 +26,7 @@ internal static class RequestMessages
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return messages;
             var field = op switch
             {
-                Operation.Chat or Operation.Messages or Operation.CountTokens => "messages"u8,
+                Operation.Chat or Operation.Messages or Operation.CountTokens or Operation.AgentResponses => "messages"u8,
                 Operation.Completion => "prompt"u8,
                 _ => "input"u8,
             };
@@ -39,7 +39,7 @@ internal static class RequestMessages
                     reader.Skip();
                     continue;
                 }
-                if (op is Operation.Chat or Operation.Messages or Operation.CountTokens) ReadChat(ref reader, messages, captureContent, maxChars, body);
+                if (op is Operation.Chat or Operation.Messages or Operation.CountTokens or Operation.AgentResponses) ReadChat(ref reader, messages, captureContent, maxChars, body);
                 else ReadPrompts(ref reader, messages, captureContent, maxChars);
                 break;
             }

@@ -42,11 +42,17 @@ internal static class SpanAttributes
     public const string ErrorType = "error.type";
     public const string HttpRequestMethod = "http.request.method";
     public const string UrlFull = "url.full";
+    // GenAI execute_tool spans (genai-semconv.md).
+    public const string GenAiToolName = "gen_ai.tool.name";
+    public const string GenAiToolCallId = "gen_ai.tool.call.id";
 
     // Seed 000, agentResponsesHandler.
     public const string HandlerName = "handler.name";
     public const string RequestMethod = "request.method";
     public const string RequestUrl = "request.url";
+    // Not in the seeds: how many model turns an agent request ran and how many tools it called (docs/agents-and-mcp.md).
+    public const string AgentIterations = "agent.iterations";
+    public const string AgentToolCalls = "agent.tool_calls";
 
     // Seed 000, MCP server spans.
     public const string McpServerFqn = "mcp_server_fqn";
@@ -150,6 +156,17 @@ internal static class SpanAttributes
     public const string TfyGuardrailAppliedOnEntityScope = "tfy.guardrail.applied_on_entity.scope";
     public const string TfyGuardrailMetricLatencyInMs = "tfy.guardrail.metric.latency_in_ms";
 
+    // The GenAI conventions' apply_guardrail span (proposed, not yet released: docs/guardrails.md), beside seed 003's.
+    public const string GenAiGuardrailName = "gen_ai.guardrail.name";
+    public const string GenAiSecurityDecisionType = "gen_ai.security.decision.type";
+    public const string GenAiSecurityTargetType = "gen_ai.security.target.type";
+
     // Seed 003, HTTP.
     public const string HttpResponseStatusCode = "http.response.status_code";
+
+    // OpenTelemetry semantic conventions for MCP (mcp.md), on the MCP gateway endpoint's spans: the method, the
+    // caller's JSON-RPC request id, the protocol revision it declared.
+    public const string McpMethodName = "mcp.method.name";
+    public const string McpProtocolVersion = "mcp.protocol.version";
+    public const string JsonRpcRequestId = "jsonrpc.request.id";
 }

@@ -25,6 +25,8 @@ internal static class SpanNames
     public const string RateLimiterMiddleware = "RateLimiterMiddleware";
     public const string LoadBalanceMiddleware = "loadBalanceMiddleware";
     public const string Guardrail = "Guardrail";
+    /// <summary>Reference 1.7: ChatCompletion -> Guardrail -> Guardrail Network Call (a webhook or moderation call).</summary>
+    public const string GuardrailNetworkCall = "Guardrail Network Call";
 }
 
 /// <summary><c>tfy.span_type</c> values (seed 003, "Core Span Attributes").</summary>

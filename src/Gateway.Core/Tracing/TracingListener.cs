@@ -45,28 +45,12 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
 
     public void OnStart(Exchange exchange)
     {
-        var options = runtime.Current.Config.Tracing;
-        Activity? root = null;
-        if (s_source.HasListeners())
-        {
-            var parent = TraceContext.Parse(exchange.TraceParent, exchange.TraceState);
-            var previous = Activity.Current;
-            // Without a client context the root starts a new trace: ASP.NET Core's own request activity is
-            // never exported, so it must not become a parent nobody can see.
-            Activity.Current = null;
-            root = s_source.StartActivity(RootName(exchange.Operation), ActivityKind.Server, parent, startTime: StartTime(exchange.StartTimestamp));
-            // With a root, later spans (rate limits, load balancing, guardrails) nest under it via Activity.Current.
-            if (root is null) Activity.Current = previous;
-        }
-        if (owner is not null) root?.SetCustomProperty(OwnerProperty, owner);
-        var state = new ExchangeTrace(root, options) { ProjectFqn = project?.Invoke(exchange) ?? options.DefaultProjectFqn };
-        exchange.ListenerState = state;
+        var root = StartRoot(exchange, RootName(exchange.Operation), RootSpanType(exchange.Operation));
         if (root is null || !root.IsAllDataRequested) return;
+        var state = (ExchangeTrace)exchange.ListenerState!;
+        var options = state.Options;
 
         ref readonly var head = ref exchange.Head;
-        root.AddTag(SpanAttributes.TfySpanType, RootSpanType(exchange.Operation));
-        state.TagRequest(root, exchange);
-        if (state.TagFault is { } tagFault) Fault(tagFault, "the request context");
         root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
         root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
         root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
@@ -93,6 +77,38 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
                 Fault(e, SpanAttributes.TfyInput);
             }
         }
+    }
+
+    /// <summary>
+    /// Starts the root span of a request (kind Server, child of the client's <c>traceparent</c> if any) and puts
+    /// its <see cref="ExchangeTrace"/> in <see cref="Exchange.ListenerState"/>: marked with this gateway's owner,
+    /// tagged with the span type and the request context (subject, teams, metadata, tracing project). Model
+    /// exchanges start here (<see cref="OnStart"/>), and so do requests that are not one, such as the MCP gateway
+    /// endpoint's. Null when nothing records.
+    /// </summary>
+    public Activity? StartRoot(Exchange exchange, string name, string spanType)
+    {
+        var options = runtime.Current.Config.Tracing;
+        Activity? root = null;
+        if (s_source.HasListeners())
+        {
+            var parent = TraceContext.Parse(exchange.TraceParent, exchange.TraceState);
+            var previous = Activity.Current;
+            // Without a client context the root starts a new trace: ASP.NET Core's own request activity is
+            // never exported, so it must not become a parent nobody can see.
+            Activity.Current = null;
+            root = s_source.StartActivity(name, ActivityKind.Server, parent, startTime: StartTime(exchange.StartTimestamp));
+            // With a root, later spans (rate limits, load balancing, guardrails) nest under it via Activity.Current.
+            if (root is null) Activity.Current = previous;
+        }
+        if (owner is not null) root?.SetCustomProperty(OwnerProperty, owner);
+        var state = new ExchangeTrace(root, options) { ProjectFqn = project?.Invoke(exchange) ?? options.DefaultProjectFqn };
+        exchange.ListenerState = state;
+        if (root is null || !root.IsAllDataRequested) return root;
+        root.AddTag(SpanAttributes.TfySpanType, spanType);
+        state.TagRequest(root, exchange);
+        if (state.TagFault is { } tagFault) Fault(tagFault, "the request context");
+        return root;
     }
 
     /// <summary>One part of a span could not be recorded: say so, and let the caller go on with the other parts.</summary>
@@ -419,6 +435,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         Operation.Completion => SpanNames.Completions,
         Operation.Responses => SpanNames.Responses,
         Operation.Rerank => SpanNames.Rerank,
+        Operation.AgentResponses => SpanNames.AgentResponsesHandler,
         _ => SpanNames.Embeddings,
     };
 
@@ -428,6 +445,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         Operation.Completion => SpanTypes.Completion,
         Operation.Responses => SpanTypes.ChatCompletion,
         Operation.Rerank => SpanTypes.Rerank,
+        Operation.AgentResponses => SpanTypes.AgentResponse,
         _ => SpanTypes.Embedding,
     };
 
@@ -440,6 +458,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         Operation.Completion => OperationNames.TextCompletion,
         Operation.Responses => OperationNames.Chat,
         Operation.Rerank => OperationNames.Rerank,
+        Operation.AgentResponses => OperationNames.InvokeAgent,
         _ => OperationNames.Embeddings,
     };
 }

@@ -97,7 +97,7 @@ public sealed class ConfigLoaderTests
     [InlineData("providers: [\n", "gw.yaml:2:1: invalid YAML")]
     [InlineData("server: 5\nproviders: []", "gw.yaml:1:9: server: expected a mapping")]
     [InlineData("server:\n  request_timeout_ms: 99999999999\nproviders: []", "gw.yaml:2:23: server.request_timeout_ms: expected a 32-bit integer, got '99999999999'")]
-    [InlineData("colour: blue\nproviders: []", "gw.yaml:1:1: colour: unknown field (expected one of: server, providers, auth, virtual_models, routing, tracing, tracing_projects, span_store, rate_limiting, budget_limiting, limits_store, model_aliases)")]
+    [InlineData("colour: blue\nproviders: []", "gw.yaml:1:1: colour: unknown field (expected one of: server, providers, auth, virtual_models, routing, tracing, tracing_projects, span_store, rate_limiting, budget_limiting, limits_store, model_aliases, guardrails, mcp_servers, mcp_allowed_urls)")]
     public void InvalidValues_AreReportedPrecisely(string yaml, string expected)
     {
         var errors = Errors(yaml);

@@ -1,0 +1,3 @@
+namespace Gateway.Guardrails;
+
+internal sealed record ModerationResult(bool Flagged = false, IReadOnlyDictionary<string, bool>? Categories = null, IReadOnlyDictionary<string, double>? CategoryScores = null);
