@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Gateway.Agents;
 
-/// <summary>The agent API's request (source generation only, snake_case) and the <c>x-tfy-mcp-headers</c> header's map.</summary>
+/// <summary>The agent API's request, the messages it adds to the conversation, and the <c>x-tfy-mcp-headers</c> map (source generation only, snake_case).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(Gateway.OpenAI.Wire.ChatMessage))]

@@ -27,7 +27,7 @@ internal sealed class AgentStage(McpClientPool pool, Func<GatewayRuntime.Snapsho
         var root = AgentTrace.Root(exchange);
         AgentTrace.SetRequest(root, http.Request);
         if (!AgentRequestReader.TryRead(context.BodyMemory.Span, out var request, out var error)) return error;
-        error = AgentToolbox.TryResolve(request, context.Snapshot.Config.Mcp, http.Request.Headers[AgentToolbox.CallerHeadersHeader], pool, out var servers);
+        error = AgentToolbox.TryResolve(request, context.Snapshot.Config.Mcp, http.Request.Headers[McpGateway.McpCallerHeaders.HeaderName], pool, out var servers);
         if (error is not null) return error;
         var (tools, listError) = await AgentToolbox.ListAsync(servers, exchange, ct).ConfigureAwait(false);
         if (listError is not null) return listError;

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Gateway.Config;
 using Gateway.Mcp;
+using Gateway.McpGateway;
 using Gateway.OpenAI;
 using Gateway.Proxy;
 
@@ -12,24 +12,9 @@ namespace Gateway.Agents;
 /// </summary>
 internal static class AgentToolbox
 {
-    /// <summary>The <c>x-tfy-mcp-headers</c> request header: <c>{"&lt;server name or fqn&gt;": {"Header": "value"}}</c>.</summary>
-    public const string CallerHeadersHeader = "x-tfy-mcp-headers";
-
     public static GatewayError? TryResolve(AgentRequest request, McpConfig config, string? callerHeaderJson, McpClientPool pool, out List<AgentServer> servers)
     {
         servers = [];
-        Dictionary<string, Dictionary<string, string>>? perServer = null;
-        if (!string.IsNullOrEmpty(callerHeaderJson))
-        {
-            try
-            {
-                perServer = JsonSerializer.Deserialize(callerHeaderJson, AgentJsonContext.Wire.DictionaryStringDictionaryStringString);
-            }
-            catch (JsonException e)
-            {
-                return new GatewayError(400, "invalid_request_error", "invalid_header", $"The {CallerHeadersHeader} header must be a JSON object of server name -> {{header: value}}: {e.Message}", CallerHeadersHeader);
-            }
-        }
         var refs = request.McpServers ?? [];
         for (var i = 0; i < refs.Count; i++)
         {
@@ -51,10 +36,9 @@ internal static class AgentToolbox
             var field = r.IntegrationFqn is null ? ".name" : ".integration_fqn";
             if (config.Find(name) is not { } server) return AgentErrors.ServerNotFound(param + field, name);
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            if (perServer is not null && (perServer.TryGetValue(server.Name, out var fromHeader) || perServer.TryGetValue(server.Fqn, out fromHeader)))
-            {
-                foreach (var (k, v) in fromHeader) headers[k] = v;
-            }
+            // x-tfy-mcp-headers, read as on the MCP gateway endpoint: this server's entry, its caller_headers checked.
+            if (McpCallerHeaders.TryParse(callerHeaderJson, server, out var fromHeader) is { } headerError) return headerError;
+            foreach (var (k, v) in fromHeader ?? new Dictionary<string, string>()) headers[k] = v;
             foreach (var (k, v) in r.Headers ?? new Dictionary<string, string>()) headers[k] = v;
             foreach (var k in headers.Keys)
             {

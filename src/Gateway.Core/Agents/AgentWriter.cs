@@ -77,13 +77,7 @@ internal sealed class AgentWriter(HttpResponse response, string id, string model
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
-            w.WriteString("id"u8, id);
-            w.WriteString("object"u8, "chat.completion");
-            w.WriteNumber("created"u8, created);
-            w.WriteString("model"u8, model);
-            w.WriteStartArray("choices"u8);
-            w.WriteStartObject();
-            w.WriteNumber("index"u8, 0);
+            Head(w, "chat.completion");
             w.WriteStartObject("message"u8);
             w.WriteString("role"u8, "assistant");
             w.WriteString("content"u8, content);
@@ -127,10 +121,13 @@ internal sealed class AgentWriter(HttpResponse response, string id, string model
         w.WriteEndObject();
     }
 
-    private void ChunkHead(Utf8JsonWriter w)
+    private void ChunkHead(Utf8JsonWriter w) => Head(w, "chat.completion.chunk");
+
+    /// <summary>id, object, created, model, then opens <c>choices[0]</c> with its index.</summary>
+    private void Head(Utf8JsonWriter w, string kind)
     {
         w.WriteString("id"u8, id);
-        w.WriteString("object"u8, "chat.completion.chunk");
+        w.WriteString("object"u8, kind);
         w.WriteNumber("created"u8, created);
         w.WriteString("model"u8, model);
         w.WriteStartArray("choices"u8);

@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using System.Text.Json;
 using Gateway.OpenAI;
 using Gateway.OpenAI.Wire;
 using Gateway.Providers;
@@ -60,20 +59,5 @@ internal sealed class RelaySink : IResponseSink
     }
 
     /// <summary>The chunks of the streamed answer, in order.</summary>
-    public IReadOnlyList<ChatCompletionChunk> ReadChunks()
-    {
-        var chunks = new List<ChatCompletionChunk>();
-        foreach (var line in System.Text.Encoding.UTF8.GetString(Content.Span).Split('\n'))
-        {
-            if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
-            try
-            {
-                if (JsonSerializer.Deserialize(line.AsSpan(6).TrimEnd('\r'), OpenAIJsonContext.Wire.ChatCompletionChunk) is { } chunk) chunks.Add(chunk);
-            }
-            catch (JsonException)
-            {
-            }
-        }
-        return chunks;
-    }
+    public IReadOnlyList<ChatCompletionChunk> ReadChunks() => BufferSink.ParseChunks(Content.Span);
 }

@@ -15,7 +15,7 @@ namespace Gateway.McpGateway;
 /// </summary>
 internal static class McpCallerHeaders
 {
-    public const string HeaderName = AgentToolbox.CallerHeadersHeader;
+    public const string HeaderName = "x-tfy-mcp-headers";
 
     /// <returns>The headers for <paramref name="server"/> (null: none), or an error.</returns>
     public static GatewayError? TryParse(string? value, McpServerConfig server, out IReadOnlyDictionary<string, string>? headers)

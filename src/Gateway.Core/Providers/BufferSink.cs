@@ -47,15 +47,18 @@ internal sealed class BufferSink : IResponseSink
     }
 
     /// <summary>The chunks of a streamed answer, in order (events that are not chunks are skipped).</summary>
-    public IReadOnlyList<ChatCompletionChunk> ReadChunks()
+    public IReadOnlyList<ChatCompletionChunk> ReadChunks() => ParseChunks(Content.Span);
+
+    /// <summary>The chat completion chunks of an event stream's bytes (LF or CR LF lines), in order.</summary>
+    public static IReadOnlyList<ChatCompletionChunk> ParseChunks(ReadOnlySpan<byte> events)
     {
         var chunks = new List<ChatCompletionChunk>();
-        foreach (var line in System.Text.Encoding.UTF8.GetString(Content.Span).Split('\n'))
+        foreach (var line in System.Text.Encoding.UTF8.GetString(events).Split('\n'))
         {
             if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
             try
             {
-                if (JsonSerializer.Deserialize(line.AsSpan(6), OpenAIJsonContext.Wire.ChatCompletionChunk) is { } chunk) chunks.Add(chunk);
+                if (JsonSerializer.Deserialize(line.AsSpan(6).TrimEnd('\r'), OpenAIJsonContext.Wire.ChatCompletionChunk) is { } chunk) chunks.Add(chunk);
             }
             catch (JsonException)
             {

@@ -58,6 +58,7 @@ public sealed class ExampleConfigTests
         Assert.Equal("https://api.openai.com/v1", config.Providers[0].BaseUrl);
         Assert.Equal(["chat-default", "chat-reliable"], config.VirtualModels.Select(v => v.Name));
         Assert.Equal("gateway-spans.db", config.SpanStore.Path);
+        Assert.Equal(["everything", "tools"], config.Mcp.Servers.Select(s => s.Name));
     }
 
     [Fact]

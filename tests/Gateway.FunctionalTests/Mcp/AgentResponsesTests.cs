@@ -239,6 +239,11 @@ public sealed class AgentResponsesTests : IAsyncLifetime
         (status, body, _) = await AgentCalls.PostAsync(_gateway, Body("echo_headers", servers: """[{"name":"faulty","headers":{"Authorization":"Bearer stolen"}}]"""));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("mcp_header_not_allowed", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetString());
+
+        headers["x-tfy-mcp-headers"] = """{"faulty":{"Authorization":"Bearer stolen"}}""";
+        (status, body, _) = await AgentCalls.PostAsync(_gateway, Body("echo_headers"), headers: headers);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("x-tfy-mcp-headers", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("param").GetString());
     }
 
     [Fact]
