@@ -55,7 +55,9 @@ public sealed class McpGatewaySpanTests(McpGatewayFixture fixture) : IClassFixtu
         Assert.False(string.IsNullOrEmpty(add.GetProperty("jsonrpc.request.id").GetString()));
         // What went in and what came out (content capture is on by default).
         Assert.Contains("\"arguments\":{\"a\":1,\"b\":2}", add.GetProperty("tfy.input").GetString());
-        Assert.Contains("\"text\":\"3\"", add.GetProperty("tfy.output").GetString());
+        // Once in about ten runs against the binary under load, tfy.output was missing from the stored span: the message shows what was there.
+        Assert.True(add.TryGetProperty("tfy.output", out var output), "no tfy.output on the stored span: " + add.GetRawText());
+        Assert.Contains("\"text\":\"3\"", output.GetString());
 
         Assert.True(Attributes(roots, "tools/call fail").GetProperty("tfy.mcp_server.is_tool_call_execution_error").GetBoolean());
         var hidden = Attributes(roots, "tools/call get-env");
