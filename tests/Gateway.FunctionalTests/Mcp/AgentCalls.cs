@@ -8,6 +8,9 @@ namespace Gateway.FunctionalTests.Mcp;
 /// <summary>Posts to the agent API with a fresh trace id (so its spans can be read back by it).</summary>
 public static class AgentCalls
 {
+    /// <summary>The model of the agent tests: the mock (it plays agent), streaming fast.</summary>
+    public const string MockProvider = "providers: [{name: mock, type: mock, token_delay_ms: 1, models: [gpt-4o]}]";
+
     public static async Task<(HttpStatusCode Status, string Body, string TraceId)> PostAsync(GatewayUnderTest gateway, string json, string path = "/agent/responses", IReadOnlyDictionary<string, string>? headers = null)
     {
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());

@@ -20,11 +20,7 @@ public sealed class AgentEverythingTests : IAsyncLifetime
         _everything = await EverythingServer.StartAsync();
         _faulty = await FaultyMcpServer.StartAsync();
         _gateway = await GatewayUnderTest.StartAsync($$"""
-            providers:
-              - name: mock
-                type: mock
-                token_delay_ms: 1
-                models: [gpt-4o]
+            {{AgentCalls.MockProvider}}
             mcp_servers:
               - name: combo
                 type: virtual
@@ -37,7 +33,7 @@ public sealed class AgentEverythingTests : IAsyncLifetime
                 url: {{_everything.Url}}
               - name: faulty
                 url: {{_faulty.Url}}
-                tool_timeout_ms: 300
+                tool_timeout_ms: 10000
             """);
     }
 

@@ -18,17 +18,13 @@ public sealed class AgentResponsesTests : IAsyncLifetime
     {
         _mcp = await FaultyMcpServer.StartAsync();
         _gateway = await GatewayUnderTest.StartAsync($$"""
-            providers:
-              - name: mock
-                type: mock
-                token_delay_ms: 1
-                models: [gpt-4o]
+            {{AgentCalls.MockProvider}}
             mcp_servers:
               - name: faulty
                 url: {{_mcp.Url}}
                 tools: [add, fail, slow, drop_session, echo_headers]
                 caller_headers: [X-User-Token]
-                tool_timeout_ms: 2000
+                tool_timeout_ms: 10000
             mcp_allowed_urls: ["http://127.0.0.1:*/mcp"]
             """);
     }

@@ -18,11 +18,7 @@ public sealed class AgentTurnStagesTests : IAsyncLifetime
     {
         _mcp = await FaultyMcpServer.StartAsync();
         _gateway = await GatewayUnderTest.StartAsync($$"""
-            providers:
-              - name: mock
-                type: mock
-                token_delay_ms: 1
-                models: [gpt-4o]
+            {{AgentCalls.MockProvider}}
             mcp_servers:
               - name: faulty
                 url: {{_mcp.Url}}

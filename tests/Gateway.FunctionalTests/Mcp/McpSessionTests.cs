@@ -25,7 +25,7 @@ public sealed class McpSessionTests : IAsyncLifetime
             mcp_servers:
               - name: faulty
                 url: {{_server.Url}}
-                tool_timeout_ms: 300
+                tool_timeout_ms: 2000
                 tools_cache_ms: 60000
             """, "test.yaml", _ => null);
         _session = _pool.For(McpEndpoint.For(config.Mcp.Find("faulty")!));
@@ -58,12 +58,12 @@ public sealed class McpSessionTests : IAsyncLifetime
     [InProcessFact]
     public async Task A_tool_past_its_timeout_is_a_timeout_result()
     {
-        var result = await _session.CallToolAsync("slow", "c1", """{"ms":10000}""", null, CancellationToken.None);
+        var result = await _session.CallToolAsync("slow", "c1", """{"ms":30000}""", null, CancellationToken.None);
 
         Assert.True(result.IsError);
         Assert.False(result.IsExecutionError);
         Assert.Equal("timeout", result.ErrorCode);
-        Assert.Contains("300 ms", result.Text);
+        Assert.Contains("2000 ms", result.Text);
     }
 
     [InProcessFact]
