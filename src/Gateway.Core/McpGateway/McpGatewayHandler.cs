@@ -137,6 +137,11 @@ internal sealed class McpGatewayHandler(GatewayRuntime runtime, TracingListener?
                 McpGatewaySpans.SetAnswer(root, answer.Body, answer.ErrorCode, answer.ErrorMessage, 200, exchange.LatencyMs, options);
                 await WriteAsync(http, 200, answer.Body).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away: its cancellation reached the server call through the pool; nobody reads an answer.
+                McpGatewaySpans.SetClientGone(root, exchange.LatencyMs);
+            }
             finally
             {
                 Activity.Current = previous;

@@ -58,6 +58,17 @@ internal static class McpGatewaySpans
         if (isExecutionError) span.SetStatus(ActivityStatusCode.Error, "the tool reported an error");
     }
 
+    public const string ClientDisconnected = "client_disconnected";
+
+    /// <summary>The client left before the answer: the span ends with that reason.</summary>
+    public static void SetClientGone(Activity? span, double latencyMs)
+    {
+        if (span is not { IsAllDataRequested: true }) return;
+        span.SetTag(SpanAttributes.TfyMcpServerMetricLatencyInMs, Math.Round(latencyMs, 3));
+        span.SetTag(SpanAttributes.ErrorType, ClientDisconnected);
+        span.SetStatus(ActivityStatusCode.Error, "the client disconnected before the answer");
+    }
+
     /// <summary>The answer: result JSON (when content capture is on), or the JSON-RPC error code and message.</summary>
     public static void SetAnswer(Activity? span, byte[] body, int? errorCode, string? errorMessage, int status, double latencyMs, TracingOptions options)
     {

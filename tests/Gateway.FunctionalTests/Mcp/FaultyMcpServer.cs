@@ -31,7 +31,15 @@ public sealed class FaultyMcpServer : IAsyncDisposable
     /// <summary>The Streamable HTTP endpoint, <c>http://127.0.0.1:PORT/mcp</c>.</summary>
     public string Url { get; private set; } = "";
 
+    /// <summary>Requests as they were answered (status known), in the order their answers ended.</summary>
     public ConcurrentQueue<McpRequest> Requests { get; } = new();
+
+    /// <summary>Requests as they arrived (status 0), before they are served: a slow call shows here while it runs.</summary>
+    public ConcurrentQueue<McpRequest> Arrivals { get; } = new();
+
+    /// <summary>HTTP requests the client (the gateway) abandoned before their answer.</summary>
+    public int Aborted => _aborted;
+    private int _aborted;
 
     /// <summary>How many sessions clients initialized (a re-initialization after a drop counts again).</summary>
     public int Initializations => Requests.Count(r => r.Method == "initialize" && r.Status == 200);
@@ -84,6 +92,8 @@ public sealed class FaultyMcpServer : IAsyncDisposable
             context.Request.Body.Position = 0;
         }
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        Arrivals.Enqueue(new McpRequest(context.Request.Method, method, headers, 0));
+        context.RequestAborted.Register(() => Interlocked.Increment(ref _aborted));
         var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
         if (sessionId.Length > 0 && _sessions.TryGetValue(sessionId, out var alive) && !alive)
         {
