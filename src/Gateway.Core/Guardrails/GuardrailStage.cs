@@ -49,6 +49,8 @@ internal sealed class GuardrailStage(GuardrailEngine engine) : IRequestStage
                     exchange.Accumulator = new CompletionAccumulator(captureContent: true, OutputGuardrails.MaxCapture);
                 }
                 context.ResponseFilter = new OutputGuardrails(engine, output, check with { Hook = GuardrailHook.LlmOutput }, triggered);
+                // The Model span waits for the checked answer (TracingListener): what the spans store is redacted.
+                if (exchange.ListenerState is ExchangeTrace trace) trace.OutputGuarded = true;
             }
         }
         return null;

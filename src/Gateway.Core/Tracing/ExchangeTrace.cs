@@ -21,6 +21,15 @@ internal sealed class ExchangeTrace(Activity? root, TracingOptions options)
     public string? Input { get; set; }
     /// <summary><c>tfy.output</c> of the answer the client got, built once for the Model span and the root.</summary>
     public string? Output { get; set; }
+    /// <summary>
+    /// Set by the guardrail stage when llm_output_guardrails check the answer: they run after the attempt ended,
+    /// so the delivered attempt's Model span is held open (<see cref="PendingModel"/>) until the request ends and
+    /// stores the answer as they left it. Holding the span, rather than checking inside the attempt, keeps retries,
+    /// fallback and the model caller unaware of guardrails.
+    /// </summary>
+    public bool OutputGuarded { get; set; }
+    /// <summary>The delivered attempt's Model span, its end time set, waiting for its <c>tfy.output</c>.</summary>
+    public Activity? PendingModel { get; set; }
 
     /// <summary>
     /// Sets the request-level attributes on a span of the request as it starts: subject, teams, metadata and

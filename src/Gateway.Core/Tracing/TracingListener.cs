@@ -195,20 +195,60 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
         if (spans.Model is { } model)
         {
-            if (model.IsAllDataRequested && exchange.ListenerState is ExchangeTrace state)
+            var state = exchange.ListenerState as ExchangeTrace;
+            var deferOutput = state is not null && model.IsAllDataRequested && AwaitsOutputCheck(state, exchange, attempt);
+            if (model.IsAllDataRequested && state is not null)
             {
                 try
                 {
-                    SetModelResult(model, state, exchange, attempt, failed, errorType);
+                    SetModelResult(model, state, exchange, attempt, failed, errorType, withOutput: !deferOutput);
                 }
                 catch (Exception e)
                 {
                     Fault(e, "the Model span's result");
                 }
             }
-            model.Stop();
+            if (deferOutput)
+            {
+                // The span ends now (its duration is the model's), but is written only once OnEnd added the
+                // answer as the output guardrails left it: the store encodes a span when it stops.
+                model.SetEndTime(DateTime.UtcNow);
+                state!.PendingModel = model;
+            }
+            else
+            {
+                model.Stop();
+            }
         }
         Activity.Current = previous;
+    }
+
+    /// <summary>
+    /// Whether the attempt's answer is still to be checked by output guardrails (they run after the attempt ended,
+    /// on the answer held or accumulated): its Model span must wait for the redacted <c>tfy.output</c>. Requests
+    /// without output guardrails never set <see cref="ExchangeTrace.OutputGuarded"/> and pay nothing.
+    /// </summary>
+    private static bool AwaitsOutputCheck(ExchangeTrace state, Exchange exchange, Attempt attempt) =>
+        state.OutputGuarded && state.Options.CaptureContent && exchange.Operation != Operation.Embedding && ReachedClient(attempt) && exchange.Accumulator is not null;
+
+    /// <summary>Writes the Model span held by <see cref="OnAttemptEnd"/> with the answer the output guardrails left (redacted).</summary>
+    private void EndPendingModel(ExchangeTrace state, Exchange exchange)
+    {
+        if (state.PendingModel is not { } model) return;
+        state.PendingModel = null;
+        try
+        {
+            if (exchange.Accumulator is { } accumulator)
+            {
+                state.Output ??= CompletionTags.OutputJson(accumulator, state.Options.MaxContentChars);
+                if (state.Output is not null) model.AddTag(SpanAttributes.TfyOutput, state.Output);
+            }
+        }
+        catch (Exception e)
+        {
+            Fault(e, "the Model span's output");
+        }
+        model.Stop();
     }
 
     public void OnEnd(Exchange exchange)
@@ -225,6 +265,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
                 OnAttemptEnd(exchange, attempt);
             }
         }
+        if (state is not null) EndPendingModel(state, exchange);
         var errorType = ErrorType(exchange);
         if (metrics is not null)
         {
@@ -310,7 +351,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         }
     }
 
-    private static void SetModelResult(Activity model, ExchangeTrace state, Exchange exchange, Attempt attempt, bool failed, string? errorType)
+    private static void SetModelResult(Activity model, ExchangeTrace state, Exchange exchange, Attempt attempt, bool failed, string? errorType, bool withOutput)
     {
         model.AddTag(SpanAttributes.TfyModelMetricLatencyInMs, Math.Round(attempt.LatencyMs, 3));
         if (attempt.UpstreamStatus > 0) model.AddTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
@@ -348,7 +389,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
                 model.AddTag(SpanAttributes.TfyModelMetricTimeToFirstTokenInMs, Math.Round(ttft, 3));
                 if (exchange.InterTokenLatencyMs is { } itl) model.AddTag(SpanAttributes.TfyModelMetricInterTokenLatencyInMs, Math.Round(itl, 3));
             }
-            if (state.Options.CaptureContent && exchange.Operation != Operation.Embedding)
+            if (withOutput && state.Options.CaptureContent && exchange.Operation != Operation.Embedding)
             {
                 state.Output ??= CompletionTags.OutputJson(accumulator, state.Options.MaxContentChars);
                 if (state.Output is not null) model.AddTag(SpanAttributes.TfyOutput, state.Output);

@@ -194,8 +194,9 @@ public sealed class GuardrailTests : IAsyncLifetime
             """);
         _upstream.Handler = (ctx, _) => FakeResponses.Completion(ctx, $"card {Card} and mail {Secret}");
         var trace = NewTrace();
+        var blockedTrace = NewTrace();
 
-        using (var blocked = await Send(gateway, "hi"))
+        using (var blocked = await Send(gateway, "hi", trace: blockedTrace))
         {
             Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
             var error = await ErrorOf(blocked);
@@ -217,6 +218,51 @@ public sealed class GuardrailTests : IAsyncLifetime
         var root = Attributes(spans, "chatCompletions");
         Assert.Contains("[EMAIL]", root.GetProperty("tfy.output").GetString());
         Assert.DoesNotContain(Secret, root.GetProperty("tfy.output").GetString());
+
+        // The answer a validate guardrail blocked is stored redacted too, on the root and on its Model span.
+        var blockedSpans = await gateway.WaitForStoredSpansAsync(SpanQueries.TraceFilter(blockedTrace), 3);
+        Assert.Equal("block", Attributes(blockedSpans, "Guardrail").GetProperty("tfy.guardrail.result").GetString());
+        foreach (var name in new[] { "chatCompletions", "Model" })
+        {
+            var output = Attributes(blockedSpans, name).GetProperty("tfy.output").GetString();
+            Assert.Contains("[CREDIT_CARD]", output);
+            Assert.DoesNotContain(Card, output);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Output_mutate_leaves_only_the_redacted_answer_on_the_root_and_model_spans(bool stream)
+    {
+        var gateway = await StartAsync("""
+            guardrails:
+              configs:
+                - {name: out-redact, type: pii, operation: mutate, entities: [email]}
+              rules:
+                - {id: redact, llm_output_guardrails: [out-redact]}
+            """);
+        _upstream.Handler = stream
+            ? (ctx, _) => Sse.WriteAsync(ctx, [Sse.Chunk("mail "), Sse.Chunk(Secret), Sse.Chunk("", "stop")])
+            : (ctx, _) => FakeResponses.Completion(ctx, $"mail {Secret}");
+        var trace = NewTrace();
+
+        using (var response = await Send(gateway, "hi", stream: stream, trace: trace))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // A whole answer is rewritten; a flowing stream's tokens are out, and it ends with an error event.
+            if (stream) Assert.Contains("\"code\":\"guardrail_violation\"", (await Sse.ReadRawAsync(response)).Body);
+            else Assert.Contains("mail [EMAIL]", await response.Content.ReadAsStringAsync());
+        }
+
+        var spans = await gateway.WaitForStoredSpansAsync(SpanQueries.TraceFilter(trace), 4);
+        Assert.Equal("mutate", Attributes(spans, "Guardrail").GetProperty("tfy.guardrail.result").GetString());
+        foreach (var name in new[] { "chatCompletions", "Model" })
+        {
+            var output = Attributes(spans, name).GetProperty("tfy.output").GetString();
+            Assert.Contains("[EMAIL]", output);
+            Assert.DoesNotContain(Secret, output);
+        }
     }
 
     [Fact]
