@@ -10,4 +10,10 @@ namespace Gateway.Guardrails;
 internal sealed record McpGuardrailResult(string Content, bool Mutated, GatewayError? Error, IReadOnlyList<string> Triggered)
 {
     public bool Blocked => Error is not null;
+
+    /// <summary>
+    /// What spans may store of the content: redacted by every PII guardrail that ran, whatever its operation (a
+    /// <c>validate</c> that blocked or an <c>audit</c> that let the original through still keeps it off the spans).
+    /// </summary>
+    public string SpanContent { get; init; } = Content;
 }

@@ -32,17 +32,34 @@ internal sealed class McpToolGuardrails(GuardrailEngine engine)
         var check = new GuardrailCheck(GuardrailHook.McpToolPreInvoke, values, subject, metadata, GuardedEntity.McpTool(server, tool));
         var run = await engine.RunAsync(guardrails, check, exchange, ct).ConfigureAwait(false);
         Record(exchange, run);
-        if (run.Blocked is not null || !run.Mutated) return new McpGuardrailResult(argumentsJson, false, run.Blocked, run.Triggered);
-        if (whole) return new McpGuardrailResult(run.Parts[0], true, null, run.Triggered);
-        var spliced = JsonTextParts.Splice(bytes, parts!, run.Parts, out var length);
+        var forSpans = SameText(run.SpanParts, values) ? null : whole ? run.SpanParts[0] : Spliced(bytes, parts!, run.SpanParts);
+        if (run.Blocked is not null || !run.Mutated) return new McpGuardrailResult(argumentsJson, false, run.Blocked, run.Triggered) { SpanContent = forSpans ?? argumentsJson };
+        var content = whole ? run.Parts[0] : Spliced(bytes, parts!, run.Parts);
+        return new McpGuardrailResult(content, true, null, run.Triggered) { SpanContent = forSpans ?? content };
+    }
+
+    private static string Spliced(byte[] json, List<TextPart> parts, IReadOnlyList<string> values)
+    {
+        var spliced = JsonTextParts.Splice(json, parts, values, out var length);
         try
         {
-            return new McpGuardrailResult(System.Text.Encoding.UTF8.GetString(spliced, 0, length), true, null, run.Triggered);
+            return System.Text.Encoding.UTF8.GetString(spliced, 0, length);
         }
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(spliced);
         }
+    }
+
+    private static bool SameText(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.Count != b.Count) return false;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!string.Equals(a[i], b[i], StringComparison.Ordinal)) return false;
+        }
+        return true;
     }
 
     /// <summary>Checks a tool's result text before the model sees it (prompt injection in a fetched page, secrets in a file).</summary>
@@ -53,7 +70,8 @@ internal sealed class McpToolGuardrails(GuardrailEngine engine)
         var check = new GuardrailCheck(GuardrailHook.McpToolPostInvoke, [resultText], subject, metadata, GuardedEntity.McpTool(server, tool));
         var run = await engine.RunAsync(guardrails, check, exchange, ct).ConfigureAwait(false);
         Record(exchange, run);
-        return new McpGuardrailResult(run.Mutated && run.Blocked is null ? run.Parts[0] : resultText, run.Mutated && run.Blocked is null, run.Blocked, run.Triggered);
+        var mutated = run.Mutated && run.Blocked is null;
+        return new McpGuardrailResult(mutated ? run.Parts[0] : resultText, mutated, run.Blocked, run.Triggered) { SpanContent = run.SpanParts[0] };
     }
 
     private static void Record(Exchange? exchange, GuardrailRun run)

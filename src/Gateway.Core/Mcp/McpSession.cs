@@ -80,7 +80,8 @@ internal sealed class McpSession : IAsyncDisposable
             arguments = pre.Content;
         }
         var requestSpan = Activity.Current;
-        using var span = McpSpans.StartToolCall(Endpoint, exchange, name, callId, arguments, Volatile.Read(ref _live)?.Tools);
+        // The span stores the arguments as the PII guardrails redacted them, also when one blocked or only audited.
+        using var span = McpSpans.StartToolCall(Endpoint, exchange, name, callId, pre?.SpanContent ?? arguments, Volatile.Read(ref _live)?.Tools);
         McpToolResult result;
         if (!allowed)
         {
@@ -116,7 +117,9 @@ internal sealed class McpSession : IAsyncDisposable
             else if (post.Mutated) result = result with { Text = post.Content, Answer = null };
         }
         McpSpans.SetGuardrails(span, pre?.Triggered, post?.Triggered);
-        McpSpans.SetToolResult(span, result, exchange);
+        // A result that passed (flagged under audit, or validated) is stored as the PII guardrails redacted it.
+        var spanText = post is { Blocked: false, Mutated: false } ? post.SpanContent : null;
+        McpSpans.SetToolResult(span, result, exchange, spanText);
         return result;
     }
 

@@ -60,19 +60,20 @@ internal static class McpSpans
         return span;
     }
 
-    public static void SetToolResult(Activity? span, McpToolResult result, Exchange? exchange)
+    /// <param name="spanText">The result's text as spans may store it (redacted by PII guardrails); null: <c>result.Text</c>.</param>
+    public static void SetToolResult(Activity? span, McpToolResult result, Exchange? exchange, string? spanText = null)
     {
         if (span is not { IsAllDataRequested: true }) return;
         var options = (exchange?.ListenerState as ExchangeTrace)?.Options;
-        if (options is null || options.CaptureContent) span.SetTag(SpanAttributes.Result, SpanText.Truncate(result.Text, options?.MaxContentChars ?? 10_000));
+        if (options is null || options.CaptureContent) span.SetTag(SpanAttributes.Result, SpanText.Truncate(spanText ?? result.Text, options?.MaxContentChars ?? 10_000));
         span.SetTag(SpanAttributes.Status, result.Status);
         span.SetTag(SpanAttributes.TfyMcpServerIsToolCallExecutionError, result.IsExecutionError);
         span.SetTag(SpanAttributes.TfyMcpServerMetricLatencyInMs, Math.Round(result.LatencyMs, 3));
         if (!result.IsError) return;
         if (result.ErrorCode is { } code) span.SetTag(SpanAttributes.TfyMcpServerErrorCode, code);
-        span.SetTag(SpanAttributes.TfyErrorMessage, SpanText.Truncate(result.Text, 1000));
+        span.SetTag(SpanAttributes.TfyErrorMessage, SpanText.Truncate(spanText ?? result.Text, 1000));
         span.SetTag(SpanAttributes.ErrorType, result.IsExecutionError ? "tool_error" : result.ErrorCode ?? "error");
-        span.SetStatus(ActivityStatusCode.Error, SpanText.Truncate(result.Text, 1000));
+        span.SetStatus(ActivityStatusCode.Error, SpanText.Truncate(spanText ?? result.Text, 1000));
     }
 
     /// <summary>The guardrails that found something in this call's arguments or result (tfy.triggered_guardrail_fqns, as on the request's root).</summary>

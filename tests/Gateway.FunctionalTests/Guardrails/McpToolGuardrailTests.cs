@@ -125,6 +125,8 @@ public sealed class McpToolGuardrailTests : IAsyncLifetime
         Assert.Equal("false", tool.Attr("tfy.mcp_server.is_tool_call_execution_error"));
         Assert.Equal("""["pii-block"]""", tool.Attr("tfy.triggered_guardrail_fqns"));
         Assert.Equal("The tool call was blocked by guardrail 'pii-block': found email.", tool.Attr("tfy.error_message"));
+        // The span stores the arguments redacted, though the blocking guardrail rewrote nothing.
+        Assert.Equal("""{"text":"echo my address [EMAIL]"}""", tool.Attr("args"));
     }
 
     [Fact]
