@@ -5,7 +5,7 @@ namespace Gateway.FunctionalTests.Mcp;
 /// <summary>
 /// The gateway (in process, or the AOT binary) with API keys and three MCP servers behind its endpoint:
 /// <c>everything</c> (the reference server, allow-list echo and get-sum), <c>faulty</c> (the tests' own,
-/// every tool, a short tool timeout, one caller header), <c>patient</c> (faulty again, with a long tool timeout), <c>down</c> (nothing listens there) and the virtual <c>combo</c> (echo of the first,
+/// every tool, a short tool timeout (5 s: long enough for a session re-opened on a loaded machine), one caller header), <c>patient</c> (faulty again, with a long tool timeout), <c>down</c> (nothing listens there) and the virtual <c>combo</c> (echo of the first,
 /// add and fail of the second). The key is an admin's, so the span tests read the spans back with it. Shared by a test class; each test reads only what its own requests did.
 /// </summary>
 public sealed class McpGatewayFixture : IAsyncLifetime
@@ -42,7 +42,7 @@ public sealed class McpGatewayFixture : IAsyncLifetime
                 tools: [echo, get-sum]
               - name: faulty
                 url: {{Faulty.Url}}
-                tool_timeout_ms: 1000
+                tool_timeout_ms: 5000
                 caller_headers: [X-User-Token]
               - name: patient
                 url: {{Faulty.Url}}
