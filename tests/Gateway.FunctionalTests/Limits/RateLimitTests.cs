@@ -82,7 +82,8 @@ public sealed class RateLimitTests : IAsyncLifetime
         {
             Assert.Equal("5", Header(r, "x-ratelimit-limit-requests"));
             Assert.Equal("0", Header(r, "x-ratelimit-remaining-requests"));
-            Assert.Matches(@"^\d+(\.\d+)?s$", Header(r, "x-ratelimit-reset-requests"));
+            // OpenAI's (Go's) duration form: "59.9s", or "1m0s" when the bucket is a whole period from full.
+            Assert.Matches(@"^((\d+h)?(\d+m)?\d+(\.\d+)?s|\d+ms)$", Header(r, "x-ratelimit-reset-requests"));
             var retryAfter = int.Parse(Header(r, "retry-after"));
             Assert.InRange(retryAfter, 1, 12);
             var error = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
