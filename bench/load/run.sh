@@ -322,8 +322,8 @@ done
 profiled=()
 if [[ $profile -eq 1 ]]; then
   if command -v perf >/dev/null; then
-    declare -A gw_pid=([gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on")
-    for t in gw_off gw_on; do
+    declare -A gw_pid=([gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on" [gw_store]="$pid_gw_store")
+    for t in gw_off gw_on gw_store; do
       log "profiling: perf record of the ${label[$t]} during another ${tput_s}s throughput run"
       perf record -F 499 -g -p "${gw_pid[$t]}" -o "$work/perf-$t.data" -- sleep "$tput_s" >"$work/logs/perf-$t.log" 2>&1 &
       perf_pid=$!

@@ -5,7 +5,12 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Config;
 
 /// <summary>
-/// Live reload (README, "Configuration reload"): the config file is watched, and SIGHUP asks too. Changes
+/// Live reload (README, "Configuration reload"): the config file is watched, and SIGHUP asks too. The
+/// directory watch sees only names (create, delete, rename: an editor's save by rename, a ConfigMap's
+/// "..data" swap); a write in place is seen by a cheap stat of the file every <see cref="PollInterval"/>.
+/// Watching writes (inotify's IN_MODIFY) would wake the watcher for every write to any file in the
+/// directory, and the span store's database often sits there: at load that was one wake per WAL write,
+/// about a sixth of the gateway's CPU (bench/load/RESULTS.md, issue #11). Changes
 /// are debounced (editors and Kubernetes ConfigMap updates write in several steps); a file that loads becomes
 /// the live snapshot atomically (<see cref="GatewayRuntime.Reload"/>); one that does not is logged with its
 /// <c>file:line:col</c> errors and the previous config keeps serving. A file whose bytes did not change
@@ -16,6 +21,9 @@ internal sealed class ConfigReloader : IDisposable
     /// <summary>Quiet time after the last file event before reading: long enough for an editor's save or a ConfigMap swap.</summary>
     public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>How often the file's size and modification time are compared, for writes in place.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
     private readonly string _path;
     private readonly string _fileName;
     private readonly GatewayRuntime _runtime;
@@ -23,6 +31,8 @@ internal sealed class ConfigReloader : IDisposable
     private readonly ILogger _logger;
     private readonly TimeSpan _debounce;
     private readonly ITimer _timer;
+    private readonly ITimer _poll;
+    private (DateTime Modified, long Length) _stat;
     private readonly Lock _reloadLock = new();
     private FileSystemWatcher? _watcher;
     private PosixSignalRegistration? _sighup;
@@ -38,6 +48,8 @@ internal sealed class ConfigReloader : IDisposable
         _debounce = debounce ?? DefaultDebounce;
         _timer = runtime.Time.CreateTimer(_ => Reload("file change"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loadedHash = Hash(_path);
+        _stat = Stat(_path);
+        _poll = runtime.Time.CreateTimer(static s => ((ConfigReloader)s!).Poll(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Reloads that went live and files that were rejected, since start.</summary>
@@ -52,7 +64,8 @@ internal sealed class ConfigReloader : IDisposable
         // "..data" symlink, neither of which a watch on the file itself sees.
         _watcher = new FileSystemWatcher(directory)
         {
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime | NotifyFilters.DirectoryName,
+            // Names only (IN_CREATE, IN_DELETE, IN_MOVED_*): no event per write to the directory's other files.
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName,
             IncludeSubdirectories = false,
         };
         _watcher.Changed += OnFileEvent;
@@ -60,6 +73,7 @@ internal sealed class ConfigReloader : IDisposable
         _watcher.Renamed += OnFileEvent;
         _watcher.Deleted += OnFileEvent;
         _watcher.EnableRaisingEvents = true;
+        _poll.Change(PollInterval, PollInterval);
         if (!OperatingSystem.IsWindows())
         {
             _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
@@ -78,6 +92,28 @@ internal sealed class ConfigReloader : IDisposable
         if (name == _fileName || name.StartsWith("..", StringComparison.Ordinal) || e is RenamedEventArgs r && r.OldName == _fileName)
         {
             _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>A write in place (no rename) changes the size or the modification time: reload after the debounce.</summary>
+    private void Poll()
+    {
+        var stat = Stat(_path);
+        if (stat == _stat) return;
+        _stat = stat;
+        _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
+    }
+
+    private static (DateTime, long) Stat(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return default;
         }
     }
 
@@ -142,6 +178,7 @@ internal sealed class ConfigReloader : IDisposable
     {
         _sighup?.Dispose();
         _watcher?.Dispose();
+        _poll.Dispose();
         _timer.Dispose();
     }
 }

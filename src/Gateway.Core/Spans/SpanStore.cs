@@ -37,6 +37,7 @@ internal sealed class SpanStore : IAsyncDisposable
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(1);
 
     private readonly Channel<SpanStoreItem> _queue;
+    private readonly SpanStoreWake _wake = new();
     private readonly SpanStoreCounters _counters = new();
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -92,7 +93,7 @@ internal sealed class SpanStore : IAsyncDisposable
         var handoff = new BlockingCollection<SpanBatch>(1);
         _writer = new SpanStoreWriter(connection, rows, handoff, free, _counters, options, time, logger, RequestRetention, _stop.Token);
         _encoder = encoder;
-        var encoderLoop = new SpanStoreEncoder(_queue.Reader, converter, encoder, free, handoff, _counters, logger, _stop.Token, _writerGone.Token);
+        var encoderLoop = new SpanStoreEncoder(_queue.Reader, converter, encoder, free, handoff, _counters, _wake, logger, _stop.Token, _writerGone.Token);
         new Thread(encoderLoop.Run) { Name = "span store encoder", IsBackground = true }.Start();
         new Thread(() => WriteLoop(connection, rows)) { Name = "span store writer", IsBackground = true }.Start();
         if (retentionInterval > TimeSpan.Zero && (options.RetentionDays > 0 || options.MaxRows > 0))
@@ -149,6 +150,7 @@ internal sealed class SpanStore : IAsyncDisposable
         if (_queue.Writer.TryWrite(item))
         {
             _counters.Enqueue();
+            _wake.Notify();
             return true;
         }
         _counters.Drop(1);
@@ -160,6 +162,7 @@ internal sealed class SpanStore : IAsyncDisposable
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _queue.Writer.WriteAsync(new SpanStoreItem { Flushed = done }, cancellationToken).ConfigureAwait(false);
+        _wake.Notify();
         await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -167,6 +170,7 @@ internal sealed class SpanStore : IAsyncDisposable
     public async Task RunRetentionAsync(CancellationToken cancellationToken = default)
     {
         await _queue.Writer.WriteAsync(new SpanStoreItem { Retention = true }, cancellationToken).ConfigureAwait(false);
+        _wake.Notify();
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -187,7 +191,10 @@ internal sealed class SpanStore : IAsyncDisposable
         }
     }
 
-    private void RequestRetention() => _queue.Writer.TryWrite(new SpanStoreItem { Retention = true });
+    private void RequestRetention()
+    {
+        if (_queue.Writer.TryWrite(new SpanStoreItem { Retention = true })) _wake.Notify();
+    }
 
     private void WriteLoop(SqliteConnection connection, SpanRowWriter rows)
     {
@@ -201,6 +208,7 @@ internal sealed class SpanStore : IAsyncDisposable
             // now on are dropped and counted, as when the store cannot keep up.
             SpanStoreLog.WriterFailed(_logger, e);
             _queue.Writer.TryComplete();
+            _wake.Notify();
         }
         finally
         {
@@ -217,6 +225,7 @@ internal sealed class SpanStore : IAsyncDisposable
         Queries.Dispose();
         _retentionTimer?.Dispose();
         _queue.Writer.TryComplete();
+        _wake.Notify();
         // Spans already queued are written before the file closes; a stuck disk does not hold shutdown forever.
         if (!await WriterStoppedWithin(_shutdownWait).ConfigureAwait(false))
         {

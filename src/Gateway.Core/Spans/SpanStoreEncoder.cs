@@ -20,6 +20,7 @@ internal sealed class SpanStoreEncoder(
     BlockingCollection<SpanBatch> free,
     BlockingCollection<SpanBatch> handoff,
     SpanStoreCounters counters,
+    SpanStoreWake wake,
     ILogger logger,
     CancellationToken stop,
     CancellationToken writerGone)
@@ -27,7 +28,16 @@ internal sealed class SpanStoreEncoder(
     /// <summary>How long a filled batch waits for the writer before the encoder looks again (the writer does not signal).</summary>
     private static readonly TimeSpan WriterPoll = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>
+    /// The pause between two looks at the queue while spans keep coming. Nobody signals a napping encoder, so
+    /// at load the encoder wakes at most this often (not once per span) and each look takes more spans.
+    /// </summary>
+    private static readonly TimeSpan Nap = TimeSpan.FromMilliseconds(1);
+
     private readonly CancellationTokenSource _blocked = CancellationTokenSource.CreateLinkedTokenSource(stop, writerGone);
+
+    /// <summary>The last look at the queue found something: spans are coming, nap instead of sleeping.</summary>
+    private bool _busy;
 
     public void Run()
     {
@@ -94,6 +104,7 @@ internal sealed class SpanStoreEncoder(
     {
         while (batch.Rows.Count < SpanStore.BatchSize && !stop.IsCancellationRequested && queue.TryRead(out var item))
         {
+            _busy = true;
             if (item.Flushed is not null)
             {
                 batch.Flushes.Add(item.Flushed);
@@ -134,21 +145,28 @@ internal sealed class SpanStoreEncoder(
         }
     }
 
-    /// <summary>Blocks until an item is queued (true), the wait is over (true: look again), or the queue is completed or the store stopped (false).</summary>
+    /// <summary>
+    /// Waits for the next look at the queue: a nap while spans keep coming, otherwise a sleep until one is
+    /// queued or <paramref name="wait"/> is over. False when the queue is completed and empty or the store stopped.
+    /// </summary>
     private bool WaitToRead(TimeSpan wait)
     {
-        var ready = queue.WaitToReadAsync(_blocked.Token);
-        if (ready.IsCompletedSuccessfully) return ready.Result;
-        try
+        if (_busy)
         {
-            var task = ready.AsTask();
-            return !task.Wait(wait) || task.Result;
+            _busy = false;
+            // Infinite is -1 ms: a nap is the shorter of the two only for a real wait.
+            _blocked.Token.WaitHandle.WaitOne(wait >= TimeSpan.Zero && wait < Nap ? wait : Nap);
         }
-        catch (AggregateException e) when (e.InnerException is OperationCanceledException)
+        else
         {
-            return false;
+            wake.Sleep(wait, _hasWork ??= HasWork, _blocked.Token);
         }
+        return !_blocked.IsCancellationRequested && !queue.Completion.IsCompleted;
     }
+
+    private Func<bool>? _hasWork;
+
+    private bool HasWork() => queue.TryPeek(out _) || queue.Completion.IsCompleted || _blocked.IsCancellationRequested;
 
     private void Abandon(SpanBatch batch)
     {

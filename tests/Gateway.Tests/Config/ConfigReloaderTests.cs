@@ -117,6 +117,22 @@ public sealed class ConfigReloaderTests : IDisposable
         Assert.True(_runtime.Current.Catalog.TryGet("a/n", out _));
     }
 
+    [Fact]
+    public void A_write_in_place_is_seen_by_the_poll_without_a_watcher_event()
+    {
+        _reloader.Start();
+        // In place (truncate and write, no rename): the directory watch sees names only, so the poll finds it.
+        File.WriteAllText(_file, First.Replace("models: [m]}", "models: [m, n, o]}"));
+
+        // The fake clock runs the poll and then the debounce synchronously, on this thread.
+        _time.Advance(ConfigReloader.PollInterval);
+        Assert.Equal(1, _runtime.Current.Version);
+        _time.Advance(ConfigReloader.DefaultDebounce);
+
+        Assert.Equal(2, _runtime.Current.Version);
+        Assert.True(_runtime.Current.Catalog.TryGet("a/o", out _));
+    }
+
     private Gateway.Providers.Upstream Upstream(string provider)
     {
         Assert.True(_runtime.Current.Catalog.TryGet(provider + "/m", out var target));
