@@ -7,6 +7,9 @@
 #                    [--connections 50] [--port-base 27500] [--a-yaml TEXT] [--b-yaml TEXT]
 #
 # --a-yaml / --b-yaml append top-level YAML to that side's config (e.g. $'tracing:\n  capture_content: false').
+# --span-store turns the span store on for both sides (its own database each, next to the config as in
+# run.sh); --traced starts both sides with OTLP trace export on, to the nginx sink at port_base+2.
+# --perf-b FILE records `perf record -F 499 -g` of B's process over all rounds (B's rows then carry the sampling cost).
 #
 # On a shared machine trust the CPU µs/req medians; req/s moves with whatever else runs.
 # Needs wrk and nginx (bench/load/run.sh installs them). Runs under bench/load/.work/ab/.
@@ -16,7 +19,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$here/.work/ab"
 bin_a="" bin_b=""
 env_a=() env_b=()
-yaml_a="" yaml_b=""
+yaml_a="" yaml_b="" span_store=0 traced=0 perf_b=""
 rounds=6 seconds=5 connections=50 port_base=27500
 
 while [[ $# -gt 0 ]]; do
@@ -25,6 +28,9 @@ while [[ $# -gt 0 ]]; do
     --b) bin_b="$2"; shift 2 ;;
     --a-env) env_a+=("$2"); shift 2 ;;
     --b-env) env_b+=("$2"); shift 2 ;;
+    --span-store) span_store=1; shift ;;
+    --perf-b) perf_b="$2"; shift 2 ;;
+    --traced) traced=1; shift ;;
     --a-yaml) yaml_a="$2"; shift 2 ;;
     --b-yaml) yaml_b="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
@@ -65,8 +71,20 @@ sed -n '/^cat > "\$work\/chat.json"/,/^EOF$/p' "$here/run.sh" | sed '1d;$d' > "$
 
 start_nginx "$work/nginx-upstream.conf" "$work/nginx-upstream.pid"
 wait_port "$p_static" "nginx upstream"
-{ cat "$work/gateway.yaml"; printf '%s\n' "$yaml_a"; } > "$work/gateway-a.yaml"
-{ cat "$work/gateway.yaml"; printf '%s\n' "$yaml_b"; } > "$work/gateway-b.yaml"
+for x in a b; do
+  if [[ $x == a ]]; then extra="$yaml_a"; else extra="$yaml_b"; fi
+  if (( span_store )); then
+    rm -f "$work/spans-$x.db"*
+    sed "s|^  enabled: false$|  path: $work/spans-$x.db|" "$work/gateway.yaml"
+  else
+    cat "$work/gateway.yaml"
+  fi > "$work/gateway-$x.yaml"
+  printf '%s\n' "$extra" >> "$work/gateway-$x.yaml"
+done
+if (( traced )); then
+  env_a+=(ENABLE_OTEL_TRACING=true "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$p_otlp/v1/traces")
+  env_b+=(ENABLE_OTEL_TRACING=true "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$p_otlp/v1/traces")
+fi
 gateway_bin="$bin_a"; start_gateway a "$p_a" "$work/gateway-a.yaml" "${env_a[@]}"; pid_a=$started_pid
 gateway_bin="$bin_b"; start_gateway b "$p_b" "$work/gateway-b.yaml" "${env_b[@]}"; pid_b=$started_pid
 
@@ -85,6 +103,10 @@ log "A: $bin_a ${env_a[*]}"
 log "B: $bin_b ${env_b[*]}"
 log "warmup"
 one a 2 >/dev/null; one b 2 >/dev/null
+if [[ -n "$perf_b" ]]; then
+  perf record -F 499 -g -p "$pid_b" -o "$perf_b" > "$work/logs/perf-b.log" 2>&1 &
+  perf_pid=$!
+fi
 : > "$work/rounds.txt"
 for r in $(seq 1 "$rounds"); do
   if (( r % 2 )); then order="a b"; else order="b a"; fi
@@ -95,6 +117,7 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 
+if [[ -n "$perf_b" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ma_rps="$(awk '$1 == "a" { print $2 }' "$work/rounds.txt" | median)"
 mb_rps="$(awk '$1 == "b" { print $2 }' "$work/rounds.txt" | median)"
