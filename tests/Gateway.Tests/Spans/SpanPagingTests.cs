@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gateway.Spans;
 using static Gateway.Tests.Spans.SpanTestStore;
 
@@ -38,7 +37,12 @@ public sealed class SpanPagingTests : IAsyncLifetime
     public async Task DisposeAsync() => await _s.DisposeAsync();
 
     /// <summary>Random bytes, high bit included: blobs compare as unsigned bytes.</summary>
-    private string RandomId() => _random.NextInt64().ToString("x16", CultureInfo.InvariantCulture)[..15] + _random.Next(16).ToString("x", CultureInfo.InvariantCulture);
+    private string RandomId()
+    {
+        var bytes = new byte[8];
+        _random.NextBytes(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
 
     [Theory]
     [InlineData("DESC")]
