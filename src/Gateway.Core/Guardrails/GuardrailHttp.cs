@@ -30,9 +30,7 @@ internal static class GuardrailHttp
         {
             if (!request.Headers.TryAddWithoutValidation(name, value)) request.Content.Headers.TryAddWithoutValidation(name, value);
         }
-        using var span = parent is { IsAllDataRequested: true }
-            ? GatewayActivitySource.Instance.StartActivity(SpanNames.GuardrailNetworkCall, ActivityKind.Client, parent.Context)
-            : null;
+        using var span = StartSpan(parent);
         if (span is { IsAllDataRequested: true })
         {
             span.SetTag(SpanAttributes.HttpRequestMethod, "POST");
@@ -68,5 +66,19 @@ internal static class GuardrailHttp
             span?.SetTag(SpanAttributes.TfyErrorMessage, error);
             return (null, error);
         }
+    }
+
+    /// <summary>
+    /// The network call span, a child of <paramref name="parent"/> through <see cref="Activity.Current"/> rather than
+    /// through <c>parent.Context</c>: a span started from an explicit context has no <see cref="Activity.Parent"/>, so
+    /// the span store could not take the request's project and subject from its ancestors (it landed in the default
+    /// project, without a subject), and no gateway's owner was found on it, so every store and exporter in the
+    /// process kept it. Setting Current does not reach PostAsync's caller: an async method's changes stay in it.
+    /// </summary>
+    private static Activity? StartSpan(Activity? parent)
+    {
+        if (parent is not { IsAllDataRequested: true }) return null;
+        Activity.Current = parent;
+        return GatewayActivitySource.Instance.StartActivity(SpanNames.GuardrailNetworkCall, ActivityKind.Client);
     }
 }

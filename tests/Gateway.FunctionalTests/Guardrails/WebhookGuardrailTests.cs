@@ -92,6 +92,11 @@ public sealed class WebhookGuardrailTests : IAsyncLifetime
         var network = spans.Single(s => s.GetProperty("spanName").GetString() == "Guardrail Network Call");
         Assert.Equal(guardrail.GetProperty("spanId").GetString(), network.GetProperty("parentSpanId").GetString());
         Assert.Equal(200, network.GetProperty("spanAttributes").GetProperty("http.response.status_code").GetInt32());
+        // The request's subject and project, taken from its in-process parent: a span started from the parent's
+        // context alone had neither (stored in the default project of every span store in the process).
+        Assert.Equal(JsonValueKind.Object, guardrail.GetProperty("createdBySubject").ValueKind);
+        Assert.Equal(guardrail.GetProperty("createdBySubject").ToString(), network.GetProperty("createdBySubject").ToString());
+        Assert.Equal(guardrail.GetProperty("tracingProjectFqn").GetString(), network.GetProperty("tracingProjectFqn").GetString());
     }
 
     [Fact]
