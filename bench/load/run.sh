@@ -246,13 +246,12 @@ wait_port "$p_static" "nginx upstream"
 wait_port "$p_nginx_static" "nginx proxy"
 tracing_env=(ENABLE_OTEL_TRACING=true "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$p_otlp/v1/traces"
   OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_SERVICE_NAME=gateway-bench)
-log "starting gateways: streaming upstream, under test with tracing off, with tracing on, with thread-pool I/O"
+log "starting gateways: streaming upstream, under test with tracing off, with tracing on, with inline I/O"
 start_gateway stream-upstream "$p_stream_up" "$work/stream-upstream.yaml"; pid_stream_up=$started_pid
 start_gateway gateway-off "$p_gw_off" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false; pid_gw_off=$started_pid
 start_gateway gateway-on "$p_gw_on" "$work/gateway.yaml" "${tracing_env[@]}"; pid_gw_on=$started_pid
-# Not a target row: the binary runs socket completions inline by default (Program.cs, issue #11); this row is
-# the same binary with them off (thread-pool I/O), so the default stays decided on numbers.
-start_gateway gateway-inline "$p_gw_inline" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0; pid_gw_inline=$started_pid
+# Not a target row: the opt-in inline I/O scheduling (GatewayApp.cs), measured so the default can be decided on numbers.
+start_gateway gateway-inline "$p_gw_inline" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; pid_gw_inline=$started_pid
 start_gateway gateway-store "$p_gw_store" "$work/gateway-store.yaml" "${tracing_env[@]}"; pid_gw_store=$started_pid
 
 # 6. Every path answers before anything is measured.
@@ -273,7 +272,7 @@ declare -A surl=(
   [gw_store]="http://127.0.0.1:$p_gw_store/v1/chat/completions"
 )
 declare -A smodel=([direct]="tok10/echo" [nginx]="tok10/echo" [gw_off]="stream/tok10" [gw_on]="stream/tok10" [gw_inline]="stream/tok10" [gw_store]="stream/tok10")
-declare -A label=([direct]="direct upstream" [nginx]="nginx proxy" [gw_off]="gateway, tracing off" [gw_on]="gateway, tracing on" [gw_inline]="gateway, tracing off, thread-pool I/O (opt-out)" [gw_store]="gateway, tracing on + span store")
+declare -A label=([direct]="direct upstream" [nginx]="nginx proxy" [gw_off]="gateway, tracing off" [gw_on]="gateway, tracing on" [gw_inline]="gateway, tracing off, inline I/O (opt-in)" [gw_store]="gateway, tracing on + span store")
 targets=(direct nginx gw_off gw_on gw_inline gw_store)
 
 for t in "${targets[@]}"; do

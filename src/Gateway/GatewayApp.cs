@@ -55,9 +55,6 @@ internal sealed class GatewayApp : IAsyncDisposable
     /// <summary>The addresses Kestrel bound (port 0 resolved).</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
 
-    /// <summary>Inline socket completions: on by default in the binary (Program.cs), off with <c>=0</c>.</summary>
-    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
     /// <param name="environment">Reads environment variables (tests pass their own instead of the process's).</param>
     /// <param name="time">The clock of cool-downs and the shutdown drain (tests pass a fake one).</param>
     /// <param name="featureStages">Extra request stages per snapshot (tests; the features of later issues register theirs here).</param>
@@ -81,11 +78,10 @@ internal sealed class GatewayApp : IAsyncDisposable
             // (RequestIntake.DrainAsync). This default only covers the other endpoints.
             k.Limits.MaxRequestBodySize = 1024 * 1024;
         });
-        // As the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+        // Opt-in, as the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
         // (which System.Net.Sockets already honours for the upstream connections) Kestrel also runs request code
         // on the socket thread, saving thread-pool hops. Unsafe when anything on the request path blocks.
-        // The binary sets it unless told otherwise (Program.cs); an embedding process decides for itself.
-        if (environment(InlineCompletionsVariable) == "1")
+        if (environment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1")
         {
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         }
