@@ -24,6 +24,7 @@ internal sealed class ConfigReloader : IDisposable
     private readonly ITimer _timer;
     private readonly Lock _reloadLock = new();
     private FileSystemWatcher? _watcher;
+    private volatile bool _disposed;
     private PosixSignalRegistration? _sighup;
     // The bytes themselves, not a digest: a config file is kilobytes, and SHA-256 here loaded OpenSSL
     // (libssl, libcrypto, openssl.cnf) on the startup path, ~5 % of the CPU to the first response.
@@ -45,24 +46,12 @@ internal sealed class ConfigReloader : IDisposable
     public int Applied { get; private set; }
     public int Rejected { get; private set; }
 
-    /// <summary>Starts watching the file and listening for SIGHUP.</summary>
+    /// <summary>Listens for SIGHUP, and starts watching the file in the background.</summary>
     public void Start()
     {
-        var directory = Path.GetDirectoryName(_path)!;
-        // The directory, not the file: editors replace files by rename, and a ConfigMap volume swaps a
-        // "..data" symlink, neither of which a watch on the file itself sees.
-        _watcher = new FileSystemWatcher(directory)
-        {
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime | NotifyFilters.DirectoryName,
-            IncludeSubdirectories = false,
-        };
-        _watcher.Changed += OnFileEvent;
-        _watcher.Created += OnFileEvent;
-        _watcher.Renamed += OnFileEvent;
-        _watcher.Deleted += OnFileEvent;
-        _watcher.EnableRaisingEvents = true;
         if (!OperatingSystem.IsWindows())
         {
+            // Here, not in the background: a SIGHUP sent as soon as the gateway says it listens must find the handler.
             _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 // Handled: SIGHUP's default action would end the process.
@@ -70,7 +59,49 @@ internal sealed class ConfigReloader : IDisposable
                 Reload("SIGHUP", force: true);
             });
         }
+        // Off the way to the first response: the kernel's inotify_add_watch walks the directory's cached entries,
+        // ~10 % of the CPU to the first response with the config in a /tmp of 3,700 files (issue #11).
+        _ = Task.Run(Watch);
+    }
+
+    private void Watch()
+    {
+        var directory = Path.GetDirectoryName(_path)!;
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            // The directory, not the file: editors replace files by rename, and a ConfigMap volume swaps a
+            // "..data" symlink, neither of which a watch on the file itself sees.
+            watcher = new FileSystemWatcher(directory)
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime | NotifyFilters.DirectoryName,
+                IncludeSubdirectories = false,
+            };
+            watcher.Changed += OnFileEvent;
+            watcher.Created += OnFileEvent;
+            watcher.Renamed += OnFileEvent;
+            watcher.Deleted += OnFileEvent;
+            lock (_reloadLock)
+            {
+                if (!_disposed) _watcher = watcher;
+            }
+            if (_watcher != watcher)
+            {
+                watcher.Dispose();
+                return;
+            }
+            watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or ObjectDisposedException)
+        {
+            // e.g. the user's inotify instances are used up; before the watch moved here, the start failed.
+            if (!_disposed) ConfigLog.NotWatching(_logger, _path, e.Message);
+            if (_watcher != watcher) watcher?.Dispose();
+            return;
+        }
         ConfigLog.Watching(_logger, _path);
+        // A change written between the load and the watch raised no event: compared now (an unchanged file is not reloaded).
+        if (!_disposed) Reload("file change");
     }
 
     private void OnFileEvent(object sender, FileSystemEventArgs e)
@@ -141,8 +172,14 @@ internal sealed class ConfigReloader : IDisposable
 
     public void Dispose()
     {
+        FileSystemWatcher? watcher;
+        lock (_reloadLock)
+        {
+            _disposed = true;
+            watcher = _watcher;
+        }
         _sighup?.Dispose();
-        _watcher?.Dispose();
+        watcher?.Dispose();
         _timer.Dispose();
     }
 }
