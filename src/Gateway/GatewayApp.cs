@@ -89,12 +89,8 @@ internal sealed class GatewayApp : IAsyncDisposable
         builder.Services.AddSingleton(sp => new ShutdownDrain(config.Server, time, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway")));
         builder.Services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ShutdownDrain>());
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        // Made by the container (not AddProvider's instance) so that it disposes it, flushing the queued lines, after the server stops.
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new ConsoleLineLoggerProvider(Console.Out));
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Off entirely: while this category logs at any level, hosting starts an Activity (and a log

@@ -5,7 +5,9 @@ namespace StreamClient;
 
 /// <summary>
 /// <c>startup</c>: starts the binary (arguments after "--") R times; for each run measures process start to the first
-/// successful (200) chat completion answered through it, then waits and reads its idle resident memory.
+/// successful (200) chat completion answered through it and the CPU the process had used by then (utime + stime from
+/// /proc, 10 ms ticks: read the median; on a shared machine it moves less than the wall time), then waits and reads
+/// its idle resident memory.
 /// </summary>
 internal static class StartupMode
 {
@@ -19,6 +21,7 @@ internal static class StartupMode
         var body = Http.ChatBody(model, stream: false, "hello");
         var startup = new Stats();
         var listening = new Stats();
+        var cpu = new Stats();
         var rss = new Stats();
         var failures = 0;
 
@@ -56,6 +59,7 @@ internal static class StartupMode
                     {
                         await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
                         answeredAt = Stopwatch.GetTimestamp();
+                        if (ProcSample.Read(process.Id) is { } atAnswer) cpu.Add(atAnswer.CpuTicks * 10_000.0);
                         break;
                     }
                 }
@@ -85,7 +89,8 @@ internal static class StartupMode
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT mode=startup runs={runs} failures={failures} first_response_ms_p50={startup.Percentile(50) / 1000:0.0} " +
             $"first_response_ms_min={startup.Percentile(0) / 1000:0.0} first_response_ms_max={startup.Percentile(100) / 1000:0.0} " +
-            $"listening_line_ms_p50={listening.Percentile(50) / 1000:0.0} idle_rss_mb_p50={rss.Percentile(50) / 1024:0.0}"));
+            $"listening_line_ms_p50={listening.Percentile(50) / 1000:0.0} first_response_cpu_ms_p50={cpu.Percentile(50) / 1000:0} " +
+            $"idle_rss_mb_p50={rss.Percentile(50) / 1024:0.0}"));
         return failures == 0 ? 0 : 1;
     }
 }

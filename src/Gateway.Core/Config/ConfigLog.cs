@@ -18,4 +18,7 @@ internal static partial class ConfigLog
 
     [LoggerMessage(114, LogLevel.Warning, "config reload: {Section} changed but is read only at startup; restart the gateway to apply it")]
     public static partial void NeedsRestart(ILogger logger, string section);
+
+    [LoggerMessage(115, LogLevel.Warning, "config {Path}: file changes cannot be watched ({Reason}); SIGHUP still reloads")]
+    public static partial void NotWatching(ILogger logger, string path, string reason);
 }

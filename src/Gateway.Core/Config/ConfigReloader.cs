@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Config;
@@ -35,8 +34,11 @@ internal sealed class ConfigReloader : IDisposable
     private (DateTime Modified, long Length) _stat;
     private readonly Lock _reloadLock = new();
     private FileSystemWatcher? _watcher;
+    private volatile bool _disposed;
     private PosixSignalRegistration? _sighup;
-    private byte[]? _loadedHash;
+    // The bytes themselves, not a digest: a config file is kilobytes, and SHA-256 here loaded OpenSSL
+    // (libssl, libcrypto, openssl.cnf) on the startup path, ~5 % of the CPU to the first response.
+    private byte[]? _loaded;
 
     public ConfigReloader(string path, GatewayRuntime runtime, Func<string, string?> environment, ILogger logger, TimeSpan? debounce = null)
     {
@@ -47,7 +49,7 @@ internal sealed class ConfigReloader : IDisposable
         _logger = logger;
         _debounce = debounce ?? DefaultDebounce;
         _timer = runtime.Time.CreateTimer(_ => Reload("file change"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _loadedHash = Hash(_path);
+        _loaded = Read(_path);
         _stat = Stat(_path);
         _poll = runtime.Time.CreateTimer(static s => ((ConfigReloader)s!).Poll(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -56,26 +58,13 @@ internal sealed class ConfigReloader : IDisposable
     public int Applied { get; private set; }
     public int Rejected { get; private set; }
 
-    /// <summary>Starts watching the file and listening for SIGHUP.</summary>
+    /// <summary>Listens for SIGHUP, and starts watching the file in the background.</summary>
     public void Start()
     {
-        var directory = Path.GetDirectoryName(_path)!;
-        // The directory, not the file: editors replace files by rename, and a ConfigMap volume swaps a
-        // "..data" symlink, neither of which a watch on the file itself sees.
-        _watcher = new FileSystemWatcher(directory)
-        {
-            // Names only (IN_CREATE, IN_DELETE, IN_MOVED_*): no event per write to the directory's other files.
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName,
-            IncludeSubdirectories = false,
-        };
-        _watcher.Changed += OnFileEvent;
-        _watcher.Created += OnFileEvent;
-        _watcher.Renamed += OnFileEvent;
-        _watcher.Deleted += OnFileEvent;
-        _watcher.EnableRaisingEvents = true;
         _poll.Change(PollInterval, PollInterval);
         if (!OperatingSystem.IsWindows())
         {
+            // Here, not in the background: a SIGHUP sent as soon as the gateway says it listens must find the handler.
             _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 // Handled: SIGHUP's default action would end the process.
@@ -83,7 +72,50 @@ internal sealed class ConfigReloader : IDisposable
                 Reload("SIGHUP", force: true);
             });
         }
+        // Off the way to the first response: the kernel's inotify_add_watch walks the directory's cached entries,
+        // ~10 % of the CPU to the first response with the config in a /tmp of 3,700 files (issue #11).
+        _ = Task.Run(Watch);
+    }
+
+    private void Watch()
+    {
+        var directory = Path.GetDirectoryName(_path)!;
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            // The directory, not the file: editors replace files by rename, and a ConfigMap volume swaps a
+            // "..data" symlink, neither of which a watch on the file itself sees.
+            watcher = new FileSystemWatcher(directory)
+            {
+                // Names only (IN_CREATE, IN_DELETE, IN_MOVED_*): no event per write to the directory's other files.
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName,
+                IncludeSubdirectories = false,
+            };
+            watcher.Changed += OnFileEvent;
+            watcher.Created += OnFileEvent;
+            watcher.Renamed += OnFileEvent;
+            watcher.Deleted += OnFileEvent;
+            lock (_reloadLock)
+            {
+                if (!_disposed) _watcher = watcher;
+            }
+            if (_watcher != watcher)
+            {
+                watcher.Dispose();
+                return;
+            }
+            watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or ObjectDisposedException)
+        {
+            // e.g. the user's inotify instances are used up; before the watch moved here, the start failed.
+            if (!_disposed) ConfigLog.NotWatching(_logger, _path, e.Message);
+            if (_watcher != watcher) watcher?.Dispose();
+            return;
+        }
         ConfigLog.Watching(_logger, _path);
+        // A change written between the load and the watch raised no event: compared now (an unchanged file is not reloaded).
+        if (!_disposed) Reload("file change");
     }
 
     private void OnFileEvent(object sender, FileSystemEventArgs e)
@@ -123,14 +155,14 @@ internal sealed class ConfigReloader : IDisposable
     {
         lock (_reloadLock)
         {
-            var hash = Hash(_path);
-            if (hash is null)
+            var bytes = Read(_path);
+            if (bytes is null)
             {
                 // Mid-swap or deleted: a later event (or SIGHUP) brings the new file.
                 ConfigLog.ReloadUnreadable(_logger, _path, _runtime.Current.Version);
                 return false;
             }
-            if (!force && _loadedHash is not null && hash.AsSpan().SequenceEqual(_loadedHash)) return false;
+            if (!force && _loaded is not null && bytes.AsSpan().SequenceEqual(_loaded)) return false;
             GatewayConfig config;
             try
             {
@@ -139,13 +171,13 @@ internal sealed class ConfigReloader : IDisposable
             catch (ConfigException e)
             {
                 Rejected++;
-                _loadedHash = hash;
+                _loaded = bytes;
                 ConfigLog.ReloadRejected(_logger, _runtime.Current.Version, string.Join(Environment.NewLine, e.Errors));
                 return false;
             }
             var previous = _runtime.Current;
             var next = _runtime.Reload(config);
-            _loadedHash = hash;
+            _loaded = bytes;
             Applied++;
             ConfigLog.Reloaded(_logger, next.Version, reason, next.Catalog.All.Count(), next.Config.VirtualModels.Count);
             foreach (var section in RestartOnlyChanges(previous.Config, config)) ConfigLog.NeedsRestart(_logger, section);
@@ -162,11 +194,11 @@ internal sealed class ConfigReloader : IDisposable
         if (!ReferenceEquals(before.TracingProjects, after.TracingProjects) && (before.TracingProjects.IsConfigured || after.TracingProjects.IsConfigured)) yield return "tracing_projects";
     }
 
-    private static byte[]? Hash(string path)
+    private static byte[]? Read(string path)
     {
         try
         {
-            return SHA256.HashData(File.ReadAllBytes(path));
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -176,8 +208,14 @@ internal sealed class ConfigReloader : IDisposable
 
     public void Dispose()
     {
+        FileSystemWatcher? watcher;
+        lock (_reloadLock)
+        {
+            _disposed = true;
+            watcher = _watcher;
+        }
         _sighup?.Dispose();
-        _watcher?.Dispose();
+        watcher?.Dispose();
         _poll.Dispose();
         _timer.Dispose();
     }

@@ -18,13 +18,18 @@ internal sealed class PageTokenCodec
     // version, start, end, fingerprint, id length
     private const int HeaderLength = 1 + 8 + 8 + FingerprintLength + 1;
 
-    private readonly byte[] _key;
+    // Null until the first token: the random key is drawn then, not at startup, because RandomNumberGenerator
+    // loads and initialises OpenSSL (~5 % of the CPU to the gateway's first response, issue #11).
+    private byte[]? _key;
 
-    public PageTokenCodec(byte[] key) => _key = key;
+    public PageTokenCodec(byte[]? key) => _key = key;
 
     /// <summary>The configured key, or 32 random bytes: tokens then stop working when the process restarts.</summary>
     public static PageTokenCodec Create(string? configuredKey) =>
-        new(configuredKey is null ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(configuredKey));
+        new(configuredKey is null ? null : Encoding.UTF8.GetBytes(configuredKey));
+
+    // One key for the process even when two first tokens race: EnsureInitialized publishes a single array.
+    private byte[] Key => LazyInitializer.EnsureInitialized(ref _key, static () => RandomNumberGenerator.GetBytes(32));
 
     public string Encode(PageCursor cursor, ReadOnlySpan<byte> fingerprint)
     {
@@ -38,7 +43,7 @@ internal sealed class PageTokenCodec
         id.CopyTo(buffer.AsSpan(HeaderLength));
         var payload = buffer.AsSpan(0, HeaderLength + id.Length);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_key, payload, mac);
+        HMACSHA256.HashData(Key, payload, mac);
         mac[..MacLength].CopyTo(buffer.AsSpan(payload.Length));
         return Base64Url.EncodeToString(buffer);
     }
@@ -61,7 +66,7 @@ internal sealed class PageTokenCodec
         }
         var payload = buffer.AsSpan(0, buffer.Length - MacLength);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_key, payload, mac);
+        HMACSHA256.HashData(Key, payload, mac);
         if (!CryptographicOperations.FixedTimeEquals(mac[..MacLength], buffer.AsSpan(payload.Length)))
         {
             why = "its signature does not match (altered, forged, or issued before the gateway restarted with a new key)";

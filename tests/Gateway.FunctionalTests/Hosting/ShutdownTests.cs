@@ -78,6 +78,40 @@ public sealed class ShutdownTests
         }
     }
 
+    /// <summary>
+    /// Startup (issue #11): with no API keys nothing on the way to the first answer needs OpenSSL, whose loading
+    /// (libssl, libcrypto, openssl.cnf) cost ~5 % of the CPU to the first response when the reloader hashed the file.
+    /// </summary>
+    [Fact]
+    public async Task Start_WithAConfigFileAndNoKeys_AnswersWithoutLoadingOpenSsl()
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"gw-startup-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, """
+            span_store:
+              enabled: false
+            providers:
+              - name: mock
+                type: mock
+                models: [echo]
+            """);
+        var (process, url, _) = await StartAsync(GatewayProcess.StartInfo("serve", "--config", config, "--urls", "http://127.0.0.1:0"));
+        try
+        {
+            using var client = new HttpClient { BaseAddress = url };
+            using var chat = await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"mock/echo","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
+            var maps = await File.ReadAllTextAsync($"/proc/{process.Id}/maps");
+            Assert.DoesNotContain("libcrypto", maps);
+            Assert.DoesNotContain("libssl", maps);
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+            File.Delete(config);
+        }
+    }
+
     /// <summary>A gateway process whose mock streams one token per <paramref name="tokenDelayMs"/>, and one stream open through it.</summary>
     private static async Task<(Process Process, Uri Url, string Config, HttpResponseMessage Response, Task<List<string>> Reading)> StartWithOpenStreamAsync(int tokenDelayMs, string words)
     {

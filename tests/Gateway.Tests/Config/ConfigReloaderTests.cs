@@ -133,6 +133,22 @@ public sealed class ConfigReloaderTests : IDisposable
         Assert.True(_runtime.Current.Catalog.TryGet("a/o", out _));
     }
 
+    /// <summary>The watch starts in the background (issue #11, startup); a change written before it is in place is not lost.</summary>
+    [Fact]
+    public async Task A_change_written_before_the_watch_is_in_place_is_still_reloaded()
+    {
+        File.WriteAllText(_file, First.Replace("models: [m]}", "models: [m, n]}"));
+        _reloader.Start();
+
+        // No clock to advance: the comparison after the watch starts reloads directly.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_runtime.Current.Version == 1 && DateTime.UtcNow < deadline) await Task.Delay(TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(2, _runtime.Current.Version);
+        Assert.True(_runtime.Current.Catalog.TryGet("a/n", out _));
+        Assert.Equal(1, _reloader.Applied);
+    }
+
     private Gateway.Providers.Upstream Upstream(string provider)
     {
         Assert.True(_runtime.Current.Catalog.TryGet(provider + "/m", out var target));
