@@ -70,7 +70,9 @@ public sealed class McpToolGuardrailsTests
         var spans = new List<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == GatewayActivitySource.Instance.Name,
+            // The constant, not Instance.Name: a listener registered before GatewayActivitySource is initialized is asked about
+            // that very source from inside its static constructor, where Instance is still null.
+            ShouldListenTo = s => s.Name == GatewayActivitySource.Name,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = a =>
             {
