@@ -39,6 +39,9 @@ internal sealed class SpanStoreEncoder(
     /// <summary>The last look at the queue found something: spans are coming, nap instead of sleeping.</summary>
     private bool _busy;
 
+    /// <summary><see cref="HasWork"/> as a delegate, made once (a field initializer cannot take an instance method).</summary>
+    private Func<bool>? _hasWork;
+
     public void Run()
     {
         try
@@ -163,8 +166,6 @@ internal sealed class SpanStoreEncoder(
         }
         return !_blocked.IsCancellationRequested && !queue.Completion.IsCompleted;
     }
-
-    private Func<bool>? _hasWork;
 
     private bool HasWork() => queue.TryPeek(out _) || queue.Completion.IsCompleted || _blocked.IsCancellationRequested;
 
