@@ -105,6 +105,10 @@ for trx in "$results"/*.trx; do
   [ -e "$trx" ] || continue
   grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -o 'testName="[^"]*"' \
     | sed "s/^testName=\"\(.*\)\"$/FAILED ($(basename "$trx" .trx)): \1/"
+  # and the first lines of why, so a red CI log says which assertion failed without the TRX at hand.
+  awk '/<UnitTestResult [^>]*outcome="Failed"/ { failed = 1 }
+       failed && /<Message>/ { printing = 1; lines = 0 }
+       printing { sub(/^[ \t]*<Message>/, ""); if (sub(/<\/Message>.*/, "")) { printing = 0; failed = 0 }; if (lines++ < 8) print "    " $0 }' "$trx"
 done
 if [ -e "$results/browser.tap" ]; then grep -E '^\s*not ok ' "$results/browser.tap" | sed 's/^/FAILED (browser): /'; fi
 echo

@@ -30,9 +30,10 @@ internal sealed class GatewayApp : IAsyncDisposable
     private LimitsUsageHandler? _limitsUsage;
     private McpGateway.McpGatewayHandler? _mcpGateway;
 
-    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain, GatewayMetrics metrics)
+    private GatewayApp(WebApplication app, GatewayRuntime runtime, GatewayTelemetry telemetry, SpanFeature spans, ShutdownDrain drain, GatewayMetrics metrics, object owner)
     {
         _app = app;
+        Owner = owner;
         _runtime = runtime;
         _telemetry = telemetry;
         _spans = spans;
@@ -45,6 +46,9 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     /// <summary>The span store and its query endpoint (issue #4).</summary>
     internal SpanFeature Spans => _spans;
+
+    /// <summary>Marks this gateway's span trees (TracingListener.OwnerProperty): its exporter and store keep only those.</summary>
+    internal object Owner { get; }
 
     /// <summary>The live config and the registries that outlive it.</summary>
     internal GatewayRuntime Runtime => _runtime;
@@ -132,7 +136,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         var spans = app.Services.GetRequiredService<SpanFeature>();
         var telemetry = app.Services.GetRequiredService<GatewayTelemetry>();
         metrics.ObserveQueues(spans.Store, telemetry.Processor);
-        var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>(), metrics);
+        var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>(), metrics, owner);
         // Authenticated like the span query API (issue #12 item 8).
         gateway._limitsUsage = new LimitsUsageHandler(runtime, ctx => AnonymousQueryAccess.Resolve(runtime.Current.Keys, ctx, runtime.Current.Config.SpanStore.AllowAnonymousRemote));
         if (config.SourceIsFile)

@@ -46,7 +46,11 @@ internal sealed class SpanFeature : IAsyncDisposable
     /// Attach the processor to a plain ActivityListener, for a store used without a gateway. The gateway
     /// passes false and adds <see cref="Processor"/> to its tracer provider (one listener, one sampler).
     /// </param>
-    /// <param name="owner">Marks this gateway's span trees (see TracingListener.OwnerProperty); others are not stored.</param>
+    /// <param name="owner">
+    /// Marks this gateway's span trees (see TracingListener.OwnerProperty); others are not stored. A store that
+    /// listens itself also keeps trees no gateway marked (spans a tool or a test makes); a gateway's keeps only its own,
+    /// so a span another gateway in the process left unmarked never lands in this one's default project.
+    /// </param>
     /// <param name="retentionInterval">How often retention runs (default every minute); <see cref="TimeSpan.Zero"/> for only when asked (tests).</param>
     public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, SpanCaller> authenticate, ILogger logger, object? owner = null, bool listen = true, TimeSpan? retentionInterval = null)
     {
@@ -65,7 +69,7 @@ internal sealed class SpanFeature : IAsyncDisposable
                 SpanFeatureLog.OpenFailed(logger, config.SpanStore.Path, e);
             }
         }
-        var processor = store is null ? null : new SpanStoreProcessor(store, owner, config.SpanStore.Sampling);
+        var processor = store is null ? null : new SpanStoreProcessor(store, owner, config.SpanStore.Sampling, keepUnowned: listen);
         var listener = listen ? processor?.Listen() : null;
         var handler = new SpanQueryHandler(store, () => resolver.Config, authenticate, PageTokenCodec.Create(config.SpanStore.PageTokenKey), logger);
         var summary = new SpanSummaryHandler(store, () => resolver.Config, authenticate, logger);

@@ -15,7 +15,7 @@ namespace Gateway.Spans;
 /// (the sampler records the others as RecordOnly); <see cref="SpanStoreSampling.Sampled"/> stores only the
 /// sampled ones, the same set the exporter sends.
 /// </remarks>
-internal sealed class SpanStoreProcessor(SpanStore store, object? owner = null, SpanStoreSampling sampling = SpanStoreSampling.All) : BaseProcessor<Activity>
+internal sealed class SpanStoreProcessor(SpanStore store, object? owner = null, SpanStoreSampling sampling = SpanStoreSampling.All, bool keepUnowned = false) : BaseProcessor<Activity>
 {
     public SpanStore Store { get; } = store;
 
@@ -24,7 +24,7 @@ internal sealed class SpanStoreProcessor(SpanStore store, object? owner = null, 
     public override void OnEnd(Activity data)
     {
         var kept = Sampling == SpanStoreSampling.All ? data.IsAllDataRequested : data.Recorded;
-        if (kept && data.Source.Name == GatewayActivitySource.Name && TracingListener.IsOwnedBy(data, owner)) Store.TryEnqueue(data);
+        if (kept && data.Source.Name == GatewayActivitySource.Name && TracingListener.IsOwnedBy(data, owner, keepUnowned)) Store.TryEnqueue(data);
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ internal sealed class BoundedBatchExportProcessor : BaseExportProcessor<Activity
 
     private readonly object? _owner;
 
-    /// <param name="owner">When set, only span trees whose root carries this owner (or no owner) are exported; see <see cref="TracingListener.OwnerProperty"/>.</param>
+    /// <param name="owner">When set, only span trees whose root carries this owner are exported; see <see cref="TracingListener.OwnerProperty"/>.</param>
     public BoundedBatchExportProcessor(BaseExporter<Activity> exporter, int maxQueueSize, int maxBatchSize, int scheduleDelayMs, ExportStats stats, object? owner = null)
         : base(exporter)
     {

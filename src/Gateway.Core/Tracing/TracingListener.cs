@@ -20,15 +20,19 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
     /// <summary>How many parts of spans could not be recorded (each one logged).</summary>
     public long Faults => Interlocked.Read(ref _faults);
 
-    /// <summary>True when the span's tree carries <paramref name="owner"/> (or no owner at all, or none is asked for).</summary>
-    public static bool IsOwnedBy(Activity activity, object? owner)
+    /// <summary>
+    /// True when the span's tree carries <paramref name="owner"/>, or none is asked for. A tree no gateway marked
+    /// counts only with <paramref name="unowned"/>: a gateway's own exporter and store pass false, since every span
+    /// it makes descends from a root it marked; a store fed by its own listener (tools, tests) passes true.
+    /// </summary>
+    public static bool IsOwnedBy(Activity activity, object? owner, bool unowned = false)
     {
         if (owner is null) return true;
         for (var a = activity; a is not null; a = a.Parent)
         {
             if (a.GetCustomProperty(OwnerProperty) is { } found) return ReferenceEquals(found, owner);
         }
-        return true;
+        return unowned;
     }
 
     /// <summary>

@@ -55,10 +55,15 @@ public sealed class GatewaySpansTests : IAsyncLifetime
     public async Task Spans_made_in_process_are_stored_and_queried_with_the_cli()
     {
         var start = DateTimeOffset.UtcNow.AddMinutes(-2);
-        var user = ChatCompletion("user:example@email.com", _project, start);
-        var account = ChatCompletion("virtualaccount:exampleaccount", _project, start.AddSeconds(1));
+        // Marked as this gateway's requests are: a gateway stores only the trees it owns.
+        var owner = _gateway.App!.Owner;
+        var user = ChatCompletion("user:example@email.com", _project, start, owner: owner);
+        var account = ChatCompletion("virtualaccount:exampleaccount", _project, start.AddSeconds(1), owner: owner);
         // A span without a project lands in the configured default.
-        var unassigned = ChatCompletion("virtualaccount:exampleaccount", "", start.AddSeconds(2));
+        var unassigned = ChatCompletion("virtualaccount:exampleaccount", "", start.AddSeconds(2), owner: owner);
+        // A tree no gateway marked (another gateway in this process that left a span unmarked) is not this one's:
+        // before, every gateway's store kept it, and RealRequestSpanTests counted spans it never made.
+        ChatCompletion("virtualaccount:exampleaccount", _project, start.AddSeconds(3));
 
         var url = _gateway.BaseUrl.ToString();
         // The store writes off the request path: wait until the writer has everything ended so far.
