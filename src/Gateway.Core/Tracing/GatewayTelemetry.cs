@@ -93,6 +93,9 @@ internal sealed class GatewayTelemetry
         // no source and none is started, as with tracing off. (A sampler cannot do that: one that drops still
         // has the SDK create root activities to propagate the trace id.)
         if (_store is null && Processor is null) return;
+        // New traces get time-ordered ids (process-wide: Activity has one generator), so the span store's trace
+        // index grows at its end instead of at random pages.
+        Activity.TraceIdGenerator ??= TimeOrderedTraceIds.NextSystem;
         builder.AddSource(GatewayActivitySource.Name)
             .SetSampler(new RecordingSampler(Sampler(_settings), recordDropped: _store is not null && _storeAll));
         if (_store is not null) builder.AddProcessor(_store);
@@ -135,9 +138,9 @@ internal sealed class GatewayTelemetry
     {
         "always_on" => new AlwaysOnSampler(),
         "always_off" => new AlwaysOffSampler(),
-        "traceidratio" => new TraceIdRatioBasedSampler(settings.SamplerRatio),
+        "traceidratio" => new RatioSampler(settings.SamplerRatio),
         "parentbased_always_off" => new ParentBasedSampler(new AlwaysOffSampler()),
-        "parentbased_traceidratio" => new ParentBasedSampler(new TraceIdRatioBasedSampler(settings.SamplerRatio)),
+        "parentbased_traceidratio" => new ParentBasedSampler(new RatioSampler(settings.SamplerRatio)),
         _ => new ParentBasedSampler(new AlwaysOnSampler()),
     };
 }

@@ -65,6 +65,31 @@ public sealed class ContextPropagationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ATraceTheGatewayStarts_HasAnIdThatBeginsWithItsTime_AndARandomRest()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream), Env(_receiver));
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Client.PostAsync("/v1/chat/completions", Json(Body));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            ids.Add(_upstream.Requests.Last().Headers["traceparent"].Split('-')[1]);
+        }
+
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var id in ids)
+        {
+            // The span store's trace index takes the first 8 bytes: in time order, new traces land at its end.
+            var ms = Convert.ToInt64(id[..12], 16);
+            Assert.InRange(ms, before, after);
+        }
+        Assert.NotEqual(ids[0][16..], ids[1][16..]);
+        Assert.True(string.CompareOrdinal(ids[0][..12], ids[1][..12]) <= 0, $"{ids[0]} then {ids[1]}");
+    }
+
+    [Fact]
     public async Task UnsampledClientTrace_IsPropagatedButNotExported()
     {
         await using var gateway = await GatewayUnderTest.StartAsync(GatewayConfig(_upstream), Env(_receiver));
