@@ -160,7 +160,18 @@ internal sealed class GatewayApp : IAsyncDisposable
         gateway._mcpGateway = new McpGateway.McpGatewayHandler(runtime, telemetry.Listener as TracingListener);
         GatewayMetrics.MapScrapeEndpoint(app);
         app.Run(context => gateway.Dispatch(context, proxy));
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or FormatException)
+        {
+            // An address that is taken, not allowed or not a URL: a line that says so and exit code 1 (Cli), not an
+            // unhandled exception; the span store and the other services close as at shutdown.
+            await gateway.DisposeAsync().ConfigureAwait(false);
+            // Kestrel's own message names the address and the cause ("Failed to bind to address ...: address already in use.").
+            throw new ConfigException([$"cannot listen on '{urls}': {e.Message}"]);
+        }
 
         var models = runtime.Current.Catalog.All.Count();
         GatewayLog.Started(logger, Cli.Version, string.Join(", ", app.Urls), config.Source, runtime.Current.Version, models);
