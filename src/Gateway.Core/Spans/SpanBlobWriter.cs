@@ -40,8 +40,12 @@ internal sealed class SpanBlobWriter(SpanStringTable strings)
     internal const int InternMaxBytes = 256;
     /// <summary>A pool this long or longer is compressed (bench/spans/RESULTS.md, issue #11).</summary>
     internal const int CompressMinBytes = 256;
-    /// <summary>Brotli quality and its window's log2 bound (bench/spans/RESULTS.md, issue #11).</summary>
-    internal const int Quality = 3;
+    /// <summary>
+    /// Brotli quality and its window's log2 bound (bench/spans/RESULTS.md, issue #11). Quality 1 takes Brotli's fast
+    /// one-pass path: the load harness's pool (731 B: request and answer) in 10.9 µs and 357 B against quality 3's
+    /// 19.8 µs and 383 B; markdown of 1.5 and 4 KB about 1.7x faster, 4-7 % larger (bench/load/RESULTS.md, session 6).
+    /// </summary>
+    internal const int Quality = 1;
     private const int MaxWindowLog = 22;
     /// <summary>Bytes searched per span at most: a span of many long strings stores the rest as they are, not in quadratic time.</summary>
     private const long SearchBudget = 16L << 20;
