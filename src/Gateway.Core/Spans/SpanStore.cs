@@ -87,10 +87,10 @@ internal sealed class SpanStore : IAsyncDisposable
             connection.Dispose();
             throw;
         }
-        var free = new BlockingCollection<SpanBatch>();
+        var free = new SpanBatchQueue();
         for (var i = 0; i < Batches; i++) free.Add(new SpanBatch());
         // One batch waits while one is written: the encoder is at most one batch ahead.
-        var handoff = new BlockingCollection<SpanBatch>(1);
+        var handoff = new SpanBatchQueue(1);
         _writer = new SpanStoreWriter(connection, rows, handoff, free, _counters, options, time, logger, RequestRetention, _stop.Token);
         _encoder = encoder;
         var encoderLoop = new SpanStoreEncoder(_queue.Reader, converter, encoder, free, handoff, _counters, _wake, logger, _stop.Token, _writerGone.Token);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -17,8 +16,8 @@ internal sealed class SpanStoreEncoder(
     ChannelReader<SpanStoreItem> queue,
     SpanRecordConverter converter,
     SpanBatchEncoder encoder,
-    BlockingCollection<SpanBatch> free,
-    BlockingCollection<SpanBatch> handoff,
+    SpanBatchQueue free,
+    SpanBatchQueue handoff,
     SpanStoreCounters counters,
     SpanStoreWake wake,
     ILogger logger,

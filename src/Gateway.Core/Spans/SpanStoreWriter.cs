@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Gateway.Config;
 using Microsoft.Data.Sqlite;
@@ -14,8 +13,8 @@ namespace Gateway.Spans;
 internal sealed class SpanStoreWriter(
     SqliteConnection connection,
     SpanRowWriter rows,
-    BlockingCollection<SpanBatch> handoff,
-    BlockingCollection<SpanBatch> free,
+    SpanBatchQueue handoff,
+    SpanBatchQueue free,
     SpanStoreCounters counters,
     SpanStoreConfig options,
     TimeProvider time,
@@ -36,7 +35,7 @@ internal sealed class SpanStoreWriter(
     /// <summary>The thread's body; returns when the encoder has handed over its last batch (or at a stop).</summary>
     public void Run()
     {
-        foreach (var batch in handoff.GetConsumingEnumerable(CancellationToken.None))
+        foreach (var batch in handoff.GetConsumingEnumerable())
         {
             if (stop.IsCancellationRequested)
             {
