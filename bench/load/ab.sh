@@ -2,7 +2,7 @@
 # A/B of two gateway builds, or one build under two environments, on the non-streaming path:
 # interleaved wrk rounds (A B B A ...) against the same nginx upstream, reporting req/s, the
 # gateway's CPU µs per request, and the bytes it wrote per request (sockets and files: /proc/PID/io
-# wchar) in how many write calls. Used for the before/after numbers of hot-path changes.
+# wchar) in how many write calls, and its minor page faults per request. Used for the before/after numbers of hot-path changes.
 #
 #   bench/load/ab.sh --a BIN [--a-env K=V]... --b BIN [--b-env K=V]... [--rounds 6] [--seconds 5]
 #                    [--connections 50] [--port-base 27500] [--a-yaml TEXT] [--b-yaml TEXT]
@@ -92,16 +92,20 @@ gateway_bin="$bin_b"; start_gateway b "$p_b" "$work/gateway-b.yaml" "${env_b[@]}
 declare -A port=([a]=$p_a [b]=$p_b) pid=([a]=$pid_a [b]=$pid_b)
 # Bytes the process wrote (write, pwrite, send: /proc/PID/io wchar) and its write-type syscalls (syscw).
 io() { awk '$1 == "wchar:" { w = $2 } $1 == "syscw:" { s = $2 } END { print w, s }' "/proc/$1/io"; }
+# Minor page faults (/proc/PID/stat field 10, after the parenthesised name): fresh memory the process touched.
+faults() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $8 }'; }
 one() { # one a|b SECONDS -> "rps cpu_us_per_req p50 p99 written_bytes_per_req write_calls_per_req"
-  local c0 c1 line req w0 s0 w1 s1
+  local c0 c1 line req w0 s0 w1 s1 f0 f1
   read -r w0 s0 < <(io "${pid[$1]}")
+  f0="$(faults "${pid[$1]}")"
   c0="$(cpu_ticks "${pid[$1]}")"
   line="$(BODY_FILE="$work/chat.json" wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"$2"s -s "$here/post.lua" "http://127.0.0.1:${port[$1]}/v1/chat/completions" 2>&1 | grep '^RESULT')"
   c1="$(cpu_ticks "${pid[$1]}")"
   read -r w1 s1 < <(io "${pid[$1]}")
+  f1="$(faults "${pid[$1]}")"
   req="$(kv "$line" requests)"
   [[ -n "$req" && "$req" -gt 0 && "$(kv "$line" errors_status)" == 0 ]] || die "$1: wrk failed: $line"
-  echo "$(kv "$line" rps) $(calc "($c1 - $c0) * 10000 / $req") $(kv "$line" p50_us) $(kv "$line" p99_us) $(calc "($w1 - $w0) / $req") $(calc "($s1 - $s0) / $req")"
+  echo "$(kv "$line" rps) $(calc "($c1 - $c0) * 10000 / $req") $(kv "$line" p50_us) $(kv "$line" p99_us) $(calc "($w1 - $w0) / $req") $(calc "($s1 - $s0) / $req") $(calc2 "($f1 - $f0) / $req")"
 }
 
 log "A: $bin_a ${env_a[*]}"
@@ -116,9 +120,9 @@ fi
 for r in $(seq 1 "$rounds"); do
   if (( r % 2 )); then order="a b"; else order="b a"; fi
   for x in $order; do
-    read -r rps cpu p50 p99 wb wc < <(one "$x" "$seconds")
-    echo "$x $rps $cpu $p50 $p99 $wb $wc" >> "$work/rounds.txt"
-    log "round $r $x: $rps req/s, $cpu CPU µs/req, p50 $p50 µs, p99 $p99 µs, written $wb B/req in $wc calls/req"
+    read -r rps cpu p50 p99 wb wc pf < <(one "$x" "$seconds")
+    echo "$x $rps $cpu $p50 $p99 $wb $wc $pf" >> "$work/rounds.txt"
+    log "round $r $x: $rps req/s, $cpu CPU µs/req, p50 $p50 µs, p99 $p99 µs, written $wb B/req in $wc calls/req, $pf page faults/req"
   done
 done
 
@@ -130,6 +134,6 @@ ma_cpu="$(awk '$1 == "a" { print $3 }' "$work/rounds.txt" | median)"
 mb_cpu="$(awk '$1 == "b" { print $3 }' "$work/rounds.txt" | median)"
 echo "median of $rounds rounds x ${seconds}s, $connections connections (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
 for x in a b; do
-  echo "  ${x^^}: $(awk -v x=$x '$1 == x { print $2 }' "$work/rounds.txt" | median) req/s, $(awk -v x=$x '$1 == x { print $3 }' "$work/rounds.txt" | median) CPU µs/req, p50 $(awk -v x=$x '$1 == x { print $4 }' "$work/rounds.txt" | median) µs, p99 $(awk -v x=$x '$1 == x { print $5 }' "$work/rounds.txt" | median) µs, written $(awk -v x=$x '$1 == x { print $6 }' "$work/rounds.txt" | median) B/req in $(awk -v x=$x '$1 == x { print $7 }' "$work/rounds.txt" | median) calls/req"
+  echo "  ${x^^}: $(awk -v x=$x '$1 == x { print $2 }' "$work/rounds.txt" | median) req/s, $(awk -v x=$x '$1 == x { print $3 }' "$work/rounds.txt" | median) CPU µs/req, p50 $(awk -v x=$x '$1 == x { print $4 }' "$work/rounds.txt" | median) µs, p99 $(awk -v x=$x '$1 == x { print $5 }' "$work/rounds.txt" | median) µs, written $(awk -v x=$x '$1 == x { print $6 }' "$work/rounds.txt" | median) B/req in $(awk -v x=$x '$1 == x { print $7 }' "$work/rounds.txt" | median) calls/req, $(awk -v x=$x '$1 == x { print $8 }' "$work/rounds.txt" | median) page faults/req"
 done
 echo "  B/A: req/s $(calc2 "$mb_rps / $ma_rps")x, CPU/req $(calc2 "$mb_cpu / $ma_cpu")x"
