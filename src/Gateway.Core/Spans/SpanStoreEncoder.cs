@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -6,7 +7,8 @@ namespace Gateway.Spans;
 /// <summary>
 /// The span store's encoder thread: takes spans off the queue, converts and encodes each into the batch
 /// being filled (<see cref="SpanBatchEncoder"/>), and hands the batch to the writer thread
-/// (<see cref="SpanStoreWriter"/>) as soon as the writer has taken the previous one, or when it is full.
+/// (<see cref="SpanStoreWriter"/>) once the writer has taken the previous one and the batch is
+/// <see cref="MinBatchAge"/> old, or when it is full.
 /// So the writer inserts one batch while the next is encoded, and a batch holds what came while the writer
 /// was busy: small when the store is idle, up to <see cref="SpanStore.BatchSize"/> when it is loaded. A span
 /// may wait for its parent (<see cref="SpanBatchEncoder.MaxHold"/>), so a request's spans share a batch. A
@@ -32,6 +34,16 @@ internal sealed class SpanStoreEncoder(
     /// at load the encoder wakes at most this often (not once per span) and each look takes more spans.
     /// </summary>
     private static readonly TimeSpan Nap = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>
+    /// How long a batch collects spans at least before the writer gets it, unless a marker ends it or it is full. Each
+    /// commit rewrites the last, partly filled page of the table and of each index whatever it adds: committed every
+    /// millisecond at load, that was most of what the writer wrote.
+    /// </summary>
+    internal static readonly TimeSpan MinBatchAge = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>When the batch being filled got its first row (Stopwatch ticks), 0 while it has none.</summary>
+    private long _firstRowAt;
 
     private readonly CancellationTokenSource _blocked = CancellationTokenSource.CreateLinkedTokenSource(stop, writerGone);
 
@@ -75,10 +87,13 @@ internal sealed class SpanStoreEncoder(
             // The writer has taken the last batch (the slot is free): it gets this one now. A full batch, one
             // a marker ended, or the last one (the queue is done) waits for the slot; an open one keeps
             // filling meanwhile.
-            if (pending && (handoff.Count == 0 || cut || !open || batch.Rows.Count >= SpanStore.BatchSize))
+            if (batch.Rows.Count > 0 && _firstRowAt == 0) _firstRowAt = Stopwatch.GetTimestamp();
+            var aged = batch.Rows.Count == 0 || Stopwatch.GetElapsedTime(_firstRowAt) >= MinBatchAge;
+            if (pending && ((handoff.Count == 0 && aged) || cut || !open || batch.Rows.Count >= SpanStore.BatchSize))
             {
                 if (!HandOff(batch)) break;
                 batch = null;
+                _firstRowAt = 0;
                 continue;
             }
             if (!open) break;
