@@ -40,7 +40,7 @@ internal sealed class SpanStoreEncoder(
     /// commit rewrites the last, partly filled page of the table and of each index whatever it adds: committed every
     /// millisecond at load, that was most of what the writer wrote.
     /// </summary>
-    internal static readonly TimeSpan MinBatchAge = TimeSpan.FromMilliseconds(10);
+    internal static readonly TimeSpan MinBatchAge = TimeSpan.FromMilliseconds(30);
 
     /// <summary>When the batch being filled got its first row (Stopwatch ticks), 0 while it has none.</summary>
     private long _firstRowAt;
