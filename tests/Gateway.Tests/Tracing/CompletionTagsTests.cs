@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Streaming;
 using Gateway.Tracing;
 
@@ -5,6 +6,32 @@ namespace Gateway.Tests.Tracing;
 
 public sealed class CompletionTagsTests
 {
+    [Fact]
+    public void SetPrompt_EachMessageEventKeepsItsOwnTags()
+    {
+        // The events are built in one reused collection (ActivityEvent copies it): nothing may leak between them.
+        var prompt = new List<PromptMessage>
+        {
+            new("developer") { Content = "Be brief." },
+            new("user") { Content = "Hi" },
+            new("tool") { ToolCallId = "call_1" },
+        };
+        using var span = new Activity("root").Start();
+
+        CompletionTags.SetPrompt(span, prompt, "openai", capture: true);
+        CompletionTags.SetPrompt(span, [new("user")], "anthropic", capture: false);
+
+        var events = span.Events.Select(e => e.Name + ": " + string.Join(", ", e.Tags.Select(t => $"{t.Key}={t.Value}")));
+        Assert.Equal(
+            [
+                "gen_ai.system.message: gen_ai.system=openai, role=developer, content=Be brief.",
+                "gen_ai.user.message: gen_ai.system=openai, content=Hi",
+                "gen_ai.tool.message: gen_ai.system=openai, id=call_1",
+                "gen_ai.user.message: gen_ai.system=anthropic",
+            ],
+            events);
+    }
+
     [Fact]
     public void OutputJson_OneChoice_IsTheAssistantMessage()
     {
