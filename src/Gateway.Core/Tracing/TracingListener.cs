@@ -143,7 +143,9 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         TraceContext.Inject(request, network ?? model ?? root);
 
         var target = attempt.Target;
-        var url = model is { IsAllDataRequested: true } ? SpanUrl.Of(attempt.Url) : null;
+        var url = attempt.Url is { } upstreamUrl && (model is { IsAllDataRequested: true } || network is { IsAllDataRequested: true })
+            ? UpstreamUrlTags.Of(upstreamUrl, target.UrlTagsFor(exchange.Operation))
+            : null;
         if (model is { IsAllDataRequested: true })
         {
             var options = state.Options;
@@ -159,7 +161,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
             model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
             SetAppliedLimitRules(model, exchange);
-            model.AddTag(SpanAttributes.TfyModelRequestUrl, url);
+            model.AddTag(SpanAttributes.TfyModelRequestUrl, url?.Full);
             model.AddTag(SpanAttributes.TfyModelStreaming, BoxedValues.Bool(exchange.IsStream));
             model.AddTag(SpanAttributes.TfyModelRequestType, RequestType(exchange.Operation));
             if (state.Input is not null) model.AddTag(SpanAttributes.TfyInput, state.Input);
@@ -168,11 +170,11 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         {
             state.TagRequest(network, exchange);
             network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
-            if (attempt.Url is { } upstreamUrl)
+            if (url is not null)
             {
-                network.AddTag(SpanAttributes.UrlFull, url ?? SpanUrl.Of(upstreamUrl));
-                network.AddTag(SpanAttributes.ServerAddress, upstreamUrl.Host);
-                network.AddTag(SpanAttributes.ServerPort, upstreamUrl.Port);
+                network.AddTag(SpanAttributes.UrlFull, url.Full);
+                network.AddTag(SpanAttributes.ServerAddress, url.Host);
+                network.AddTag(SpanAttributes.ServerPort, url.Port);
             }
         }
     }
