@@ -63,6 +63,16 @@ public sealed class CompletionTagsTests
     }
 
     [Fact]
+    public void MetadataJson_SortsOrdinally_UpToTheHeadersLimit()
+    {
+        Assert.Equal("""{"B":"2","_":"3","a":"4","b":"1"}""", CompletionTags.MetadataJson(new Dictionary<string, string> { ["b"] = "1", ["B"] = "2", ["_"] = "3", ["a"] = "4" }));
+        var many = Enumerable.Range(0, Gateway.Proxy.RequestContextHeaders.MaxMetadataEntries).ToDictionary(i => $"k{i:D2}", i => i.ToString());
+        var expected = "{" + string.Join(",", many.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"\"{p.Key}\":\"{p.Value}\"")) + "}";
+        Assert.Equal(expected, CompletionTags.MetadataJson(many.Reverse().ToDictionary()));
+        Assert.Equal("{}", CompletionTags.MetadataJson(new Dictionary<string, string>()));
+    }
+
+    [Fact]
     public void ShortHand_IsTheLastUserMessagesFirstLine()
     {
         var prompt = new List<PromptMessage>
