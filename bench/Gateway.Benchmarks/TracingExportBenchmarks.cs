@@ -28,7 +28,6 @@ public class TracingExportBenchmarks
     private Routing.ModelTarget _target = null!;
     private CompletionAccumulator _accumulator = null!;
     private Proxy.RequestHead _head;
-    private readonly Uri _url = new("http://127.0.0.1:9/v1/chat/completions");
     private TracerProvider? _provider;
     private BatchingProcessor? _batching;
 
@@ -91,10 +90,10 @@ public class TracingExportBenchmarks
     }
 
     [Benchmark]
-    public int ChatExchange_Sdk() => TracingListenerBenchmarks.RunExchange(_listener, _accumulator, _target, _head, _url);
+    public int ChatExchange_Sdk() => TracingListenerBenchmarks.RunExchange(_listener, _accumulator, _target, _head);
 
     [Benchmark]
-    public int ChatExchange_SdkAndOtlp() => TracingListenerBenchmarks.RunExchange(_listener, _accumulator, _target, _head, _url);
+    public int ChatExchange_SdkAndOtlp() => TracingListenerBenchmarks.RunExchange(_listener, _accumulator, _target, _head);
 
     /// <summary>Exports every <see cref="BatchSize"/> ended spans synchronously, on the thread that ended the last one.</summary>
     private sealed class BatchingProcessor(BaseExporter<Activity> exporter) : BaseProcessor<Activity>

@@ -48,7 +48,6 @@ public class TracingListenerBenchmarks
     private CompletionAccumulator _captured = null!;
     private CompletionAccumulator _notCaptured = null!;
     private RequestHead _head;
-    private readonly Uri _url = new("http://127.0.0.1:9/v1/chat/completions");
 
     [GlobalSetup]
     public void Setup()
@@ -86,16 +85,18 @@ public class TracingListenerBenchmarks
     [Benchmark]
     public int ChatExchange_NoContent() => Run(_noCaptureListener, _notCaptured);
 
-    private int Run(TracingListener listener, CompletionAccumulator accumulator) => RunExchange(listener, accumulator, _target, _head, _url);
+    private int Run(TracingListener listener, CompletionAccumulator accumulator) => RunExchange(listener, accumulator, _target, _head);
 
     /// <summary>One traced non-streaming chat exchange, as the proxy drives the listener; also used by <see cref="TracingExportBenchmarks"/>.</summary>
-    internal static int RunExchange(TracingListener listener, CompletionAccumulator accumulator, ModelTarget target, RequestHead head, Uri url)
+    internal static int RunExchange(TracingListener listener, CompletionAccumulator accumulator, ModelTarget target, RequestHead head)
     {
         var start = Stopwatch.GetTimestamp();
         var plan = RoutePlan.Direct(target);
         var exchange = new Exchange { Operation = Providers.Operation.Chat, StartTimestamp = start, Head = head, Plan = plan, Target = target, Accumulator = accumulator };
         exchange.RequestBody = Payloads.TypicalChatBody;
         listener.OnStart(exchange);
+        // As ModelCaller does: the attempt goes to the target's URL for the operation (one Uri per config).
+        var url = target.UrlFor(Providers.Operation.Chat);
         var attempt = new Attempt { Step = plan.Steps[0], Number = 0, Retry = 0, StartTimestamp = start, Url = url };
         exchange.Attempts.Add(attempt);
         using (var request = new HttpRequestMessage(HttpMethod.Post, url))

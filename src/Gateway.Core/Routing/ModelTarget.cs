@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Config;
 using Gateway.Providers;
+using Gateway.Tracing;
 
 namespace Gateway.Routing;
 
@@ -9,6 +10,8 @@ internal sealed class ModelTarget
 {
     /// <summary>By <see cref="Operation"/>, built once per config; null where the model's provider does not serve it.</summary>
     private readonly Uri?[] _urls;
+    /// <summary>The span attributes of each URL in <see cref="_urls"/>.</summary>
+    private readonly UpstreamUrlTags?[] _urlTags;
 
     public ModelTarget(Upstream upstream, ModelConfig model)
     {
@@ -17,11 +20,20 @@ internal sealed class ModelTarget
         Id = upstream.Name + "/" + model.Name;
         UpstreamModelJson = JsonEncodedText.Encode(model.UpstreamModel, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes.ToArray();
         _urls = new Uri?[Enum.GetValues<Operation>().Length];
-        foreach (var op in Enum.GetValues<Operation>()) _urls[(int)op] = upstream.Adapter.UrlFor(upstream.Config, model, op);
+        _urlTags = new UpstreamUrlTags?[_urls.Length];
+        foreach (var op in Enum.GetValues<Operation>())
+        {
+            var url = upstream.Adapter.UrlFor(upstream.Config, model, op);
+            _urls[(int)op] = url;
+            _urlTags[(int)op] = url is null ? null : new UpstreamUrlTags(url);
+        }
     }
 
     /// <summary>Where a request of this operation for this model goes (a provider URL, or a per-model one such as Azure's deployments).</summary>
     public Uri UrlFor(Operation op) => _urls[(int)op] ?? throw new InvalidOperationException($"{Id} does not serve {op}");
+
+    /// <summary>The span attributes of <see cref="UrlFor"/>'s URL, built with it; null where the operation is not served.</summary>
+    public UpstreamUrlTags? UrlTagsFor(Operation op) => _urlTags[(int)op];
 
     /// <summary>The name clients use, e.g. <c>openai-main/gpt-4o</c>.</summary>
     public string Id { get; }

@@ -509,22 +509,32 @@ internal sealed class CompletionAccumulator(bool captureContent, int maxContentC
 internal sealed class ChoiceState(int index)
 {
     private StringBuilder? _content;
+    /// <summary>
+    /// <see cref="Content"/> as last built, until the next append: tracing reads it twice per answer (tfy.output and
+    /// gen_ai.completion.N.content), output guardrails once more, and each read was a new string (issue #11).
+    /// </summary>
+    private string? _contentText;
     private List<ToolCallState>? _toolCalls;
 
     public int Index { get; } = index;
     public string? Role { get; set; }
     public string? FinishReason { get; set; }
-    public string? Content => _content?.ToString();
+    public string? Content => _contentText ??= _content?.ToString();
     public IReadOnlyList<ToolCallState> ToolCalls => (IReadOnlyList<ToolCallState>?)_toolCalls ?? [];
 
     /// <summary>Replaces the assembled text (output guardrails: spans store the redacted answer).</summary>
-    internal void ReplaceContent(string content) => _content = new StringBuilder(content);
+    internal void ReplaceContent(string content)
+    {
+        _content = new StringBuilder(content);
+        _contentText = content;
+    }
 
     internal void AppendContent(ref Utf8JsonReader reader, bool capture, int max)
     {
         if (!capture) return;
         _content ??= new StringBuilder();
         AppendBounded(_content, ref reader, max);
+        _contentText = null;
     }
 
     internal ToolCallState ToolCall(int index)
@@ -552,15 +562,18 @@ internal sealed class ChoiceState(int index)
 internal sealed class ToolCallState(int index)
 {
     private StringBuilder? _arguments;
+    /// <summary><see cref="Arguments"/> as last built, until the next append (read twice by tracing, as ChoiceState's content).</summary>
+    private string? _argumentsText;
 
     public int Index { get; } = index;
     public string? Id { get; set; }
     public string? Name { get; set; }
-    public string? Arguments => _arguments?.ToString();
+    public string? Arguments => _argumentsText ??= _arguments?.ToString();
 
     internal void AppendArguments(ref Utf8JsonReader reader, int max)
     {
         _arguments ??= new StringBuilder();
         ChoiceState.AppendBounded(_arguments, ref reader, max);
+        _argumentsText = null;
     }
 }

@@ -10,6 +10,10 @@ internal sealed class ExchangeTrace(Activity? root, TracingOptions options)
     private string? _subject;
     private string[]? _teams;
     private string? _metadata;
+    private bool _parametersBoxed;
+    private object? _maxTokens;
+    private object? _temperature;
+    private object? _topP;
 
     public Activity? Root { get; } = root;
     public TracingOptions Options { get; } = options;
@@ -46,6 +50,24 @@ internal sealed class ExchangeTrace(Activity? root, TracingOptions options)
         span.SetTag(SpanAttributes.TfyRequestCreatedBySubject, subjectText);
         if (_teams is not null) span.SetTag(SpanAttributes.TfyRequestCreatedBySubjectTeams, _teams);
         if (_metadata is not null) span.SetTag(SpanAttributes.TfyRequestMetadata, _metadata);
+    }
+
+    /// <summary>
+    /// Sets <c>gen_ai.request.max_tokens</c>, <c>temperature</c> and <c>top_p</c>, boxed on the first span (the root,
+    /// in OnStart, before any attempt) and shared by every later one: boxing them per span cost 72 B per span.
+    /// </summary>
+    public void TagRequestParameters(Activity span, in RequestHead head)
+    {
+        if (!_parametersBoxed)
+        {
+            _maxTokens = head.MaxTokens;
+            _temperature = head.Temperature;
+            _topP = head.TopP;
+            _parametersBoxed = true;
+        }
+        if (_maxTokens is not null) span.AddTag(SpanAttributes.GenAiRequestMaxTokens, _maxTokens);
+        if (_temperature is not null) span.AddTag(SpanAttributes.GenAiRequestTemperature, _temperature);
+        if (_topP is not null) span.AddTag(SpanAttributes.GenAiRequestTopP, _topP);
     }
 
     /// <summary>Why the request-level attributes could not all be built (the listener logs and counts it once); null when they were.</summary>

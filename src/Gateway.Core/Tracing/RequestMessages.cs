@@ -72,7 +72,7 @@ internal static class RequestMessages
                 if (JsonText.TextEquals(ref reader, "role"u8))
                 {
                     reader.Read();
-                    role = JsonText.ReadLenient(ref reader);
+                    role = ReadRole(ref reader);
                 }
                 else if (JsonText.TextEquals(ref reader, "content"u8))
                 {
@@ -97,6 +97,23 @@ internal static class RequestMessages
             }
             messages.Add(new PromptMessage(role ?? "unknown") { Content = content, ToolCallId = toolCallId, ToolCalls = toolCalls });
         }
+    }
+
+    /// <summary>
+    /// A message's role: a known one as its constant, any other as read. Every message has one of a handful of
+    /// roles, and reading it made a new 32-40 B string per message (issue #11).
+    /// </summary>
+    private static string? ReadRole(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            if (JsonText.TextEquals(ref reader, "user"u8)) return "user";
+            if (JsonText.TextEquals(ref reader, "assistant"u8)) return "assistant";
+            if (JsonText.TextEquals(ref reader, "system"u8)) return "system";
+            if (JsonText.TextEquals(ref reader, "tool"u8)) return "tool";
+            if (JsonText.TextEquals(ref reader, "developer"u8)) return "developer";
+        }
+        return JsonText.ReadLenient(ref reader);
     }
 
     private static string? SkipNull(ref Utf8JsonReader reader)

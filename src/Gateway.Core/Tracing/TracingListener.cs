@@ -58,7 +58,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         root.AddTag(SpanAttributes.GenAiOperationName, OperationName(exchange.Operation));
         root.AddTag(SpanAttributes.GenAiRequestModel, head.Model);
         root.AddTag(SpanAttributes.TfyRequestModelName, head.Model);
-        SetRequestParameters(root, in head);
+        state.TagRequestParameters(root, in head);
         var body = exchange.RequestBody.Span;
         try
         {
@@ -143,7 +143,9 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         TraceContext.Inject(request, network ?? model ?? root);
 
         var target = attempt.Target;
-        var url = model is { IsAllDataRequested: true } ? SpanUrl.Of(attempt.Url) : null;
+        var url = attempt.Url is { } upstreamUrl && (model is { IsAllDataRequested: true } || network is { IsAllDataRequested: true })
+            ? UpstreamUrlTags.Of(upstreamUrl, target.UrlTagsFor(exchange.Operation))
+            : null;
         if (model is { IsAllDataRequested: true })
         {
             var options = state.Options;
@@ -153,14 +155,14 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
             model.AddTag(SpanAttributes.GenAiSystem, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiProviderName, target.Upstream.System);
             model.AddTag(SpanAttributes.GenAiRequestModel, target.Model.UpstreamModel);
-            SetRequestParameters(model, in exchange.Head);
+            state.TagRequestParameters(model, in exchange.Head);
             model.AddTag(SpanAttributes.TfyRequestModelName, exchange.Head.Model);
             model.AddTag(SpanAttributes.TfyModelId, target.Id);
             model.AddTag(SpanAttributes.TfyModelName, target.Model.Name);
             model.AddTag(SpanAttributes.TfyModelFqn, target.Id);
             SetAppliedLimitRules(model, exchange);
-            model.AddTag(SpanAttributes.TfyModelRequestUrl, url);
-            model.AddTag(SpanAttributes.TfyModelStreaming, exchange.IsStream);
+            model.AddTag(SpanAttributes.TfyModelRequestUrl, url?.Full);
+            model.AddTag(SpanAttributes.TfyModelStreaming, BoxedValues.Bool(exchange.IsStream));
             model.AddTag(SpanAttributes.TfyModelRequestType, RequestType(exchange.Operation));
             if (state.Input is not null) model.AddTag(SpanAttributes.TfyInput, state.Input);
         }
@@ -168,11 +170,11 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         {
             state.TagRequest(network, exchange);
             network.AddTag(SpanAttributes.HttpRequestMethod, "POST");
-            if (attempt.Url is { } upstreamUrl)
+            if (url is not null)
             {
-                network.AddTag(SpanAttributes.UrlFull, url ?? SpanUrl.Of(upstreamUrl));
-                network.AddTag(SpanAttributes.ServerAddress, upstreamUrl.Host);
-                network.AddTag(SpanAttributes.ServerPort, upstreamUrl.Port);
+                network.AddTag(SpanAttributes.UrlFull, url.Full);
+                network.AddTag(SpanAttributes.ServerAddress, url.Host);
+                network.AddTag(SpanAttributes.ServerPort, url.Port);
             }
         }
     }
@@ -188,7 +190,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         {
             if (network.IsAllDataRequested)
             {
-                if (attempt.UpstreamStatus > 0) network.AddTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
+                if (attempt.UpstreamStatus > 0) network.AddTag(SpanAttributes.HttpResponseStatusCode, BoxedValues.StatusCode(attempt.UpstreamStatus));
                 if (failed)
                 {
                     network.AddTag(SpanAttributes.ErrorType, errorType);
@@ -302,7 +304,7 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         {
             Fault(e, "the request context");
         }
-        root.AddTag(SpanAttributes.HttpResponseStatusCode, exchange.ClientStatus);
+        root.AddTag(SpanAttributes.HttpResponseStatusCode, BoxedValues.StatusCode(exchange.ClientStatus));
         try
         {
             SetContent(root, state, exchange);
@@ -358,30 +360,35 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
     private static void SetModelResult(Activity model, ExchangeTrace state, Exchange exchange, Attempt attempt, bool failed, string? errorType, bool withOutput)
     {
         model.AddTag(SpanAttributes.TfyModelMetricLatencyInMs, Math.Round(attempt.LatencyMs, 3));
-        if (attempt.UpstreamStatus > 0) model.AddTag(SpanAttributes.HttpResponseStatusCode, attempt.UpstreamStatus);
+        if (attempt.UpstreamStatus > 0) model.AddTag(SpanAttributes.HttpResponseStatusCode, BoxedValues.StatusCode(attempt.UpstreamStatus));
         if (ReachedClient(attempt) && exchange.Accumulator is { } accumulator)
         {
             var input = accumulator.InputTokens;
             var output = accumulator.OutputTokens;
-            if (input is not null)
+            // Each count goes under its tfy and its gen_ai key: one box for both.
+            if (input is { } inputTokens)
             {
-                model.AddTag(SpanAttributes.TfyModelMetricInputTokens, input.Value);
-                model.AddTag(SpanAttributes.GenAiUsageInputTokens, input.Value);
+                object boxed = inputTokens;
+                model.AddTag(SpanAttributes.TfyModelMetricInputTokens, boxed);
+                model.AddTag(SpanAttributes.GenAiUsageInputTokens, boxed);
             }
-            if (output is not null)
+            if (output is { } outputTokens)
             {
-                model.AddTag(SpanAttributes.TfyModelMetricOutputTokens, output.Value);
-                model.AddTag(SpanAttributes.GenAiUsageOutputTokens, output.Value);
+                object boxed = outputTokens;
+                model.AddTag(SpanAttributes.TfyModelMetricOutputTokens, boxed);
+                model.AddTag(SpanAttributes.GenAiUsageOutputTokens, boxed);
             }
             if (accumulator.CachedInputTokens is { } cached)
             {
-                model.AddTag(SpanAttributes.TfyModelMetricCacheReadInputTokens, cached);
-                model.AddTag(SpanAttributes.GenAiUsageCacheReadInputTokens, cached);
+                object boxed = cached;
+                model.AddTag(SpanAttributes.TfyModelMetricCacheReadInputTokens, boxed);
+                model.AddTag(SpanAttributes.GenAiUsageCacheReadInputTokens, boxed);
             }
             if (accumulator.CacheCreationInputTokens is { } created)
             {
-                model.AddTag(SpanAttributes.TfyModelMetricCacheCreationInputTokens, created);
-                model.AddTag(SpanAttributes.GenAiUsageCacheCreationInputTokens, created);
+                object boxed = created;
+                model.AddTag(SpanAttributes.TfyModelMetricCacheCreationInputTokens, boxed);
+                model.AddTag(SpanAttributes.GenAiUsageCacheCreationInputTokens, boxed);
             }
             if (attempt.Target.Cost(input, output) is { } cost && (input is not null || output is not null)) model.AddTag(SpanAttributes.TfyModelMetricCostInUsd, cost);
             if (accumulator.ResponseId is { } id) model.AddTag(SpanAttributes.GenAiResponseId, id);
@@ -463,13 +470,6 @@ internal sealed class TracingListener(GatewayRuntime runtime, GenAiMetrics? metr
         if (exchange.StreamInterrupted) return "stream_interrupted";
         if (exchange.ClientStatus >= 400) return exchange.ClientStatus.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return null;
-    }
-
-    private static void SetRequestParameters(Activity activity, in RequestHead head)
-    {
-        if (head.MaxTokens is { } max) activity.AddTag(SpanAttributes.GenAiRequestMaxTokens, max);
-        if (head.Temperature is { } temperature) activity.AddTag(SpanAttributes.GenAiRequestTemperature, temperature);
-        if (head.TopP is { } topP) activity.AddTag(SpanAttributes.GenAiRequestTopP, topP);
     }
 
     private static DateTimeOffset StartTime(long timestamp) => DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(timestamp);

@@ -36,6 +36,26 @@ public sealed class CompletionAccumulatorTests
     }
 
     [Fact]
+    public void ContentAndArguments_ReadMidStream_FollowLaterDeltas_AndAreBuiltOncePerChange()
+    {
+        var acc = new CompletionAccumulator(captureContent: true, maxContentChars: 1000);
+        Observe(acc, """{"choices":[{"index":0,"delta":{"content":"Hel","tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{"}}]}}]}""");
+        var choice = acc.Choices[0];
+        Assert.Equal("Hel", choice.Content);
+        Assert.Equal("{", choice.ToolCalls[0].Arguments);
+
+        Observe(acc, """{"choices":[{"index":0,"delta":{"content":"lo","tool_calls":[{"index":0,"function":{"arguments":"}"}}]}}]}""");
+
+        Assert.Equal("Hello", choice.Content);
+        Assert.Equal("{}", choice.ToolCalls[0].Arguments);
+        // Spans read the text twice (tfy.output, gen_ai.completion.0.content): one string, not one per read.
+        Assert.Same(choice.Content, choice.Content);
+        Assert.Same(choice.ToolCalls[0].Arguments, choice.ToolCalls[0].Arguments);
+        choice.ReplaceContent("[redacted]");
+        Assert.Equal("[redacted]", choice.Content);
+    }
+
+    [Fact]
     public void WholeResponse_IsReadLikeAStream()
     {
         var acc = new CompletionAccumulator(true, 1000);

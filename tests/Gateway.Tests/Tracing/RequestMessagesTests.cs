@@ -67,6 +67,17 @@ public sealed class RequestMessagesTests
     }
 
     [Fact]
+    public void KnownRoles_AreTheSharedConstants_EscapedOrNot()
+    {
+        var messages = Read("""{"messages":[{"role":"system"},{"role":"developer"},{"role":"user"},{"role":"\u0075ser"},{"role":"assistant"},{"role":"tool"},{"role":"users"}]}""");
+
+        Assert.Equal(["system", "developer", "user", "user", "assistant", "tool", "users"], messages.Select(m => m.Role));
+        // One string per known role for the whole process (the literal), not one per message.
+        Assert.All(messages.Take(6), m => Assert.Same(string.IsInterned(m.Role), m.Role));
+        Assert.NotSame("users", messages[6].Role);
+    }
+
+    [Fact]
     public void CompletionPrompt_AndEmbeddingInput_StringsAndArrays()
     {
         Assert.Equal(["one"], Read("""{"prompt":"one"}""", Operation.Completion).Select(m => m.Content));

@@ -16,6 +16,21 @@ public sealed class SpanUrlTests
     }
 
     [Fact]
+    public void Upstream_url_tags_are_built_once_per_url_and_written_as_SpanUrl_writes_them()
+    {
+        var url = new Uri("https://user:pa55@api.example.com:8443/v1/chat/completions?key=k-123");
+        var cached = new UpstreamUrlTags(url);
+
+        Assert.Equal("https://api.example.com:8443/v1/chat/completions", cached.Full);
+        Assert.Equal("api.example.com", cached.Host);
+        Assert.Equal(8443, cached.Port);
+        Assert.Same(cached, UpstreamUrlTags.Of(url, cached));
+        // Another URL (a test's own, a changed config) gets its own tags, never the cached ones.
+        var other = UpstreamUrlTags.Of(new Uri("http://127.0.0.1:9/v1/embeddings"), cached);
+        Assert.Equal(("http://127.0.0.1:9/v1/embeddings", "127.0.0.1", 9), (other.Full, other.Host, (int)other.Port));
+    }
+
+    [Fact]
     public void The_gateways_own_request_url_has_no_query()
     {
         var context = new DefaultHttpContext();
