@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A/B of two gateway builds, or one build under two environments, on the non-streaming path:
 # interleaved wrk rounds (A B B A ...) against the same nginx upstream, reporting req/s, the
-# gateway's CPU µs per request, and the bytes it wrote per request (sockets and files: /proc/PID/io
-# wchar) in how many write calls, and its minor page faults per request. Used for the before/after numbers of hot-path changes.
+# gateway's CPU µs per request, the bytes it wrote to files per request (write and pwrite: /proc/PID/io
+# wchar; socket sends are not counted) in how many calls, and its minor page faults per request. Used for the before/after numbers of hot-path changes.
 #
 #   bench/load/ab.sh --a BIN [--a-env K=V]... --b BIN [--b-env K=V]... [--rounds 6] [--seconds 5]
 #                    [--connections 50] [--port-base 27500] [--a-yaml TEXT] [--b-yaml TEXT]
@@ -90,7 +90,7 @@ gateway_bin="$bin_a"; start_gateway a "$p_a" "$work/gateway-a.yaml" "${env_a[@]}
 gateway_bin="$bin_b"; start_gateway b "$p_b" "$work/gateway-b.yaml" "${env_b[@]}"; pid_b=$started_pid
 
 declare -A port=([a]=$p_a [b]=$p_b) pid=([a]=$pid_a [b]=$pid_b)
-# Bytes the process wrote (write, pwrite, send: /proc/PID/io wchar) and its write-type syscalls (syscw).
+# Bytes the process wrote to files (write, pwrite: /proc/PID/io wchar; send and sendmsg on sockets are not counted) and its write calls (syscw).
 io() { awk '$1 == "wchar:" { w = $2 } $1 == "syscw:" { s = $2 } END { print w, s }' "/proc/$1/io"; }
 # Minor page faults (/proc/PID/stat field 10, after the parenthesised name): fresh memory the process touched.
 faults() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $8 }'; }
