@@ -84,9 +84,9 @@ internal sealed class SpanStoreEncoder(
             // A marker, or the end of the queue, lets no span wait: the flush is for what came before it.
             encoder.ReleaseWaiting(batch, all: cut || !open);
             var pending = batch.Rows.Count > 0 || batch.Flushes.Count > 0 || batch.Retention;
-            // The writer has taken the last batch (the slot is free): it gets this one now. A full batch, one
-            // a marker ended, or the last one (the queue is done) waits for the slot; an open one keeps
-            // filling meanwhile.
+            // The writer has taken the last batch (the slot is free) and this one is MinBatchAge old: it gets
+            // this one now. A full batch, one a marker ended, or the last one (the queue is done) goes at once,
+            // waiting for the slot if need be; an open one keeps filling meanwhile.
             if (batch.Rows.Count > 0 && _firstRowAt == 0) _firstRowAt = Stopwatch.GetTimestamp();
             var aged = batch.Rows.Count == 0 || Stopwatch.GetElapsedTime(_firstRowAt) >= MinBatchAge;
             if (pending && ((handoff.Count == 0 && aged) || cut || !open || batch.Rows.Count >= SpanStore.BatchSize))

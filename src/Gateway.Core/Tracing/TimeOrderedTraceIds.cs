@@ -29,11 +29,11 @@ internal sealed class TimeOrderedTraceIds(TimeProvider time)
     public ActivityTraceId Next()
     {
         Span<byte> id = stackalloc byte[16];
-        Random.Shared.NextBytes(id[6..]);
+        // The milliseconds' low 48 bits, big-endian, then randomness.
         var ms = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
-        Span<byte> stamp = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(stamp, ms);
-        stamp[2..].CopyTo(id);
+        BinaryPrimitives.WriteUInt16BigEndian(id, (ushort)(ms >> 32));
+        BinaryPrimitives.WriteUInt32BigEndian(id[2..], (uint)ms);
+        Random.Shared.NextBytes(id[6..]);
         return ActivityTraceId.CreateFromBytes(id);
     }
 }
