@@ -108,7 +108,7 @@ internal static class AgentTurn
         finally
         {
             turn.EndTimestamp = Stopwatch.GetTimestamp();
-            runner.End(context);
+            await runner.EndAsync(context).ConfigureAwait(false);
         }
         var input = turn.Accumulator.InputTokens ?? 0;
         var output = turn.Accumulator.OutputTokens ?? 0;

@@ -133,14 +133,26 @@ internal sealed class BudgetStage(BudgetAlerts alerts, ILogger logger) : IReques
                 if (!shared[i].Settle(mode, lease.ReservedNano, cost, Slice(lease.Rules[i], store))) continue;
                 var flush = shared[i].FlushAsync(store, alerts, context.Snapshot.Budgets.Registry.NowMs, long.MaxValue, logger);
                 // A direct reservation (more than a slice) is released before the response completes, as in memory: a
-                // client's next request, on any replica, must not find it still held (a false "budget exceeded"). The end
-                // hook is synchronous, so this waits, at most twice timeout_ms (FlushAsync never throws). A lease above
-                // a slice gives the rest back without waiting.
-                if (mode == Redis.BudgetSettleMode.Direct) flush.Wait(store.Timeout * 2);
+                // client's next request, on any replica, must not find it still held (a false "budget exceeded"). The
+                // runner awaits it, at most twice timeout_ms (FlushAsync never throws); no thread blocks on it. A lease
+                // above a slice gives the rest back without waiting.
+                if (mode == Redis.BudgetSettleMode.Direct) context.FinishBeforeResponse(WithinAsync(flush, store.Timeout * 2));
                 continue;
             }
             var spent = lease.Periods[i].Settle(lease.ReservedNano, cost);
             alerts.Check(lease.Rules[i], lease.Keys[i], lease.Periods[i], spent);
+        }
+    }
+
+    private static async Task WithinAsync(Task flush, TimeSpan timeout)
+    {
+        try
+        {
+            await flush.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Still pending: the next flush writes it back.
         }
     }
 

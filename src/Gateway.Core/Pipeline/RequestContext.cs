@@ -63,6 +63,26 @@ internal sealed class RequestContext
     /// <summary>How many stages have been entered (their end hooks are owed); reset once the hooks ran.</summary>
     public int StagesEntered { get; set; }
 
+    private Task? _endWrites;
+
+    /// <summary>
+    /// An end hook's write that the client's next request must find done (a budget reservation released in Redis):
+    /// the runner awaits it before the response completes. The task must not fault and must be bounded in time.
+    /// </summary>
+    public void FinishBeforeResponse(Task write) =>
+        _endWrites = _endWrites is null ? write : Task.WhenAll(_endWrites, write);
+
+    /// <summary>The writes <see cref="FinishBeforeResponse"/> collected, once.</summary>
+    public Task? TakeEndWrites()
+    {
+        var writes = _endWrites;
+        _endWrites = null;
+        return writes;
+    }
+
+    /// <summary>The client's response was cut mid-body (<see cref="Providers.ClientSink.AbortAsync"/>): its connection is aborted once the end hooks ran.</summary>
+    public bool AbortClientAtEnd { get; set; }
+
     /// <summary>The error a stage turned the request away with, and which stage.</summary>
     public GatewayError? Rejection { get; set; }
     public string? RejectedBy { get; set; }

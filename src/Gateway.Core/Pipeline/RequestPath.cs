@@ -129,8 +129,9 @@ internal sealed class RequestPath
         {
             exchange.EndTimestamp = Stopwatch.GetTimestamp();
             exchange.ClientStatus = exchange.ClientDisconnected ? 499 : http.Response.StatusCode;
-            runner.End(context);
+            await runner.EndAsync(context).ConfigureAwait(false);
             context.Body?.Release();
+            if (context.AbortClientAtEnd) http.Abort();
         }
     }
 

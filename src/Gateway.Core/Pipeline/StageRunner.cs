@@ -29,6 +29,17 @@ internal sealed class StageRunner(IReadOnlyList<IRequestStage> stages, ILogger l
         return null;
     }
 
+    /// <summary>
+    /// Runs the end hooks (<see cref="End"/>), then waits for the writes they started that must finish before the
+    /// response completes (<see cref="RequestContext.FinishBeforeResponse"/>): asynchronously, so no thread blocks on
+    /// them, not even a socket thread under inline completions.
+    /// </summary>
+    public ValueTask EndAsync(RequestContext context)
+    {
+        End(context);
+        return context.TakeEndWrites() is { } writes ? new ValueTask(writes) : ValueTask.CompletedTask;
+    }
+
     /// <summary>Runs the end hooks of the entered stages, last first; a second call does nothing.</summary>
     public void End(RequestContext context)
     {

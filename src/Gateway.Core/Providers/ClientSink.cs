@@ -5,8 +5,10 @@ using Microsoft.AspNetCore.Http;
 namespace Gateway.Providers;
 
 /// <summary>The client's response: byte pass-through of the upstream's answer (today's proxy behaviour).</summary>
-internal sealed class ClientSink(HttpContext context) : IResponseSink
+internal sealed class ClientSink(Pipeline.RequestContext request) : IResponseSink
 {
+    private readonly HttpContext context = request.Http;
+
     /// <summary>
     /// After an SSE error event the body ends without its terminating chunk, so every client sees a
     /// truncated response. Kestrel's abort drops bytes still queued for the socket, so the flushed event is
@@ -47,7 +49,11 @@ internal sealed class ClientSink(HttpContext context) : IResponseSink
         return ErrorWriter.WriteAsync(context, error);
     }
 
-    /// <summary>SDKs that read error events (OpenAI Python, Node) raise on the event; those that ignore them (OpenAI .NET) raise on the truncation.</summary>
+    /// <summary>
+    /// SDKs that read error events (OpenAI Python, Node) raise on the event; those that ignore them (OpenAI .NET) raise
+    /// on the truncation. The connection is cut when the request ends, after its end hooks: a client that sees the
+    /// cut and sends its next request finds the cut one's tokens and cost already settled.
+    /// </summary>
     public async Task AbortAsync()
     {
         try
@@ -58,7 +64,7 @@ internal sealed class ClientSink(HttpContext context) : IResponseSink
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
         {
         }
-        context.Abort();
+        request.AbortClientAtEnd = true;
     }
 
     private static void CopyHeaders(HttpResponseMessage from, HttpResponse to)

@@ -16,7 +16,7 @@ public sealed class StageRunnerTests : IDisposable
     private RequestContext NewContext() =>
         new(new DefaultHttpContext(), _runtime.Current, new Exchange { Operation = Operation.Chat, StartTimestamp = 1 });
 
-    private sealed class Recording(string name, List<string> log, Func<GatewayError?>? run = null, bool throwOnEnd = false) : IRequestStage
+    private sealed class Recording(string name, List<string> log, Func<GatewayError?>? run = null, bool throwOnEnd = false, Func<RequestContext, Task>? endWrite = null) : IRequestStage
     {
         public string Name => name;
 
@@ -29,6 +29,7 @@ public sealed class StageRunnerTests : IDisposable
         public void OnRequestEnd(RequestContext context)
         {
             log.Add("end " + name);
+            if (endWrite is not null) context.FinishBeforeResponse(endWrite(context));
             if (throwOnEnd) throw new InvalidOperationException("end hook of " + name);
         }
     }
@@ -43,6 +44,26 @@ public sealed class StageRunnerTests : IDisposable
         runner.End(context);
 
         Assert.Equal(["run a", "run b", "run c", "end c", "end b", "end a"], _log);
+    }
+
+    [Fact]
+    public async Task EndAsync_completes_only_once_every_write_the_end_hooks_started_has_finished()
+    {
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runner = new StageRunner([new Recording("a", _log, endWrite: _ => first.Task), new Recording("b", _log, endWrite: _ => second.Task)], NullLogger.Instance);
+        var context = NewContext();
+        Assert.Null(await runner.RunAsync(context, default));
+
+        var ending = runner.EndAsync(context).AsTask();
+
+        Assert.Equal(["run a", "run b", "end b", "end a"], _log);
+        first.SetResult();
+        Assert.False(ending.IsCompleted);
+        second.SetResult();
+        await ending.WaitAsync(TimeSpan.FromSeconds(10));
+        // Collected once: a second end neither runs the hooks nor waits again.
+        Assert.True(runner.EndAsync(context).IsCompletedSuccessfully);
     }
 
     [Fact]

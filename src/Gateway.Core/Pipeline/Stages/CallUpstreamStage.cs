@@ -11,7 +11,7 @@ internal sealed class CallUpstreamStage(PlanExecutor executor) : IRequestStage
 
     public async ValueTask<GatewayError?> RunAsync(RequestContext context, CancellationToken ct)
     {
-        var sink = context.Sink ?? new ClientSink(context.Http);
+        var sink = context.Sink ?? new ClientSink(context);
         if (context.ResponseFilter is not { } filter)
         {
             return await executor.ExecuteAsync(context.Exchange, context.Plan!, context.Body!, context.BodyLength, context.Timeouts, sink).ConfigureAwait(false);
