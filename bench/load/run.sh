@@ -83,7 +83,7 @@ p_nginx_static=$((port_base + 11))
 p_nginx_stream=$((port_base + 12))
 p_gw_off=$((port_base + 21))
 p_gw_on=$((port_base + 22))
-p_gw_inline=$((port_base + 23))
+p_gw_pool=$((port_base + 23))
 p_gw_store=$((port_base + 24))
 p_soak=$((port_base + 25))
 p_hold=$((port_base + 31))
@@ -150,7 +150,7 @@ client="$work/client/stream-client"
 binary_bytes="$(stat -c %s "$gateway_bin")"
 
 # Checked after the build, just before anything binds: another run may have started meanwhile.
-for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_inline $p_gw_store $p_soak $p_hold $p_startup; do
+for port in $p_static $p_otlp $p_stream_up $p_nginx_static $p_nginx_stream $p_gw_off $p_gw_on $p_gw_pool $p_gw_store $p_soak $p_hold $p_startup; do
   port_free "$port" || die "port $port is in use (another run of this harness? pick another --port-base)"
 done
 
@@ -246,12 +246,13 @@ wait_port "$p_static" "nginx upstream"
 wait_port "$p_nginx_static" "nginx proxy"
 tracing_env=(ENABLE_OTEL_TRACING=true "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$p_otlp/v1/traces"
   OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_SERVICE_NAME=gateway-bench)
-log "starting gateways: streaming upstream, under test with tracing off, with tracing on, with inline I/O"
+log "starting gateways: streaming upstream, under test with tracing off, with tracing on, with thread-pool I/O"
 start_gateway stream-upstream "$p_stream_up" "$work/stream-upstream.yaml"; pid_stream_up=$started_pid
 start_gateway gateway-off "$p_gw_off" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false; pid_gw_off=$started_pid
 start_gateway gateway-on "$p_gw_on" "$work/gateway.yaml" "${tracing_env[@]}"; pid_gw_on=$started_pid
-# Not a target row: the opt-in inline I/O scheduling (GatewayApp.cs), measured so the default can be decided on numbers.
-start_gateway gateway-inline "$p_gw_inline" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; pid_gw_inline=$started_pid
+# Not a target row: inline socket completions are the default (src/Gateway/InlineCompletions.cs); this row turns
+# them off (socket completions through the thread pool), so every run shows what the default buys.
+start_gateway gateway-pool "$p_gw_pool" "$work/gateway.yaml" ENABLE_OTEL_TRACING=false DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0; pid_gw_pool=$started_pid
 start_gateway gateway-store "$p_gw_store" "$work/gateway-store.yaml" "${tracing_env[@]}"; pid_gw_store=$started_pid
 
 # 6. Every path answers before anything is measured.
@@ -260,7 +261,7 @@ declare -A url=(
   [nginx]="http://127.0.0.1:$p_nginx_static/v1/chat/completions"
   [gw_off]="http://127.0.0.1:$p_gw_off/v1/chat/completions"
   [gw_on]="http://127.0.0.1:$p_gw_on/v1/chat/completions"
-  [gw_inline]="http://127.0.0.1:$p_gw_inline/v1/chat/completions"
+  [gw_pool]="http://127.0.0.1:$p_gw_pool/v1/chat/completions"
   [gw_store]="http://127.0.0.1:$p_gw_store/v1/chat/completions"
 )
 declare -A surl=(
@@ -268,12 +269,12 @@ declare -A surl=(
   [nginx]="http://127.0.0.1:$p_nginx_stream/v1/chat/completions"
   [gw_off]="http://127.0.0.1:$p_gw_off/v1/chat/completions"
   [gw_on]="http://127.0.0.1:$p_gw_on/v1/chat/completions"
-  [gw_inline]="http://127.0.0.1:$p_gw_inline/v1/chat/completions"
+  [gw_pool]="http://127.0.0.1:$p_gw_pool/v1/chat/completions"
   [gw_store]="http://127.0.0.1:$p_gw_store/v1/chat/completions"
 )
-declare -A smodel=([direct]="tok10/echo" [nginx]="tok10/echo" [gw_off]="stream/tok10" [gw_on]="stream/tok10" [gw_inline]="stream/tok10" [gw_store]="stream/tok10")
-declare -A label=([direct]="direct upstream" [nginx]="nginx proxy" [gw_off]="gateway, tracing off" [gw_on]="gateway, tracing on" [gw_inline]="gateway, tracing off, inline I/O (opt-in)" [gw_store]="gateway, tracing on + span store")
-targets=(direct nginx gw_off gw_on gw_inline gw_store)
+declare -A smodel=([direct]="tok10/echo" [nginx]="tok10/echo" [gw_off]="stream/tok10" [gw_on]="stream/tok10" [gw_pool]="stream/tok10" [gw_store]="stream/tok10")
+declare -A label=([direct]="direct upstream" [nginx]="nginx proxy" [gw_off]="gateway, tracing off" [gw_on]="gateway, tracing on" [gw_pool]="gateway, tracing off, inline I/O off" [gw_store]="gateway, tracing on + span store")
+targets=(direct nginx gw_off gw_on gw_pool gw_store)
 
 for t in "${targets[@]}"; do
   out="$(curl -s -o "$work/logs/check-$t.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$work/chat.json" "${url[$t]}")"
@@ -305,7 +306,7 @@ declare -A tput lat cpu_us
 declare -A cpu_pids=(
   [direct]="$(children_of "$(cat "$work/nginx-upstream.pid")" | tr '\n' ' ')"
   [nginx]="$(children_of "$(cat "$work/nginx-proxy.pid")" | tr '\n' ' ')"
-  [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on" [gw_inline]="$pid_gw_inline" [gw_store]="$pid_gw_store"
+  [gw_off]="$pid_gw_off" [gw_on]="$pid_gw_on" [gw_pool]="$pid_gw_pool" [gw_store]="$pid_gw_store"
 )
 for t in "${targets[@]}"; do
   log "throughput, 50 connections: ${label[$t]} (${warm_s}s warmup + ${tput_s}s)"

@@ -82,12 +82,9 @@ internal sealed class GatewayApp : IAsyncDisposable
             // (RequestIntake.DrainAsync). This default only covers the other endpoints.
             k.Limits.MaxRequestBodySize = 1024 * 1024;
         });
-        // Opt-in, as the TechEmpower ASP.NET Core benchmarks do: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
-        // (which System.Net.Sockets already honours for the upstream connections) Kestrel also runs request code
-        // on the socket thread, saving thread-pool hops. Unsafe when anything on the request path blocks.
-        // Not the default (issue #11): it cut CPU per request to 0.71x at one connection, but with it the
-        // Redis limits store (StackExchange.Redis) stopped answering within its 3 s timeout in the functional
-        // tests (LimitsUsageTests, SharedBudgetTests against the binary).
+        // With inline socket completions (the binary's default, InlineCompletions.cs; System.Net.Sockets honours the
+        // variable for the upstream connections) Kestrel also runs request code on the socket thread, as the
+        // TechEmpower ASP.NET Core entries do. In process (tests, embedding) it follows the host's environment.
         if (environment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1")
         {
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);

@@ -1,3 +1,4 @@
 using Gateway;
 
+InlineCompletions.DefaultOn();
 return await Cli.RunAsync(args).ConfigureAwait(false);
