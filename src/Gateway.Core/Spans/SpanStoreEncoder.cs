@@ -55,6 +55,7 @@ internal sealed class SpanStoreEncoder(
 
     public void Run()
     {
+        Tracing.BackgroundThreads.LowerCurrent();
         try
         {
             Drain();

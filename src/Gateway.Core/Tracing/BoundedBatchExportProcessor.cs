@@ -94,6 +94,7 @@ internal sealed class BoundedBatchExportProcessor : BaseExportProcessor<Activity
 
     private void Run()
     {
+        BackgroundThreads.LowerCurrent();
         var batch = new Activity[_maxBatchSize];
         while (true)
         {
