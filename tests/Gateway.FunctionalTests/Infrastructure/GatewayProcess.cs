@@ -78,7 +78,16 @@ public static class GatewayProcess
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A gateway expected to exit that serves instead: not left running after the test.
+            process.Kill();
+            throw;
+        }
         return (process.ExitCode, await stdout, await stderr);
     }
 
