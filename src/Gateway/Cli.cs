@@ -204,7 +204,7 @@ internal static class Cli
         }
         catch (ConfigException e)
         {
-            // Invalid OTEL_* environment (tracing export): as fatal as a bad config file.
+            // Invalid OTEL_* environment, an address it cannot listen on, a span store file another gateway holds: as fatal as a bad config file.
             foreach (var error in e.Errors) await stderr.WriteLineAsync(error).ConfigureAwait(false);
             return 1;
         }

@@ -130,7 +130,17 @@ internal sealed class GatewayApp : IAsyncDisposable
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway");
-        var spans = app.Services.GetRequiredService<SpanFeature>();
+        SpanFeature spans;
+        try
+        {
+            spans = app.Services.GetRequiredService<SpanFeature>();
+        }
+        catch (ConfigException)
+        {
+            // The span store's file is another gateway's (SpanStoreLock): exit code 1 with its line (Cli), after the log is flushed.
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         var telemetry = app.Services.GetRequiredService<GatewayTelemetry>();
         metrics.ObserveQueues(spans.Store, telemetry.Processor);
         var gateway = new GatewayApp(app, runtime, telemetry, spans, app.Services.GetRequiredService<ShutdownDrain>(), metrics, owner);

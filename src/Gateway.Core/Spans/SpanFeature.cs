@@ -52,6 +52,10 @@ internal sealed class SpanFeature : IAsyncDisposable
     /// so a span another gateway in the process left unmarked never lands in this one's default project.
     /// </param>
     /// <param name="retentionInterval">How often retention runs (default every minute); <see cref="TimeSpan.Zero"/> for only when asked (tests).</param>
+    /// <exception cref="ConfigException">
+    /// Another gateway writes to the store's file (<see cref="SpanStoreLock"/>): unlike a file that cannot open, that
+    /// fails the start, since both would go on serving while one of them lost every span.
+    /// </exception>
     public static SpanFeature Start(GatewayConfig config, Func<string, string?> environment, Func<HttpContext, SpanCaller> authenticate, ILogger logger, object? owner = null, bool listen = true, TimeSpan? retentionInterval = null)
     {
         var resolver = new TracingProjectResolver(config.TracingProjects);

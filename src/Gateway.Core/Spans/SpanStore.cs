@@ -50,10 +50,13 @@ internal sealed class SpanStore : IAsyncDisposable
     /// <summary>Set when the writer thread ends: the encoder stops handing it batches.</summary>
     private readonly CancellationTokenSource _writerGone = new();
     private readonly TimeSpan _shutdownWait;
+    /// <summary>This store's claim on the file; released by the writer once it has closed its connection.</summary>
+    private readonly SpanStoreLock _fileLock;
 
-    private SpanStore(SpanStoreConfig options, string fullPath, SpanRecordConverter converter, ILogger logger, TimeProvider time, TimeSpan retentionInterval, TimeSpan shutdownWait)
+    private SpanStore(SpanStoreConfig options, string fullPath, SpanStoreLock fileLock, SpanRecordConverter converter, ILogger logger, TimeProvider time, TimeSpan retentionInterval, TimeSpan shutdownWait)
     {
         Options = options;
+        _fileLock = fileLock;
         _shutdownWait = shutdownWait;
         FullPath = fullPath;
         Converter = converter;
@@ -106,13 +109,24 @@ internal sealed class SpanStore : IAsyncDisposable
 
     /// <param name="retentionInterval">How often retention runs; <see cref="TimeSpan.Zero"/> for never (tests call <see cref="RunRetentionAsync"/>).</param>
     /// <param name="shutdownWait">How long <see cref="DisposeAsync"/> lets the writer drain the queue (default 10 s).</param>
+    /// <exception cref="ConfigException">Another gateway writes to the file (<see cref="SpanStoreLock"/>).</exception>
     public static SpanStore Open(SpanStoreConfig options, SpanRecordConverter converter, ILogger logger, TimeProvider? time = null, TimeSpan? retentionInterval = null, TimeSpan? shutdownWait = null)
     {
         SqliteInit.EnsureInitialized();
         var fullPath = Path.GetFullPath(options.Path);
         var directory = Path.GetDirectoryName(fullPath);
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        return new SpanStore(options, fullPath, converter, logger, time ?? TimeProvider.System, retentionInterval ?? TimeSpan.FromMinutes(1), shutdownWait ?? TimeSpan.FromSeconds(10));
+        // Before the file is opened: an older file is moved aside at open, which must not happen under another writer.
+        var fileLock = SpanStoreLock.Acquire(fullPath);
+        try
+        {
+            return new SpanStore(options, fullPath, fileLock, converter, logger, time ?? TimeProvider.System, retentionInterval ?? TimeSpan.FromMinutes(1), shutdownWait ?? TimeSpan.FromSeconds(10));
+        }
+        catch
+        {
+            fileLock.Dispose();
+            throw;
+        }
     }
 
     public SpanStoreConfig Options { get; }
@@ -217,6 +231,8 @@ internal sealed class SpanStore : IAsyncDisposable
             // Here and nowhere else: no other thread can be using the connection.
             rows.Dispose();
             connection.Dispose();
+            // Not before: until the connection is closed this store may still write.
+            _fileLock.Dispose();
             _writerStopped.TrySetResult();
         }
     }

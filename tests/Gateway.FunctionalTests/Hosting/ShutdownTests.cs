@@ -12,33 +12,7 @@ namespace Gateway.FunctionalTests.Hosting;
 /// <summary>The gateway as a real process: default config, listen address rules, SIGTERM.</summary>
 public sealed class ShutdownTests
 {
-    private static async Task<(Process Process, Uri Url, List<string> Output)> StartAsync(ProcessStartInfo psi)
-    {
-        var output = new List<string>();
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = Process.Start(psi)!;
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (output) output.Add(e.Data);
-            if (e.Data.StartsWith("gateway listening on ", StringComparison.Ordinal)) listening.TrySetResult(new Uri(e.Data["gateway listening on ".Length..].Split(' ')[0]));
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) lock (output) output.Add(e.Data);
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            return (process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(20)), output);
-        }
-        catch
-        {
-            process.Kill();
-            throw;
-        }
-    }
+    private static Task<(Process Process, Uri Url, List<string> Output)> StartAsync(ProcessStartInfo psi) => GatewayProcess.StartAsync(psi);
 
     [Fact]
     public async Task EmbeddedDefault_ServesMockModels_WithNoConfigFile()

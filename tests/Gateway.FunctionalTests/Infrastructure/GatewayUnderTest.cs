@@ -201,7 +201,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         if (_configFile is not null) File.Delete(_configFile);
         if (_spanStoreFile is not null)
         {
-            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_spanStoreFile + suffix);
+            foreach (var suffix in new[] { "", "-wal", "-shm", ".lock" }) File.Delete(_spanStoreFile + suffix);
         }
     }
 }

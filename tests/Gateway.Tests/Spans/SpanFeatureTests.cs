@@ -35,8 +35,9 @@ public sealed class SpanFeatureTests
         var directory = Directory.CreateTempSubdirectory("gateway-spans-bad-");
         try
         {
-            // The path is a directory: SQLite cannot open it as a file.
-            await using var feature = SpanFeature.Start(Config($"span_store: {{path: '{directory.FullName}'}}"), _ => null, _ => SpanFeature.AnonymousAdmin, NullLogger.Instance);
+            // The path is a directory: SQLite cannot open it as a file (one inside the temp directory, with the lock file beside it).
+            var path = directory.CreateSubdirectory("spans.db").FullName;
+            await using var feature = SpanFeature.Start(Config($"span_store: {{path: '{path}'}}"), _ => null, _ => SpanFeature.AnonymousAdmin, NullLogger.Instance);
             Assert.Null(feature.Store);
             Assert.Equal(404, (await feature.Handler.RunAsync(SpanFeature.AnonymousAdmin, """{"startTime":"2025-01-01T00:00:00Z"}"""u8.ToArray())).Status);
         }
