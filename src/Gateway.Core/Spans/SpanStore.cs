@@ -212,7 +212,6 @@ internal sealed class SpanStore : IAsyncDisposable
 
     private void WriteLoop(SqliteConnection connection, SpanRowWriter rows)
     {
-        Tracing.BackgroundThreads.LowerCurrent();
         try
         {
             _writer.Run();

@@ -55,7 +55,6 @@ internal sealed class SpanStoreEncoder(
 
     public void Run()
     {
-        Tracing.BackgroundThreads.LowerCurrent();
         try
         {
             Drain();

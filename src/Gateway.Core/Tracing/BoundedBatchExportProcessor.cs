@@ -94,7 +94,6 @@ internal sealed class BoundedBatchExportProcessor : BaseExportProcessor<Activity
 
     private void Run()
     {
-        BackgroundThreads.LowerCurrent();
         var batch = new Activity[_maxBatchSize];
         while (true)
         {
