@@ -24,9 +24,19 @@ internal sealed class OtlpSettings
     public IReadOnlyList<KeyValuePair<string, object>> ResourceAttributes { get; private init; } = [];
     public required OtlpEndpoint Traces { get; init; }
     public required OtlpEndpoint Metrics { get; init; }
-    /// <summary>OTEL_BSP_* (spec defaults). The per-export timeout is the exporter's, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT.</summary>
+    /// <summary>
+    /// OTEL_BSP_* (the spec's defaults, but the queue): the per-export timeout is the exporter's,
+    /// OTEL_EXPORTER_OTLP_TRACES_TIMEOUT. The queue holds <see cref="DefaultMaxQueueSize"/>, not the spec's 2048.
+    /// </summary>
     public int ScheduleDelayMs { get; private init; } = 5000;
-    public int MaxQueueSize { get; private init; } = 2048;
+    public int MaxQueueSize { get; private init; } = DefaultMaxQueueSize;
+
+    /// <summary>
+    /// A gateway at 5,000 requests a second makes 15,000 spans a second: the spec's 2048 is 0.14 s of them, and
+    /// the export thread, descheduled that long on a busy 2-core machine, dropped 4 % of spans at saturation
+    /// (bench/load/RESULTS.md, session 7); 8192 dropped none in the same run. Only a backlog fills it.
+    /// </summary>
+    public const int DefaultMaxQueueSize = 8192;
     public int MaxExportBatchSize { get; private init; } = 512;
     /// <summary>OTEL_METRIC_EXPORT_INTERVAL.</summary>
     public int MetricExportIntervalMs { get; private init; } = 60_000;
@@ -43,7 +53,7 @@ internal sealed class OtlpSettings
         var errors = new List<string>();
         var traces = Endpoint(env, errors, "TRACES", "v1/traces", fallback: null);
         var metrics = Endpoint(env, errors, "METRICS", "v1/metrics", fallback: traces);
-        var queue = Int(env, errors, "OTEL_BSP_MAX_QUEUE_SIZE", 1, 1_000_000) ?? 2048;
+        var queue = Int(env, errors, "OTEL_BSP_MAX_QUEUE_SIZE", 1, 1_000_000) ?? DefaultMaxQueueSize;
         var batch = Int(env, errors, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1, 1_000_000) ?? 512;
         if (batch > queue) errors.Add($"OTEL_BSP_MAX_EXPORT_BATCH_SIZE: {batch} is larger than OTEL_BSP_MAX_QUEUE_SIZE {queue}");
         var sampler = Value(env, "OTEL_TRACES_SAMPLER")?.ToLowerInvariant() ?? "parentbased_always_on";

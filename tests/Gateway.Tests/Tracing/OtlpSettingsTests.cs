@@ -23,7 +23,7 @@ public sealed class OtlpSettingsTests
         Assert.Equal("http://localhost:4318/v1/metrics", s.Metrics.Url.ToString());
         Assert.Equal(OtlpProtocol.HttpProtobuf, s.Traces.Protocol);
         Assert.Equal(5000, s.ScheduleDelayMs);
-        Assert.Equal(2048, s.MaxQueueSize);
+        Assert.Equal(8192, s.MaxQueueSize);
         Assert.Equal(512, s.MaxExportBatchSize);
         Assert.Equal(10_000, s.Traces.TimeoutMs);
     }
