@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Regenerates src/Gateway/startup.order: the managed functions the AOT binary runs from exec to its first chat
+# completion, in the order perf first sees them. The publish (IlcOrderFile in Gateway.csproj) places them first
+# in the binary's code, together, so starting touches a few MB of code pages instead of ~12 MB spread over the
+# whole text (every first touch maps a 64 KB window: the kernel's fault-around). A stale list only costs
+# startup time and idle RSS again; ILC ignores names it does not generate (measured in bench/load/RESULTS.md).
+#
+#   bench/load/startup-order.sh --gateway /tmp/aot/gateway [--runs 12] [--out src/Gateway/startup.order]
+#
+# Needs perf, curl, python3, and gateway.dbg next to the binary (the publish leaves it there). Runs on
+# 127.0.0.1:27499; the gateway it starts is stopped by PID.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+gateway=""
+runs=12
+out="$root/src/Gateway/startup.order"
+port=27499
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --gateway) gateway="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "startup-order.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+done
+[[ -x "$gateway" ]] || { echo "startup-order.sh: --gateway PATH (a published AOT binary) is required" >&2; exit 2; }
+dbg="${gateway%/*}/gateway.dbg"
+[[ -f "$dbg" ]] || { echo "startup-order.sh: $dbg is missing (publish with the default StripSymbols)" >&2; exit 2; }
+
+work="$here/.work/startup-order"
+mkdir -p "$work"
+# The same config as run.sh's startup measurement: the mock provider only, the span store off.
+cat > "$work/startup.yaml" <<'EOF'
+span_store:
+  enabled: false
+providers:
+  - name: mock
+    type: mock
+    models: [echo]
+EOF
+
+body='{"model":"mock/echo","messages":[{"role":"user","content":"hello"}]}'
+: > "$work/samples.txt"
+for run in $(seq 1 "$runs"); do
+  # Call graphs: every frame of a sample is a function that ran, so callers are listed with what they call.
+  perf record -q -F 25000 -g -o "$work/run.data" -- "$gateway" serve --config "$work/startup.yaml" --urls "http://127.0.0.1:$port" >"$work/gateway.log" 2>&1 &
+  perf_pid=$!
+  answered=0
+  for _ in $(seq 1 2000); do
+    code="$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$port/v1/chat/completions" 2>/dev/null || true)"
+    [[ "$code" == 200 ]] && { answered=1; break; }
+    sleep 0.005
+  done
+  gateway_pid="$(pgrep -P "$perf_pid" || true)"
+  [[ -n "$gateway_pid" ]] && kill -KILL "$gateway_pid"
+  wait "$perf_pid" 2>/dev/null || true
+  [[ $answered -eq 1 ]] || { cat "$work/gateway.log" >&2; echo "startup-order.sh: run $run got no answer" >&2; exit 1; }
+  perf script -i "$work/run.data" -F ip,sym --no-demangle 2>/dev/null >> "$work/samples.txt"
+done
+
+python3 - "$dbg" "$work/samples.txt" "$out" <<'EOF'
+import subprocess, sys
+dbg, samples, out = sys.argv[1:4]
+# Only what ILC generates (the managed code and unboxing stubs) can be ordered by it.
+ranges = []
+for line in subprocess.run(['readelf', '-SW', dbg], capture_output=True, text=True).stdout.splitlines():
+    if '__managedcode' in line or '__unbox' in line:
+        f = line.split(']', 1)[1].split()
+        ranges.append((int(f[2], 16), int(f[2], 16) + int(f[4], 16)))
+address = {}
+for line in subprocess.run(['nm', '--defined-only', dbg], capture_output=True, text=True).stdout.splitlines():
+    f = line.split()
+    if len(f) == 3 and f[1] in 'tT':
+        address[f[2]] = int(f[0], 16)
+seen, order = set(), []
+for line in open(samples):
+    f = line.split(None, 1)
+    if len(f) < 2:
+        continue
+    name = f[1].strip().split('+0x')[0]
+    if name in seen or name not in address or not any(a <= address[name] < b for a, b in ranges):
+        continue
+    seen.add(name)
+    order.append(name)
+open(out, 'w').write('\n'.join(order) + '\n')
+print(f'{len(order)} functions -> {out}')
+EOF
