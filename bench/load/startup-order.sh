@@ -5,8 +5,11 @@
 # whole text (every first touch maps a 64 KB window: the kernel's fault-around). A stale list only costs
 # startup time and idle RSS again; ILC ignores names it does not generate (measured in bench/load/RESULTS.md).
 #
-#   bench/load/startup-order.sh --gateway /tmp/aot/gateway [--runs 12] [--out src/Gateway/startup.order]
+#   bench/load/startup-order.sh --gateway /tmp/aot/gateway [--runs 12] [--out src/Gateway/startup.order] [--merge]
 #
+# Sampling misses small functions that run once; each start also records its page faults, and an instruction
+# fetch that faults names the first function run in its 64 KB window. --merge keeps the names already in --out
+# (first) and adds the new ones: run it on a binary published with the current list to find what it still misses.
 # Needs perf, curl, python3, and gateway.dbg next to the binary (the publish leaves it there). Runs on
 # 127.0.0.1:27499; the gateway it starts is stopped by PID.
 set -euo pipefail
@@ -16,6 +19,7 @@ root="$(cd "$here/../.." && pwd)"
 gateway=""
 runs=12
 out="$root/src/Gateway/startup.order"
+merge=0
 port=27499
 
 while [[ $# -gt 0 ]]; do
@@ -23,7 +27,8 @@ while [[ $# -gt 0 ]]; do
     --gateway) gateway="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --merge) merge=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "startup-order.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -44,10 +49,12 @@ providers:
 EOF
 
 body='{"model":"mock/echo","messages":[{"role":"user","content":"hello"}]}'
-: > "$work/samples.txt"
-for run in $(seq 1 "$runs"); do
-  # Call graphs: every frame of a sample is a function that ran, so callers are listed with what they call.
-  perf record -q -F 25000 -g -o "$work/run.data" -- "$gateway" serve --config "$work/startup.yaml" --urls "http://127.0.0.1:$port" >"$work/gateway.log" 2>&1 &
+: > "$work/samples.txt"; : > "$work/faults.txt"
+for run in $(seq 0 "$runs"); do
+  # Run 0: page faults (every one, with its address); then call graphs: every frame of a sample is a function
+  # that ran, so callers are listed with what they call.
+  if [[ $run -eq 0 ]]; then events=(-e page-faults -c 1 -d); else events=(-F 25000 -g); fi
+  perf record -q "${events[@]}" -o "$work/run.data" -- "$gateway" serve --config "$work/startup.yaml" --urls "http://127.0.0.1:$port" >"$work/gateway.log" 2>&1 &
   perf_pid=$!
   answered=0
   for _ in $(seq 1 2000); do
@@ -59,12 +66,16 @@ for run in $(seq 1 "$runs"); do
   [[ -n "$gateway_pid" ]] && kill -KILL "$gateway_pid"
   wait "$perf_pid" 2>/dev/null || true
   [[ $answered -eq 1 ]] || { cat "$work/gateway.log" >&2; echo "startup-order.sh: run $run got no answer" >&2; exit 1; }
-  perf script -i "$work/run.data" -F ip,sym --no-demangle 2>/dev/null >> "$work/samples.txt"
+  if [[ $run -eq 0 ]]; then
+    perf script -i "$work/run.data" -F addr,ip,sym --no-demangle 2>/dev/null > "$work/faults.txt"
+  else
+    perf script -i "$work/run.data" -F ip,sym --no-demangle 2>/dev/null >> "$work/samples.txt"
+  fi
 done
 
-python3 - "$dbg" "$work/samples.txt" "$out" <<'EOF'
-import subprocess, sys
-dbg, samples, out = sys.argv[1:4]
+python3 - "$dbg" "$work/faults.txt" "$work/samples.txt" "$out" "$merge" <<'EOF'
+import os, subprocess, sys
+dbg, faults, samples, out, merge = sys.argv[1:6]
 # Only what ILC generates (the managed code and unboxing stubs) can be ordered by it.
 ranges = []
 for line in subprocess.run(['readelf', '-SW', dbg], capture_output=True, text=True).stdout.splitlines():
@@ -76,8 +87,23 @@ for line in subprocess.run(['nm', '--defined-only', dbg], capture_output=True, t
     f = line.split()
     if len(f) == 3 and f[1] in 'tT':
         address[f[2]] = int(f[0], 16)
-seen, order = set(), []
-for line in open(samples):
+order = [n.strip() for n in open(out)] if merge == '1' and os.path.exists(out) else []
+order = [n for n in order if n]
+seen = set(order)
+kept = len(order)
+def fetches():
+    # "ADDR [ADDR_SYM] IP SYM": a fault at (within a few bytes of) its own instruction pointer is an instruction fetch.
+    for line in open(faults):
+        f = line.split()
+        try:
+            if len(f) >= 3 and abs(int(f[0], 16) - int(f[-2], 16)) < 64:
+                yield f'{f[-2]} {f[-1]}'
+        except ValueError:
+            pass
+def lines():
+    yield from fetches()
+    yield from open(samples)
+for line in lines():
     f = line.split(None, 1)
     if len(f) < 2:
         continue
@@ -87,5 +113,5 @@ for line in open(samples):
     seen.add(name)
     order.append(name)
 open(out, 'w').write('\n'.join(order) + '\n')
-print(f'{len(order)} functions -> {out}')
+print(f'{len(order)} functions ({kept} kept, {len(order) - kept} new) -> {out}')
 EOF
