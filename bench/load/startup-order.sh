@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates src/Gateway/startup.order: the managed functions the AOT binary runs from exec to its first chat
 # completion, in the order perf first sees them. The publish (IlcOrderFile in Gateway.csproj) places them first
-# in the binary's code, together, so starting touches a few MB of code pages instead of ~12 MB spread over the
-# whole text (every first touch maps a 64 KB window: the kernel's fault-around). A stale list only costs
-# startup time and idle RSS again; ILC ignores names it does not generate (measured in bench/load/RESULTS.md).
+# in the binary's code, together: every first touch of code maps a 64 KB window of the file (the kernel's
+# fault-around), so code run at start spread over the whole text keeps most of it resident. A stale list only costs
+# startup time and idle RSS again (names ILC no longer generates match nothing; not tried with a stale list).
 #
 #   bench/load/startup-order.sh --gateway /tmp/aot/gateway [--runs 12] [--out src/Gateway/startup.order] [--merge]
 #
