@@ -38,15 +38,7 @@ dbg="${gateway%/*}/gateway.dbg"
 
 work="$here/.work/startup-order"
 mkdir -p "$work"
-# The same config as run.sh's startup measurement: the mock provider only, the span store off.
-cat > "$work/startup.yaml" <<'EOF'
-span_store:
-  enabled: false
-providers:
-  - name: mock
-    type: mock
-    models: [echo]
-EOF
+cp "$here/startup.yaml" "$work/startup.yaml"
 
 body='{"model":"mock/echo","messages":[{"role":"user","content":"hello"}]}'
 : > "$work/samples.txt"; : > "$work/faults.txt"
