@@ -220,15 +220,7 @@ ${providers_yaml/127.0.0.1:$p_static\/v1/127.0.0.1:$p_static\/distinct\/v1}
 EOF
 rm -f "$work"/store-spans.db* "$work"/soak-spans.db*
 
-cat > "$work/startup.yaml" <<EOF
-# Startup: the mock provider only, so the first response needs no network.
-span_store:
-  enabled: false
-providers:
-  - name: mock
-    type: mock
-    models: [echo]
-EOF
+cp "$here/startup.yaml" "$work/startup.yaml"
 
 # The typical request body of the micro benchmarks (bench/Gateway.Benchmarks/Payloads.cs), non-streaming.
 cat > "$work/chat.json" <<'EOF'

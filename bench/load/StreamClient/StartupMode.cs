@@ -7,7 +7,8 @@ namespace StreamClient;
 /// <c>startup</c>: starts the binary (arguments after "--") R times; for each run measures process start to the first
 /// successful (200) chat completion answered through it and the CPU the process had used by then (utime + stime from
 /// /proc, 10 ms ticks: read the median; on a shared machine it moves less than the wall time), then waits and reads
-/// its idle resident memory.
+/// its idle resident memory. With <c>--exe-b</c> (and/or <c>--env-b K=V</c>) a second variant B runs interleaved with
+/// A (A B B A A B ...; R runs each) so both see the same machine load, and each gets its own RESULT line (variant=a|b).
 /// </summary>
 internal static class StartupMode
 {
@@ -19,17 +20,39 @@ internal static class StartupMode
         var runs = args.Int("runs", 5);
         var idleMs = args.Int("idle-ms", 1000);
         var body = Http.ChatBody(model, stream: false, "hello");
-        var startup = new Stats();
-        var listening = new Stats();
-        var cpu = new Stats();
-        var rss = new Stats();
-        var failures = 0;
+        var ab = args.Find("exe-b") is not null || args.All("env-b").Count > 0;
+        Variant[] variants = ab
+            ? [new Variant("a", exe, args.All("env")), new Variant("b", args.Find("exe-b") ?? exe, [.. args.All("env"), .. args.All("env-b")])]
+            : [new Variant(null, exe, args.All("env"))];
 
         for (var run = 0; run < runs; run++)
         {
+            for (var i = 0; i < variants.Length; i++)
+            {
+                // A B, then B A: neither variant always runs first after the previous one's idle wait.
+                var v = variants[run % 2 == 0 ? i : variants.Length - 1 - i];
+                await v.RunOnceAsync(args.Rest, baseUrl, body, idleMs, run).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var v in variants) Console.WriteLine(v.Result(runs));
+        return variants.All(v => v.Failures == 0) ? 0 : 1;
+    }
+
+    private sealed class Variant(string? name, string exe, IReadOnlyList<string> env)
+    {
+        private readonly Stats _startup = new();
+        private readonly Stats _listening = new();
+        private readonly Stats _cpu = new();
+        private readonly Stats _rss = new();
+
+        public int Failures { get; private set; }
+
+        public async Task RunOnceAsync(IReadOnlyList<string> rest, string baseUrl, byte[] body, int idleMs, int run)
+        {
             var info = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in args.Rest) info.ArgumentList.Add(a);
-            foreach (var kv in args.All("env"))
+            foreach (var a in rest) info.ArgumentList.Add(a);
+            foreach (var kv in env)
             {
                 var eq = kv.IndexOf('=');
                 info.Environment[kv[..eq]] = kv[(eq + 1)..];
@@ -59,7 +82,7 @@ internal static class StartupMode
                     {
                         await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
                         answeredAt = Stopwatch.GetTimestamp();
-                        if (ProcSample.Read(process.Id) is { } atAnswer) cpu.Add(atAnswer.CpuTicks * 10_000.0);
+                        if (ProcSample.Read(process.Id) is { } atAnswer) _cpu.Add(atAnswer.CpuTicks * 10_000.0);
                         break;
                     }
                 }
@@ -72,25 +95,24 @@ internal static class StartupMode
             }
             if (answeredAt == 0)
             {
-                failures++;
-                Console.Error.WriteLine($"startup run {run}: no answer (exited: {process.HasExited}; last error: {lastError ?? "none"}; stderr: {stderr})");
+                Failures++;
+                Console.Error.WriteLine($"startup run {run}{(name is null ? "" : " " + name)}: no answer (exited: {process.HasExited}; last error: {lastError ?? "none"}; stderr: {stderr})");
             }
             else
             {
-                startup.AddTicks(answeredAt - t0);
-                if (Interlocked.Read(ref listeningAt) is var l and > 0) listening.AddTicks(l - t0);
+                _startup.AddTicks(answeredAt - t0);
+                if (Interlocked.Read(ref listeningAt) is var l and > 0) _listening.AddTicks(l - t0);
                 await Task.Delay(idleMs).ConfigureAwait(false);
-                if (ProcSample.Read(process.Id) is { } s) rss.Add(s.RssKb);
+                if (ProcSample.Read(process.Id) is { } s) _rss.Add(s.RssKb);
             }
             process.Kill();
             await process.WaitForExitAsync().ConfigureAwait(false);
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RESULT mode=startup runs={runs} failures={failures} first_response_ms_p50={startup.Percentile(50) / 1000:0.0} " +
-            $"first_response_ms_min={startup.Percentile(0) / 1000:0.0} first_response_ms_max={startup.Percentile(100) / 1000:0.0} " +
-            $"listening_line_ms_p50={listening.Percentile(50) / 1000:0.0} first_response_cpu_ms_p50={cpu.Percentile(50) / 1000:0} " +
-            $"idle_rss_mb_p50={rss.Percentile(50) / 1024:0.0}"));
-        return failures == 0 ? 0 : 1;
+        public string Result(int runs) => string.Create(CultureInfo.InvariantCulture,
+            $"RESULT mode=startup {(name is null ? "" : $"variant={name} ")}runs={runs} failures={Failures} first_response_ms_p50={_startup.Percentile(50) / 1000:0.0} " +
+            $"first_response_ms_min={_startup.Percentile(0) / 1000:0.0} first_response_ms_max={_startup.Percentile(100) / 1000:0.0} " +
+            $"listening_line_ms_p50={_listening.Percentile(50) / 1000:0.0} first_response_cpu_ms_p50={_cpu.Percentile(50) / 1000:0} " +
+            $"idle_rss_mb_p50={_rss.Percentile(50) / 1024:0.0}");
     }
 }
