@@ -104,10 +104,11 @@ internal sealed class GatewayApp : IAsyncDisposable
         logging?.Invoke(builder.Logging);
 
         var runtime = new GatewayRuntime(config, time);
-        var metrics = new GatewayMetrics(runtime);
-        // The ActivitySource is process-wide: this object marks the span trees of this gateway, so its
-        // exporter and its store keep only their own (several gateways share a process in tests).
+        // The ActivitySource and the meter name are process-wide: this object marks the span trees and the meters
+        // of this gateway, so its exporter, its store and its metrics keep only their own (several gateways share a
+        // process in tests).
         var owner = new object();
+        var metrics = new GatewayMetrics(runtime, owner);
         // Host services, disposed by the host after the server in reverse order of creation: the providers
         // (built later, at start) flush into the exporter and the store before the store writes its last batch.
         builder.Services.AddSingleton(sp => SpanFeature.Start(config, environment,
@@ -126,7 +127,7 @@ internal sealed class GatewayApp : IAsyncDisposable
                 config.SpanStore.Sampling == SpanStoreSampling.All, owner, tracingLogger);
         });
         var otel = builder.Services.AddOpenTelemetry().WithMetrics(GatewayMetrics.AddScrapeExporter);
-        GatewayTelemetry.Register(otel, otlp, tracing: otlp.TracesEnabled || config.SpanStore.Enabled);
+        GatewayTelemetry.Register(otel, otlp, tracing: otlp.TracesEnabled || config.SpanStore.Enabled, owner);
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway");

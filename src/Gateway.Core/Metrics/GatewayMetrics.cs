@@ -24,10 +24,11 @@ internal sealed class GatewayMetrics : IDisposable
     private (GatewayRuntime.Snapshot Snapshot, KeyValuePair<string, object?>[] Labels)? _configLabels;
 
     /// <param name="runtime">The live config: its version (1 at start, +1 per reload) and file hash are reported.</param>
-    public GatewayMetrics(GatewayRuntime runtime)
+    /// <param name="owner">The gateway the meters belong to (their <see cref="Meter.Scope"/>; see <see cref="GenAiMetrics"/>).</param>
+    public GatewayMetrics(GatewayRuntime runtime, object? owner = null)
     {
-        GenAi = new GenAiMetrics();
-        _meter = new Meter(GenAiMetrics.MeterName, GatewayActivitySource.Version);
+        GenAi = new GenAiMetrics(owner);
+        _meter = new Meter(GenAiMetrics.MeterName, GatewayActivitySource.Version, tags: null, scope: owner);
         Requests = _meter.CreateCounter<long>(GatewayMetricNames.Requests, "{request}", "Requests answered, by model, operation, status and subject type.");
         Attempts = _meter.CreateCounter<long>(GatewayMetricNames.UpstreamAttempts, "{attempt}", "Upstream attempts (first tries, retries and fallbacks), by target and outcome.");
         Fallbacks = _meter.CreateCounter<long>(GatewayMetricNames.Fallbacks, "{fallback}", "Requests that moved on to a fallback target, by requested model and target.");

@@ -60,7 +60,12 @@ internal sealed class GatewayTelemetry
     /// Trace export or the span store is on. When neither is, no TracerProvider is registered at all: nothing
     /// listens to the ActivitySource, so the request path starts no span and sends no traceparent.
     /// </param>
-    public static void Register(OpenTelemetryBuilder otel, OtlpSettings settings, bool tracing)
+    /// <param name="owner">
+    /// The gateway whose meters this provider reads (their <see cref="System.Diagnostics.Metrics.Meter.Scope"/>). The
+    /// provider listens by meter name, which every gateway in a process shares; another gateway's instruments are
+    /// dropped, or a gauge such as the live config version would show whichever gateway reported last.
+    /// </param>
+    public static void Register(OpenTelemetryBuilder otel, OtlpSettings settings, bool tracing, object? owner = null)
     {
         var resource = Resource(settings);
         if (tracing)
@@ -78,6 +83,10 @@ internal sealed class GatewayTelemetry
         {
             // The Prometheus exporter's target_info carries this resource too (GatewayMetrics adds that reader).
             metrics.SetResourceBuilder(resource).AddMeter(GenAiMetrics.MeterName);
+            if (owner is not null)
+            {
+                metrics.AddView(instrument => instrument.Meter.Scope is { } scope && !ReferenceEquals(scope, owner) ? MetricStreamConfiguration.Drop : null);
+            }
             if (settings.MetricsEnabled)
             {
                 // A factory: the exporter and its HttpClient are made only when the host builds the provider.

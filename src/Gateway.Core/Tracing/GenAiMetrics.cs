@@ -18,9 +18,10 @@ internal sealed class GenAiMetrics : IDisposable
 
     private readonly Meter _meter;
 
-    public GenAiMetrics()
+    /// <param name="owner">The gateway the meter belongs to (<see cref="Meter.Scope"/>, never exported): with several gateways in one process, each MeterProvider reads only its own (GatewayTelemetry.Register).</param>
+    public GenAiMetrics(object? owner = null)
     {
-        _meter = new Meter(MeterName, "0.1.0");
+        _meter = new Meter(MeterName, "0.1.0", tags: null, scope: owner);
         TokenUsage = _meter.CreateHistogram<int>(MetricNames.TokenUsage, "{token}", "Number of input and output tokens used.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = s_tokenBuckets });
         OperationDuration = _meter.CreateHistogram<double>(MetricNames.OperationDuration, "s", "GenAI operation duration.",

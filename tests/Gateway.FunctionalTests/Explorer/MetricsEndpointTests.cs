@@ -129,6 +129,27 @@ public sealed class MetricsEndpointTests
         Assert.Matches("^[0-9a-f-]{36}$", target.Labels["service_instance_id"]);
     }
 
+    [InProcessFact(Reason = "Two gateways in one process: what only happens in process (tests, embedding).")]
+    public async Task Two_gateways_in_one_process_each_scrape_only_their_own_meters()
+    {
+        // Each provider listens by meter name, which both gateways' meters share; before the owner's view, the idle
+        // gateway counted the busy one's requests and reported both gateways' config gauges (a flaky reload test).
+        await using var busy = await GatewayUnderTest.StartAsync(Config(), s_env);
+        await using var idle = await GatewayUnderTest.StartAsync(Config(), s_env);
+        await Send(busy, """{"model":"mock/echo","messages":[{"role":"user","content":"one"}]}""");
+        await Send(busy, """{"model":"mock/echo","messages":[{"role":"user","content":"two"}]}""");
+
+        var busyMetrics = PrometheusText.Parse(await busy.Client.GetStringAsync("/metrics"));
+        var idleMetrics = PrometheusText.Parse(await idle.Client.GetStringAsync("/metrics"));
+
+        Assert.Equal(2, busyMetrics.Sum("gateway_requests_total"));
+        Assert.Equal(2, busyMetrics.Sum("gen_ai_client_operation_duration_seconds_count"));
+        Assert.Equal(0, idleMetrics.Sum("gateway_requests_total"));
+        Assert.Equal(0, idleMetrics.Sum("gen_ai_client_operation_duration_seconds_count"));
+        Assert.Single(idleMetrics.Samples, s => s.Name == "gateway_config_info");
+        Assert.Equal(1, idleMetrics.Sum("gateway_config_version"));
+    }
+
     private static async Task Send(GatewayUnderTest gateway, string body, HttpStatusCode expected = HttpStatusCode.OK)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
