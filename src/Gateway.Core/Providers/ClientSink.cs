@@ -7,7 +7,7 @@ namespace Gateway.Providers;
 /// <summary>The client's response: byte pass-through of the upstream's answer (today's proxy behaviour).</summary>
 internal sealed class ClientSink(Pipeline.RequestContext request) : IResponseSink
 {
-    private readonly HttpContext context = request.Http;
+    private readonly HttpContext _context = request.Http;
 
     /// <summary>
     /// After an SSE error event the body ends without its terminating chunk, so every client sees a
@@ -16,15 +16,15 @@ internal sealed class ClientSink(Pipeline.RequestContext request) : IResponseSin
     /// </summary>
     private const int TruncateDrainMs = 100;
 
-    public bool HasStarted => context.Response.HasStarted;
+    public bool HasStarted => _context.Response.HasStarted;
 
-    public CancellationToken Aborted => context.RequestAborted;
+    public CancellationToken Aborted => _context.RequestAborted;
 
-    public PipeWriter Body => context.Response.BodyWriter;
+    public PipeWriter Body => _context.Response.BodyWriter;
 
     public void StartEventStream(HttpResponseMessage? upstream)
     {
-        var client = context.Response;
+        var client = _context.Response;
         client.StatusCode = 200;
         if (upstream is not null) CopyHeaders(upstream, client);
         client.ContentType = "text/event-stream; charset=utf-8";
@@ -35,7 +35,7 @@ internal sealed class ClientSink(Pipeline.RequestContext request) : IResponseSin
 
     public void Start(HttpResponseMessage upstream)
     {
-        var client = context.Response;
+        var client = _context.Response;
         client.StatusCode = (int)upstream.StatusCode;
         CopyHeaders(upstream, client);
         if (upstream.Content.Headers.ContentType is { } contentType) client.ContentType = contentType.ToString();
@@ -45,8 +45,8 @@ internal sealed class ClientSink(Pipeline.RequestContext request) : IResponseSin
     public Task WriteErrorAsync(GatewayError error)
     {
         // Headers an upstream answer had set (Start) do not belong to the gateway's error.
-        if (!context.Response.HasStarted) context.Response.Headers.Clear();
-        return ErrorWriter.WriteAsync(context, error);
+        if (!_context.Response.HasStarted) _context.Response.Headers.Clear();
+        return ErrorWriter.WriteAsync(_context, error);
     }
 
     /// <summary>
@@ -58,7 +58,7 @@ internal sealed class ClientSink(Pipeline.RequestContext request) : IResponseSin
     {
         try
         {
-            await context.Response.BodyWriter.FlushAsync().ConfigureAwait(false);
+            await _context.Response.BodyWriter.FlushAsync().ConfigureAwait(false);
             await Task.Delay(TruncateDrainMs).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
