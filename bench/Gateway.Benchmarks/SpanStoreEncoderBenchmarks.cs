@@ -29,19 +29,7 @@ public class SpanStoreEncoderBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        using var runtime = new GatewayRuntime(ConfigLoader.Load("""
-            span_store:
-              enabled: false
-            providers:
-              - name: openai-main
-                type: openai
-                base_url: http://127.0.0.1:9/v1
-                api_key: sk-not-a-secret
-                models:
-                  - name: gpt-4o
-                    upstream_model: gpt-4o-2024-08-06
-                    price: {input_per_million_tokens: 2.5, output_per_million_tokens: 10}
-            """, "bench.yaml", _ => null));
+        using var runtime = new GatewayRuntime(ConfigLoader.Load(TracingListenerBenchmarks.Yaml.Replace("CAPTURE", "true"), "bench.yaml", _ => null));
         if (!runtime.Current.Catalog.TryGet("openai-main/gpt-4o", out var target)) throw new InvalidOperationException("model missing");
         if (!Proxy.RequestHead.TryRead(Payloads.TypicalChatBody, out var head, out _)) throw new InvalidOperationException("typical body rejected");
         var accumulator = new CompletionAccumulator(captureContent: true, 64 * 1024);

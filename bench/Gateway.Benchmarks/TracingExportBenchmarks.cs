@@ -33,19 +33,7 @@ public class TracingExportBenchmarks
 
     private void Common()
     {
-        _runtime = new GatewayRuntime(ConfigLoader.Load("""
-            span_store:
-              enabled: false
-            providers:
-              - name: openai-main
-                type: openai
-                base_url: http://127.0.0.1:9/v1
-                api_key: sk-not-a-secret
-                models:
-                  - name: gpt-4o
-                    upstream_model: gpt-4o-2024-08-06
-                    price: {input_per_million_tokens: 2.5, output_per_million_tokens: 10}
-            """, "bench.yaml", _ => null));
+        _runtime = new GatewayRuntime(ConfigLoader.Load(TracingListenerBenchmarks.Yaml.Replace("CAPTURE", "true"), "bench.yaml", _ => null));
         _listener = new TracingListener(_runtime, metrics: null);
         if (!_runtime.Current.Catalog.TryGet("openai-main/gpt-4o", out _target)) throw new InvalidOperationException("model missing");
         if (!Proxy.RequestHead.TryRead(Payloads.TypicalChatBody, out _head, out _)) throw new InvalidOperationException("typical body rejected");

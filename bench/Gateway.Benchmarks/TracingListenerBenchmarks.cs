@@ -19,7 +19,8 @@ namespace Gateway.Benchmarks;
 [MemoryDiagnoser]
 public class TracingListenerBenchmarks
 {
-    private const string Yaml = """
+    /// <summary>One OpenAI model with a price, span store off; CAPTURE is true or false (also the export and span store encoder benchmarks).</summary>
+    internal const string Yaml = """
         span_store:
           enabled: false
         tracing:
