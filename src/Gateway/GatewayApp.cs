@@ -85,7 +85,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         // With inline socket completions (the binary's default, InlineCompletions.cs; System.Net.Sockets honours the
         // variable for the upstream connections) Kestrel also runs request code on the socket thread, as the
         // TechEmpower ASP.NET Core entries do. In process (tests, embedding) it follows the host's environment.
-        if (environment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1")
+        if (environment(InlineCompletions.Variable) == "1")
         {
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         }
