@@ -23,6 +23,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -x "$gateway" ]] || { echo "startup-floor.sh: --gateway PATH (a published AOT binary) is required" >&2; exit 2; }
 work="$here/.work/startup-floor"
+source "$here/lib.sh"   # kv
 client="$here/.work/client/stream-client"
 [[ -x "$client" ]] || dotnet publish "$here/StreamClient/StreamClient.csproj" -c Release -o "$here/.work/client" -nologo -v q
 mkdir -p "$work"
@@ -32,8 +33,8 @@ row() { # row NAME EXE ARGS...
   local line
   line="$("$client" startup --exe "$exe" --url "http://127.0.0.1:$port" --model mock/echo --runs "$runs" --idle-ms 500 -- "$@" | grep '^RESULT')"
   printf '%-10s first response p50 %6s ms, CPU to it %4s ms, idle RSS %5s MB, binary %5.1f MB\n' "$name" \
-    "$(sed -n 's/.*first_response_ms_p50=\([^ ]*\).*/\1/p' <<< "$line")" "$(sed -n 's/.*first_response_cpu_ms_p50=\([^ ]*\).*/\1/p' <<< "$line")" \
-    "$(sed -n 's/.*idle_rss_mb_p50=\([^ ]*\).*/\1/p' <<< "$line")" "$(awk "BEGIN { print $(stat -c %s "$exe") / 1048576 }")"
+    "$(kv "$line" first_response_ms_p50)" "$(kv "$line" first_response_cpu_ms_p50)" "$(kv "$line" idle_rss_mb_p50)" \
+    "$(awk "BEGIN { print $(stat -c %s "$exe") / 1048576 }")"
 }
 for variant in host bare bare-otel; do
   dotnet publish "$here/StartupFloor/StartupFloor.csproj" -c Release -r linux-x64 -p:Variant="$variant" -o "$work/$variant" -nologo -v q >/dev/null
